@@ -1,4 +1,5 @@
 import type { Observable } from 'rxjs';
+import type { Actor, AnyActorLogic, InputFrom } from 'xstate';
 import type { OperationOrigin } from '../core/index.ts';
 import type { DagSpec, SpecProblem } from '../dag/types.ts';
 import type { RunStatus, StepStatus } from '../dag/status.ts';
@@ -282,6 +283,13 @@ export interface Runtime {
 
   /** Every actor transition and domain event. A throwing subscriber never breaks an actor. */
   readonly events$: Observable<RuntimeEvent>;
+
+  /**
+   * Creates and starts an actor of `logic` (an MCP session machine, for example) under the
+   * runtime's inspection, so its transitions reach `events$` and the visualizer like a run's.
+   * `id` must be unique among live actors of that kind.
+   */
+  spawn<TLogic extends AnyActorLogic>(logic: TLogic, options: { kind: 'session'; id: string; input: InputFrom<TLogic> }): Actor<TLogic>;
 
   /** Graceful stop: persist, stop actors, kill step process groups. */
   close(): Promise<void>;
