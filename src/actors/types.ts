@@ -49,6 +49,8 @@ export interface RunRecord {
   queue: string;
   workspace: string;
   labels: Record<string, string>;
+  /** When the run was created (first queued or started); fixed for the run's life. */
+  createdAt: string;
   queuedAt: string | null;
   startedAt: string | null;
   finishedAt: string | null;

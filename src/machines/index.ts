@@ -1,0 +1,9 @@
+// Machines are pure definitions: setup().createMachine() with named side effects that the
+// actors layer provides. Nothing here starts an actor or touches I/O.
+
+// Runs
+export { runMachine, runStatusOf, readySteps, decideOutcome, HANDLER_STEP_NAMES } from './run.machine.ts';
+export type { RunInput, RunContext, RunEvent, RunStepState } from './run.machine.ts';
+// Steps
+export { stepMachine, retryDelayMs } from './step.machine.ts';
+export type { StepInput, StepContext, StepEvent, StepUpdate, ExecuteStepInput } from './step.machine.ts';

@@ -1,0 +1,434 @@
+import { assign, enqueueActions, fromPromise, setup } from 'xstate';
+import type { DagSpec, HandlerKind, StepSpec } from '../dag/types.ts';
+import type { RunStatus, StepStatus } from '../dag/status.ts';
+import { isDoneStepStatus } from '../dag/status.ts';
+import { stepMachine } from './step.machine.ts';
+import type { StepInput, StepUpdate } from './step.machine.ts';
+
+/** A step's state as the run sees it. */
+export interface RunStepState {
+  name: string;
+  status: StepStatus;
+  exitCode: number | null;
+  startedAt: number | null;
+  finishedAt: number | null;
+  retryCount: number;
+  output?: string;
+  error?: string;
+  pid?: number;
+  pidStart?: number;
+  handler?: boolean;
+  /** Failed, but `continue_on` lets downstream steps run (the run ends partially_succeeded). */
+  continued?: boolean;
+}
+
+export interface RunInput {
+  dagName: string;
+  dagRunId: string;
+  attempt: number;
+  spec: DagSpec;
+  /** Params and DAG env, evaluated; every step sees them. */
+  vars: Record<string, string>;
+  logDir: string;
+  /** Steps carried over from an earlier attempt (retry): they keep status and outputs. */
+  preset?: Record<string, RunStepState>;
+  /** Start in `queued` (enqueue) or go straight to `running` (start). */
+  queued: boolean;
+  now: number;
+}
+
+export interface RunContext extends RunInput {
+  steps: Record<string, RunStepState>;
+  /** Output variables captured so far (`output:` name → value). */
+  outputs: Record<string, string>;
+  stopRequested: boolean;
+  /** The run's own timeout fired (the run fails, rather than being aborted). */
+  timedOut: boolean;
+  error?: string;
+  /** The outcome of the main steps, decided before handlers run. */
+  outcome?: Exclude<RunStatus, 'queued' | 'running' | 'not_started' | 'waiting' | 'rejected'>;
+  /** Handler steps still to run, in order. */
+  pendingHandlers: HandlerKind[];
+  queuedAt: number | null;
+  startedAt: number | null;
+  finishedAt: number | null;
+}
+
+export type RunEvent =
+  | { type: 'run.start'; now: number }
+  | { type: 'run.stop'; now: number; reason?: string }
+  | { type: 'run.dequeue'; now: number }
+  | StepUpdate;
+
+export const HANDLER_STEP_NAMES: Record<HandlerKind, string> = {
+  success: 'onSuccess',
+  failure: 'onFailure',
+  abort: 'onAbort',
+  exit: 'onExit',
+};
+
+const NEVER = 2 ** 31 - 1;
+
+/** The time an event carries: commands carry `now`, step reports carry their own times. */
+function eventTime(ctx: RunContext, event: unknown): number {
+  const e = event as { now?: number; finishedAt?: number | null; startedAt?: number | null; output?: { now?: number } };
+  return e.now ?? e.finishedAt ?? e.startedAt ?? e.output?.now ?? ctx.startedAt ?? 0;
+}
+
+/** A dependency lets its dependents run: it succeeded, continued past a failure, or was skipped with continue_on.skipped. */
+function satisfies(spec: StepSpec, state: RunStepState): boolean {
+  if (state.status === 'succeeded' || state.status === 'partially_succeeded') return true;
+  if (state.status === 'failed') return state.continued === true;
+  if (state.status === 'skipped') return spec.continueOn.skipped;
+  return false;
+}
+
+/** A dependency that is done but does not let its dependents run. */
+function blocks(spec: StepSpec, state: RunStepState): boolean {
+  return isDoneStepStatus(state.status) && !satisfies(spec, state);
+}
+
+function specsByName(spec: DagSpec): Map<string, StepSpec> {
+  return new Map(spec.steps.map((s) => [s.name, s]));
+}
+
+/** Main steps ready to start now, in spec order, respecting max_active_steps. */
+export function readySteps(ctx: RunContext): string[] {
+  const byName = specsByName(ctx.spec);
+  // A spawned step counts from the moment it is spawned, before it reports `running`.
+  const running = ctx.spec.steps.filter((s) => {
+    const st = ctx.steps[s.name];
+    return st !== undefined && st.startedAt !== null && !isDoneStepStatus(st.status);
+  }).length;
+  const capacity = (ctx.spec.maxActiveSteps && ctx.spec.maxActiveSteps > 0 ? ctx.spec.maxActiveSteps : Infinity) - running;
+  const ready: string[] = [];
+  for (const step of ctx.spec.steps) {
+    if (ready.length >= capacity) break;
+    const state = ctx.steps[step.name];
+    if (!state || state.status !== 'not_started' || state.startedAt !== null) continue;
+    const deps = step.depends.map((d) => [byName.get(d), ctx.steps[d]] as const);
+    if (deps.every(([s, st]) => s && st && satisfies(s, st))) ready.push(step.name);
+  }
+  return ready;
+}
+
+/** Main steps that can never run because an upstream step blocks them. */
+function unreachableSteps(ctx: RunContext): string[] {
+  const byName = specsByName(ctx.spec);
+  const dead = new Set<string>();
+  // Spec order is not necessarily topological, so iterate to a fixed point.
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const step of ctx.spec.steps) {
+      const state = ctx.steps[step.name];
+      if (dead.has(step.name) || !state || state.status !== 'not_started' || state.startedAt !== null) continue;
+      const blocked = step.depends.some((d) => {
+        const s = byName.get(d);
+        const st = ctx.steps[d];
+        return dead.has(d) || (s !== undefined && st !== undefined && blocks(s, st));
+      });
+      if (blocked) {
+        dead.add(step.name);
+        changed = true;
+      }
+    }
+  }
+  return [...dead];
+}
+
+function mainStepsSettled(ctx: RunContext): boolean {
+  // After a stop, steps that never started stay not_started; only running ones must end.
+  if (ctx.stopRequested) return !anyStepActive(ctx);
+  const dead = new Set(unreachableSteps(ctx));
+  return ctx.spec.steps.every((s) => {
+    const st = ctx.steps[s.name];
+    return !st || isDoneStepStatus(st.status) || dead.has(s.name);
+  });
+}
+
+function anyStepActive(ctx: RunContext): boolean {
+  return Object.values(ctx.steps).some((s) => s.status === 'running' || s.status === 'retrying' || (s.startedAt !== null && !isDoneStepStatus(s.status)));
+}
+
+/** The run's outcome from its main steps. */
+export function decideOutcome(ctx: RunContext): NonNullable<RunContext['outcome']> {
+  if (ctx.timedOut) return 'failed';
+  if (ctx.stopRequested) return 'aborted';
+  const main = ctx.spec.steps.map((s) => ctx.steps[s.name]).filter((s): s is RunStepState => s !== undefined);
+  if (main.some((s) => s.status === 'aborted')) return 'aborted';
+  if (main.some((s) => s.status === 'failed' && !s.continued)) return 'failed';
+  if (main.some((s) => s.status === 'failed' && s.continued)) return 'partially_succeeded';
+  return 'succeeded';
+}
+
+function handlersFor(spec: DagSpec, outcome: NonNullable<RunContext['outcome']>): HandlerKind[] {
+  const first: HandlerKind | undefined =
+    outcome === 'succeeded' || outcome === 'partially_succeeded' ? 'success' : outcome === 'failed' ? 'failure' : 'abort';
+  return [first, 'exit'].filter((k): k is HandlerKind => k !== undefined && spec.handlerOn[k as HandlerKind] !== undefined);
+}
+
+function initialSteps(input: RunInput): Record<string, RunStepState> {
+  const steps: Record<string, RunStepState> = {};
+  for (const s of input.spec.steps) {
+    const preset = input.preset?.[s.name];
+    steps[s.name] = preset ?? { name: s.name, status: 'not_started', exitCode: null, startedAt: null, finishedAt: null, retryCount: 0 };
+  }
+  return steps;
+}
+
+function initialOutputs(input: RunInput): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  for (const s of input.spec.steps) {
+    const preset = input.preset?.[s.name];
+    if (s.output && preset?.output !== undefined) outputs[s.output] = preset.output;
+  }
+  return outputs;
+}
+
+function stepInput(ctx: RunContext, spec: StepSpec, now: number): StepInput {
+  return {
+    spec,
+    vars: { ...ctx.vars, ...ctx.outputs },
+    run: {
+      dagName: ctx.dagName,
+      dagRunId: ctx.dagRunId,
+      attempt: ctx.attempt,
+      logDir: ctx.logDir,
+      ...(ctx.spec.workingDir !== undefined ? { workingDir: ctx.spec.workingDir } : {}),
+      ...(ctx.spec.shell !== undefined ? { shell: ctx.spec.shell } : {}),
+    },
+    now,
+  };
+}
+
+/**
+ * One attempt of a DAG run. It spawns a step actor per step when the step's dependencies are
+ * satisfied (up to `max_active_steps`), tracks their `step.update` reports, runs the
+ * handler_on steps once the main steps are settled, and ends in one of Dagu's terminal
+ * statuses. Preconditions of the DAG are the named actor `checkPreconditions`.
+ */
+export const runMachine = setup({
+  types: {
+    context: {} as RunContext,
+    events: {} as RunEvent,
+    input: {} as RunInput,
+  },
+  actors: {
+    step: stepMachine,
+    checkPreconditions: fromPromise<{ ok: boolean; now: number }, { spec: StepSpec; vars: Record<string, string>; run: StepInput['run'] }>(
+      async () => ({ ok: true, now: 0 }),
+    ),
+  },
+  delays: {
+    runTimeout: ({ context }) => (context.spec.timeoutSec ? Math.min(context.spec.timeoutSec * 1000, NEVER) : NEVER),
+  },
+  guards: {
+    hasTimeout: ({ context }) => context.spec.timeoutSec !== undefined && context.spec.timeoutSec > 0,
+    hasPreconditions: ({ context }) => context.spec.preconditions.length > 0,
+    mainSettled: ({ context }) => mainStepsSettled(context) && !anyStepActive(context),
+    handlersLeft: ({ context }) => context.pendingHandlers.length > 0,
+    nothingActive: ({ context }) => !anyStepActive(context),
+  },
+  actions: {
+    recordStepUpdate: assign(({ context, event }) => {
+      const u = event as StepUpdate;
+      const prev = context.steps[u.name];
+      const stepSpec = context.spec.steps.find((s) => s.name === u.name);
+      const next: RunStepState = {
+        name: u.name,
+        status: u.status,
+        exitCode: u.exitCode,
+        startedAt: u.startedAt ?? prev?.startedAt ?? null,
+        finishedAt: u.finishedAt,
+        retryCount: u.retryCount,
+      };
+      if (u.output !== undefined) next.output = u.output;
+      if (u.error !== undefined) next.error = u.error;
+      if (u.pid !== undefined) next.pid = u.pid;
+      if (u.pidStart !== undefined) next.pidStart = u.pidStart;
+      if (prev?.handler) next.handler = true;
+      if (stepSpec && u.status === 'failed') {
+        const c = stepSpec.continueOn;
+        if (c.failure || (u.exitCode !== null && c.exitCodes.includes(u.exitCode))) {
+          next.continued = true;
+          if (c.markSuccess) next.status = 'succeeded';
+        }
+      }
+      const outputs =
+        stepSpec?.output && u.status === 'succeeded' && u.output !== undefined ? { ...context.outputs, [stepSpec.output]: u.output } : context.outputs;
+      return { steps: { ...context.steps, [u.name]: next }, outputs };
+    }),
+    /** Spawns every ready step and marks it as started so it is not spawned twice. */
+    scheduleReady: enqueueActions(({ context, enqueue, event }) => {
+      if (context.stopRequested) return;
+      const now = eventTime(context, event);
+      const ready = readySteps(context);
+      if (ready.length === 0) return;
+      const steps = { ...context.steps };
+      for (const name of ready) {
+        const spec = context.spec.steps.find((s) => s.name === name)!;
+        enqueue.spawnChild('step', { id: name, input: stepInput(context, spec, now) });
+        steps[name] = { ...steps[name]!, startedAt: now };
+      }
+      enqueue.assign({ steps });
+      for (const name of ready) enqueue.sendTo(name, { type: 'step.start', now });
+    }),
+    decide: assign(({ context }) => {
+      const outcome = decideOutcome(context);
+      return { outcome, pendingHandlers: handlersFor(context.spec, outcome) };
+    }),
+    startNextHandler: enqueueActions(({ context, enqueue, event }) => {
+      const [kind, ...rest] = context.pendingHandlers;
+      if (!kind) return;
+      const spec = context.spec.handlerOn[kind]!;
+      const name = HANDLER_STEP_NAMES[kind];
+      const now = eventTime(context, event);
+      const handlerSpec: StepSpec = { ...spec, name, depends: [] };
+      enqueue.spawnChild('step', { id: name, input: stepInput(context, handlerSpec, now) });
+      enqueue.assign({
+        pendingHandlers: rest,
+        steps: {
+          ...context.steps,
+          [name]: { name, status: 'not_started', exitCode: null, startedAt: now, finishedAt: null, retryCount: 0, handler: true },
+        },
+      });
+      enqueue.sendTo(name, { type: 'step.start', now });
+    }),
+    // The run ends at the time carried by the event that ended it (a step's finishedAt, a
+    // stop's now), so the machine reads no clock.
+    stampFinished: assign({
+      finishedAt: ({ context, event }) => {
+        const e = event as { now?: number; finishedAt?: number | null; output?: { now?: number } };
+        return context.finishedAt ?? e.now ?? e.finishedAt ?? e.output?.now ?? null;
+      },
+    }),
+    abortSteps: enqueueActions(({ context, enqueue, event, self }) => {
+      const now = eventTime(context, event);
+      for (const [name, st] of Object.entries(context.steps)) {
+        if (st.handler || isDoneStepStatus(st.status)) continue;
+        if (self.getSnapshot().children[name]) enqueue.sendTo(name, { type: 'step.abort', now });
+      }
+    }),
+  },
+}).createMachine({
+  id: 'run',
+  context: ({ input }) => ({
+    ...input,
+    steps: initialSteps(input),
+    outputs: initialOutputs(input),
+    stopRequested: false,
+    timedOut: false,
+    pendingHandlers: [],
+    queuedAt: input.queued ? input.now : null,
+    startedAt: input.queued ? null : input.now,
+    finishedAt: null,
+  }),
+  initial: 'init',
+  states: {
+    init: {
+      always: [{ guard: ({ context }) => context.queued, target: 'queued' }, { target: 'starting' }],
+    },
+    queued: {
+      on: {
+        'run.start': { target: 'starting', actions: assign({ startedAt: ({ event }) => event.now }) },
+        'run.dequeue': { target: 'aborted', actions: assign({ error: 'dequeued', finishedAt: ({ event }) => event.now }) },
+        'run.stop': { target: 'aborted', actions: assign({ error: 'stopped before it started', finishedAt: ({ event }) => event.now }) },
+      },
+    },
+    starting: {
+      always: [{ guard: 'hasPreconditions', target: 'checking' }, { target: 'running' }],
+    },
+    checking: {
+      invoke: {
+        src: 'checkPreconditions',
+        input: ({ context }) => ({
+          spec: { name: 'preconditions', run: '', depends: [], env: [], continueOn: { failure: false, skipped: false, exitCodes: [], markSuccess: false }, preconditions: context.spec.preconditions },
+          vars: context.vars,
+          run: { dagName: context.dagName, dagRunId: context.dagRunId, attempt: context.attempt, logDir: context.logDir },
+        }),
+        onDone: [
+          { guard: ({ event }) => event.output.ok, target: 'running' },
+          { target: 'aborted', actions: assign({ error: 'preconditions not met', finishedAt: ({ event }) => event.output.now }) },
+        ],
+        onError: { target: 'failed', actions: assign({ error: ({ event }) => `precondition check failed: ${String((event.error as Error)?.message ?? event.error)}` }) },
+      },
+      on: { 'run.stop': { target: 'aborted', actions: assign({ stopRequested: true, error: 'stopped', finishedAt: ({ event }) => event.now }) } },
+    },
+    running: {
+      entry: 'scheduleReady',
+      always: { guard: 'mainSettled', target: 'handling' },
+      after: {
+        runTimeout: {
+          guard: 'hasTimeout',
+          target: '.stopping',
+          actions: assign({ stopRequested: true, timedOut: true, error: ({ context }) => `run timed out after ${context.spec.timeoutSec}s` }),
+        },
+      },
+      initial: 'active',
+      states: {
+        active: {
+          on: {
+            'run.stop': { target: 'stopping', actions: assign({ stopRequested: true, error: ({ event }) => event.reason ?? 'stopped' }) },
+          },
+        },
+        stopping: { entry: 'abortSteps' },
+      },
+      on: {
+        'step.update': { actions: ['recordStepUpdate', 'scheduleReady'] },
+      },
+    },
+    handling: {
+      entry: ['decide', 'startNextHandler'],
+      always: [{ guard: ({ context }) => context.pendingHandlers.length === 0 && !anyStepActive(context), target: 'done' }],
+      on: {
+        'step.update': [
+          {
+            guard: ({ event }) => isDoneStepStatus(event.status),
+            actions: [
+              'recordStepUpdate',
+              // A failed handler fails a run that had otherwise succeeded.
+              assign(({ context, event }) =>
+                event.status === 'failed' && (context.outcome === 'succeeded' || context.outcome === 'partially_succeeded')
+                  ? { outcome: 'failed' as const, error: `handler ${event.name} failed` }
+                  : {},
+              ),
+              'startNextHandler',
+            ],
+          },
+          { actions: 'recordStepUpdate' },
+        ],
+      },
+    },
+    done: {
+      always: [
+        { guard: ({ context }) => context.outcome === 'succeeded', target: 'succeeded' },
+        { guard: ({ context }) => context.outcome === 'partially_succeeded', target: 'partially_succeeded' },
+        { guard: ({ context }) => context.outcome === 'aborted', target: 'aborted' },
+        { target: 'failed' },
+      ],
+    },
+    succeeded: { type: 'final', entry: 'stampFinished' },
+    partially_succeeded: { type: 'final', entry: 'stampFinished' },
+    failed: { type: 'final', entry: 'stampFinished' },
+    aborted: { type: 'final', entry: 'stampFinished' },
+  },
+});
+
+/** The run status a snapshot value stands for. */
+export function runStatusOf(value: unknown): RunStatus {
+  const top = typeof value === 'string' ? value : Object.keys(value as object)[0];
+  switch (top) {
+    case 'queued':
+      return 'queued';
+    case 'succeeded':
+    case 'partially_succeeded':
+    case 'failed':
+    case 'aborted':
+      return top;
+    case 'init':
+    case 'starting':
+      return 'not_started';
+    default:
+      return 'running';
+  }
+}

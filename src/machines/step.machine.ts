@@ -1,0 +1,231 @@
+import { assign, enqueueActions, fromCallback, fromPromise, setup } from 'xstate';
+import type { StepSpec } from '../dag/types.ts';
+import type { StepStatus } from '../dag/status.ts';
+
+/** What a step actor reports to its run after every state change. */
+export interface StepUpdate {
+  type: 'step.update';
+  name: string;
+  status: StepStatus;
+  exitCode: number | null;
+  startedAt: number | null;
+  finishedAt: number | null;
+  retryCount: number;
+  /** Captured stdout, for steps with `output:`. */
+  output?: string;
+  error?: string;
+  pid?: number;
+  pidStart?: number;
+}
+
+export interface StepInput {
+  spec: StepSpec;
+  /** Variables visible to the step: params, DAG env, outputs of earlier steps. */
+  vars: Record<string, string>;
+  /** Where the run keeps this attempt's logs and other run-scoped facts the executor needs. */
+  run: { dagName: string; dagRunId: string; attempt: number; logDir: string; workingDir?: string; shell?: string };
+  /** Epoch ms; the machine never reads a clock itself. */
+  now: number;
+}
+
+export interface StepContext extends StepInput {
+  status: StepStatus;
+  retryCount: number;
+  exitCode: number | null;
+  startedAt: number | null;
+  finishedAt: number | null;
+  output?: string;
+  error?: string;
+  pid?: number;
+  pidStart?: number;
+  /** Why the step is being stopped: a stop request or its own timeout. */
+  stopReason?: 'abort' | 'timeout';
+}
+
+export type StepEvent =
+  /** Starts the step (the run sends it when the step's dependencies are satisfied). */
+  | { type: 'step.start'; now: number }
+  | { type: 'step.abort'; now: number }
+  /** From the executor: the process is running. */
+  | { type: 'step.spawned'; pid: number; pidStart?: number; now: number }
+  /** From the executor: the process ended (or could not start: `error`). */
+  | { type: 'step.exited'; exitCode: number | null; signal?: string | null; output?: string; error?: string; now: number }
+  /** Sent to the executor: signal the process group. */
+  | { type: 'step.kill'; signal: string };
+
+/** The executor's input: everything needed to launch one process for the step. */
+export interface ExecuteStepInput {
+  spec: StepSpec;
+  vars: Record<string, string>;
+  run: StepInput['run'];
+  retryCount: number;
+}
+
+/** Largest delay a Node timer accepts; used when a timeout is not configured. */
+const NEVER = 2 ** 31 - 1;
+
+/** Delay before retry number `n` (1-based), in ms, with optional exponential backoff and cap. */
+export function retryDelayMs(policy: StepSpec['retryPolicy'], n: number): number {
+  if (!policy) return 0;
+  let sec = policy.intervalSec;
+  if (policy.backoff && policy.backoff > 1) sec = policy.intervalSec * policy.backoff ** (n - 1);
+  if (policy.maxIntervalSec !== undefined) sec = Math.min(sec, policy.maxIntervalSec);
+  return Math.min(Math.round(sec * 1000), NEVER);
+}
+
+function shouldRetry(ctx: StepContext, exitCode: number | null): boolean {
+  const policy = ctx.spec.retryPolicy;
+  if (!policy || ctx.retryCount >= policy.limit) return false;
+  if (policy.exitCodes.length === 0) return true;
+  return exitCode !== null && policy.exitCodes.includes(exitCode);
+}
+
+function update(ctx: StepContext): StepUpdate {
+  const u: StepUpdate = {
+    type: 'step.update',
+    name: ctx.spec.name,
+    status: ctx.status,
+    exitCode: ctx.exitCode,
+    startedAt: ctx.startedAt,
+    finishedAt: ctx.finishedAt,
+    retryCount: ctx.retryCount,
+  };
+  if (ctx.output !== undefined) u.output = ctx.output;
+  if (ctx.error !== undefined) u.error = ctx.error;
+  if (ctx.pid !== undefined) u.pid = ctx.pid;
+  if (ctx.pidStart !== undefined) u.pidStart = ctx.pidStart;
+  return u;
+}
+
+/**
+ * One step of one run attempt: preconditions, the process, retries with backoff, its timeout
+ * and stop. Side effects are the named actors `executeStep` (launches the process and reports
+ * `step.spawned`/`step.exited`; receives `step.kill`) and `checkPreconditions`, which the
+ * actors layer provides. Every state change is reported to the parent run as `step.update`.
+ */
+export const stepMachine = setup({
+  types: {
+    context: {} as StepContext,
+    events: {} as StepEvent,
+    input: {} as StepInput,
+  },
+  actors: {
+    executeStep: fromCallback<StepEvent, ExecuteStepInput>(() => () => {}),
+    checkPreconditions: fromPromise<{ ok: boolean; now: number }, { spec: StepSpec; vars: Record<string, string>; run: StepInput['run'] }>(
+      async () => ({ ok: true, now: 0 }),
+    ),
+  },
+  delays: {
+    stepTimeout: ({ context }) => (context.spec.timeoutSec ? Math.min(context.spec.timeoutSec * 1000, NEVER) : NEVER),
+    retryInterval: ({ context }) => retryDelayMs(context.spec.retryPolicy, context.retryCount),
+  },
+  guards: {
+    hasTimeout: ({ context }) => context.spec.timeoutSec !== undefined && context.spec.timeoutSec > 0,
+    hasPreconditions: ({ context }) => context.spec.preconditions.length > 0,
+  },
+  actions: {
+    // A step run on its own (pure tests, tools) has no parent to report to.
+    report: enqueueActions(({ context, enqueue, self }) => {
+      if ((self as { _parent?: unknown })._parent) enqueue.sendParent(update(context));
+    }),
+    // Events that end a step carry the time (`now`, or `output.now` for the precondition
+    // check), so the machine stays free of clocks and its pure tests are deterministic.
+    stamp: assign({
+      finishedAt: ({ event }) => {
+        const e = event as { now?: number; output?: { now?: number } };
+        return e.now ?? e.output?.now ?? null;
+      },
+    }),
+  },
+}).createMachine({
+  id: 'step',
+  context: ({ input }) => ({ ...input, status: 'not_started', retryCount: 0, exitCode: null, startedAt: null, finishedAt: null }),
+  initial: 'pending',
+  states: {
+    pending: {
+      on: {
+        'step.start': [
+          { guard: 'hasPreconditions', target: 'checking', actions: assign({ startedAt: ({ event }) => event.now }) },
+          { target: 'running', actions: assign({ startedAt: ({ event }) => event.now }) },
+        ],
+        'step.abort': { target: 'aborted' },
+      },
+    },
+    checking: {
+      invoke: {
+        src: 'checkPreconditions',
+        input: ({ context }) => ({ spec: context.spec, vars: context.vars, run: context.run }),
+        onDone: [
+          { guard: ({ event }) => event.output.ok, target: 'running' },
+          { target: 'skipped', actions: assign({ error: 'precondition not met' }) },
+        ],
+        onError: { target: 'failed', actions: assign({ error: ({ event }) => `precondition check failed: ${String((event.error as Error)?.message ?? event.error)}` }) },
+      },
+      on: { 'step.abort': { target: 'aborted' } },
+    },
+    running: {
+      entry: [assign({ status: 'running', pid: undefined, pidStart: undefined }), 'report'],
+      invoke: {
+        id: 'process',
+        src: 'executeStep',
+        input: ({ context }) => ({ spec: context.spec, vars: context.vars, run: context.run, retryCount: context.retryCount }),
+      },
+      initial: 'active',
+      states: {
+        active: {
+          after: { stepTimeout: { guard: 'hasTimeout', target: 'stopping', actions: assign({ stopReason: 'timeout' }) } },
+          on: { 'step.abort': { target: 'stopping', actions: assign({ stopReason: 'abort' }) } },
+        },
+        // The process keeps running until it has exited, so the run never reports a step as
+        // done while its process group may still be alive.
+        stopping: {
+          entry: ({ context, self }) => {
+            const child = self.getSnapshot().children.process;
+            child?.send({ type: 'step.kill', signal: context.spec.signalOnStop ?? 'SIGTERM' });
+          },
+        },
+      },
+      on: {
+        'step.spawned': { actions: [assign({ pid: ({ event }) => event.pid, pidStart: ({ event }) => event.pidStart }), 'report'] },
+        'step.exited': [
+          {
+            guard: ({ context }) => context.stopReason === 'abort',
+            target: 'aborted',
+            actions: assign({ exitCode: ({ event }) => event.exitCode, error: 'stopped' }),
+          },
+          {
+            guard: ({ context }) => context.stopReason === 'timeout',
+            target: 'failed',
+            actions: assign({ exitCode: ({ event }) => event.exitCode, error: ({ context }) => `timed out after ${context.spec.timeoutSec}s` }),
+          },
+          {
+            guard: ({ event }) => event.exitCode === 0 && !event.error,
+            target: 'succeeded',
+            actions: assign({ exitCode: 0, output: ({ event }) => event.output, error: undefined }),
+          },
+          {
+            guard: ({ context, event }) => !event.error && shouldRetry(context, event.exitCode),
+            target: 'retrying',
+            actions: assign({ exitCode: ({ event }) => event.exitCode, retryCount: ({ context }) => context.retryCount + 1 }),
+          },
+          {
+            target: 'failed',
+            actions: assign({
+              exitCode: ({ event }) => event.exitCode,
+              error: ({ event }) => event.error ?? (event.signal ? `killed by ${event.signal}` : `exit code ${event.exitCode}`),
+            }),
+          },
+        ],
+      },
+    },
+    retrying: {
+      entry: [assign({ status: 'retrying' }), 'report'],
+      after: { retryInterval: { target: 'running' } },
+      on: { 'step.abort': { target: 'aborted' } },
+    },
+    succeeded: { type: 'final', entry: [assign({ status: 'succeeded' }), 'stamp', 'report'] },
+    failed: { type: 'final', entry: [assign({ status: 'failed' }), 'stamp', 'report'] },
+    skipped: { type: 'final', entry: [assign({ status: 'skipped' }), 'stamp', 'report'] },
+    aborted: { type: 'final', entry: [assign({ status: 'aborted' }), 'stamp', 'report'] },
+  },
+});
