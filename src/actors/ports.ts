@@ -23,8 +23,11 @@ export interface RunStore {
   get(name: string, dagRunId: string): Promise<RunRecord | undefined>;
   /** The run with the newest start (or queue) time for a DAG. */
   latest(name: string): Promise<RunRecord | undefined>;
-  /** Newest first. */
-  list(options: { name?: string; limit: number; before?: string }): Promise<RunRecord[]>;
+  /**
+   * Newest first, at most `limit`, continuing after the opaque cursor `before`. `cursors[i]`
+   * continues after `records[i]`; `next` is set when more records may follow the page.
+   */
+  list(options: { name?: string; limit: number; before?: string }): Promise<{ records: RunRecord[]; cursors: string[]; next?: string }>;
   /** Records in a non-terminal status (queued, running, waiting), for recovery at boot. */
   active(): Promise<RunRecord[]>;
   /** The DAG spec a run executes, kept so retries and inline runs replay the same YAML. */
@@ -34,4 +37,54 @@ export interface RunStore {
   putSnapshot(key: string, snapshot: unknown): Promise<void>;
   getSnapshot(key: string): Promise<unknown | undefined>;
   deleteSnapshot(key: string): Promise<void>;
+}
+
+/** Everything needed to launch one step process. */
+export interface StepLaunch {
+  dagName: string;
+  dagRunId: string;
+  attempt: number;
+  stepName: string;
+  /** One command line or a multi-line script, run by the shell. */
+  command: string;
+  /** Shell and its arguments, e.g. `['/bin/sh']` or `['bash', '-e']`; `-c` is appended. */
+  shell: string[];
+  env: Record<string, string>;
+  cwd?: string;
+  stdoutPath: string;
+  stderrPath: string;
+  /** Read back stdout after exit (for `output:`). */
+  captureOutput: boolean;
+}
+
+export interface StepExit {
+  exitCode: number | null;
+  signal: string | null;
+  /** Trimmed stdout of this launch, when captured. */
+  output?: string;
+  /** Set when the process could not run at all. */
+  error?: string;
+}
+
+/** A launched step process. */
+export interface StepProcess {
+  pid: number;
+  /** Process start time (clock ticks since boot), to tell a reused pid apart. */
+  pidStart?: number;
+  exited: Promise<StepExit>;
+  /** Signals the whole process group; escalates to SIGKILL after the executor's grace period. */
+  kill(signal: string): void;
+}
+
+/**
+ * Runs step commands. Local processes today; a worker pool on other machines later, behind
+ * the same port, without touching the machines.
+ */
+export interface StepExecutor {
+  /** Throws when the command cannot be launched at all. */
+  launch(spec: StepLaunch): StepProcess;
+  /** Kills whatever is left of a process group from an earlier process life, if it is still the same process. */
+  reap(pid: number, pidStart?: number): Promise<void>;
+  /** True when a live (non-zombie) member of the process group exists. */
+  groupAlive(pgid: number): boolean;
 }

@@ -1,0 +1,135 @@
+import { TroupeError, dagNameProblem } from '../core/index.ts';
+import { formatProblem, loadDag, workspaceOf } from '../dag/index.ts';
+import type { DagSpec } from '../dag/types.ts';
+import type { DagStore } from './ports.ts';
+import type { DagDefinition, DagRef, DagSummary, DomainAction, ValidationReport } from './types.ts';
+
+interface DagServiceDeps {
+  store: DagStore;
+  /** Refuses state changes (shutdown, audit unavailable). */
+  gate: () => Promise<void>;
+  emit: (action: DomainAction, name: string, workspace: string, details: Record<string, unknown>) => void;
+}
+
+function checkName(name: string, field = 'name'): void {
+  const problem = typeof name === 'string' ? dagNameProblem(name) : 'DAG name must be a string';
+  if (problem) throw new TroupeError('INVALID_INPUT', problem, { details: { field } });
+}
+
+/**
+ * DAG definitions: the validator every surface shares, and the stored YAML files with their
+ * domain events. A stored DAG is named after its file; a `name:` inside the YAML that differs
+ * is ignored for stored DAGs, as in Dagu.
+ */
+export function createDagService(deps: DagServiceDeps) {
+  function validate(yaml: string, name?: string): ValidationReport {
+    if (typeof yaml !== 'string') throw new TroupeError('INVALID_INPUT', 'spec must be a string', { details: { field: 'spec' } });
+    const result = loadDag(yaml, name !== undefined ? { defaultName: name } : {});
+    const problems = [...result.problems];
+    if (name !== undefined) {
+      const p = dagNameProblem(name);
+      if (p) problems.unshift({ message: p, path: 'name', field: 'name' });
+    }
+    const report: ValidationReport = { valid: problems.length === 0, problems, errors: problems.map(formatProblem) };
+    if (result.spec && problems.length === 0) report.spec = name !== undefined ? { ...result.spec, name } : result.spec;
+    return report;
+  }
+
+  /** Loads YAML that must be valid; throws `INVALID_SPEC` listing every problem. */
+  function load(yaml: string, name?: string): { spec: DagSpec } {
+    const report = validate(yaml, name);
+    if (!report.valid || !report.spec) {
+      throw new TroupeError('INVALID_SPEC', report.errors.join('; ') || 'invalid DAG spec', { details: { errors: report.errors } });
+    }
+    return { spec: report.spec };
+  }
+
+  async function get(name: string): Promise<DagDefinition | undefined> {
+    checkName(name);
+    const yaml = await deps.store.read(name);
+    if (yaml === undefined) return undefined;
+    const report = validate(yaml, name);
+    const labels = report.spec?.labels ?? loadDag(yaml, { defaultName: name }).spec?.labels ?? {};
+    const def: DagDefinition = {
+      name,
+      labels,
+      workspace: workspaceOf(labels),
+      errors: report.errors,
+      yaml,
+      problems: report.problems,
+    };
+    if (report.spec?.description !== undefined) def.description = report.spec.description;
+    if (report.spec) def.spec = report.spec;
+    return def;
+  }
+
+  async function list(): Promise<DagSummary[]> {
+    const names = await deps.store.list();
+    const out: DagSummary[] = [];
+    for (const name of names) {
+      const def = await get(name);
+      if (!def) continue;
+      const summary: DagSummary = { name, labels: def.labels, workspace: def.workspace, errors: def.errors };
+      if (def.description !== undefined) summary.description = def.description;
+      out.push(summary);
+    }
+    return out;
+  }
+
+  async function put(name: string, yaml: string): Promise<{ created: boolean; report: ValidationReport }> {
+    checkName(name);
+    const report = validate(yaml, name);
+    if (!report.valid) throw new TroupeError('INVALID_SPEC', report.errors.join('; '), { details: { errors: report.errors } });
+    await deps.gate();
+    const { created } = await deps.store.write(name, yaml);
+    deps.emit(created ? 'dag_create' : 'dag_update', name, workspaceOf(report.spec?.labels ?? {}), { dag_name: name, spec_bytes: Buffer.byteLength(yaml) });
+    return { created, report };
+  }
+
+  async function create(name: string, yaml: string): Promise<ValidationReport> {
+    checkName(name);
+    const report = validate(yaml, name);
+    if (!report.valid) throw new TroupeError('INVALID_SPEC', report.errors.join('; '), { details: { errors: report.errors } });
+    await deps.gate();
+    await deps.store.write(name, yaml, { mustNotExist: true });
+    deps.emit('dag_create', name, workspaceOf(report.spec?.labels ?? {}), { dag_name: name, spec_bytes: Buffer.byteLength(yaml) });
+    return report;
+  }
+
+  async function rename(name: string, newName: string): Promise<void> {
+    checkName(name);
+    checkName(newName, 'newName');
+    if (name === newName) throw new TroupeError('INVALID_INPUT', 'newName must differ from name', { details: { field: 'newName' } });
+    const def = await get(name);
+    if (!def) throw new TroupeError('DAG_NOT_FOUND', `DAG ${name} not found`);
+    await deps.gate();
+    await deps.store.rename(name, newName);
+    deps.emit('dag_rename', name, def.workspace, { old_name: name, new_name: newName });
+  }
+
+  async function remove(name: string): Promise<void> {
+    checkName(name);
+    const def = await get(name);
+    if (!def) throw new TroupeError('DAG_NOT_FOUND', `DAG ${name} not found`);
+    await deps.gate();
+    await deps.store.remove(name);
+    deps.emit('dag_delete', name, def.workspace, { dag_name: name });
+  }
+
+  /** The spec and YAML a run executes: a stored DAG by name, or an inline spec. */
+  async function resolve(ref: DagRef): Promise<{ spec: DagSpec; yaml: string }> {
+    if ('spec' in ref) {
+      if (typeof ref.spec !== 'string' || ref.spec.trim() === '') throw new TroupeError('INVALID_INPUT', 'spec is required for inline_spec target', { details: { field: 'spec' } });
+      if (ref.name !== undefined) checkName(ref.name);
+      const parsed = loadDag(ref.spec, { defaultName: ref.name ?? 'inline' });
+      const name = ref.name ?? parsed.spec?.name ?? 'inline';
+      return { spec: load(ref.spec, name).spec, yaml: ref.spec };
+    }
+    checkName(ref.name);
+    const yaml = await deps.store.read(ref.name);
+    if (yaml === undefined) throw new TroupeError('DAG_NOT_FOUND', `DAG ${ref.name} not found`);
+    return { spec: load(yaml, ref.name).spec, yaml };
+  }
+
+  return { validate, load, get, list, put, create, rename, remove, resolve };
+}

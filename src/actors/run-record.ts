@@ -1,0 +1,86 @@
+import { isoTime } from '../core/index.ts';
+import { runStatusCode, stepStatusCode } from '../dag/status.ts';
+import type { RunContext, RunStepState } from '../machines/index.ts';
+import type { RunDetails, RunRecord, StepRecord } from './types.ts';
+
+const iso = (ms: number | null) => (ms === null ? null : isoTime(ms));
+const ms = (iso: string | null) => (iso === null ? null : Date.parse(iso));
+
+/** A step of the machine's context as a stored step record. */
+export function toStepRecord(s: RunStepState, outputName?: string): StepRecord {
+  const r: StepRecord = {
+    name: s.name,
+    status: s.status,
+    exitCode: s.exitCode,
+    startedAt: iso(s.startedAt),
+    finishedAt: iso(s.finishedAt),
+    retryCount: s.retryCount,
+  };
+  if (s.output !== undefined && outputName) r.outputs = { [outputName]: s.output };
+  if (s.error !== undefined) r.error = s.error;
+  if (s.pid !== undefined && (s.status === 'running' || s.status === 'retrying')) r.pid = s.pid;
+  if (s.pidStart !== undefined && r.pid !== undefined) r.pidStart = s.pidStart;
+  if (s.handler) r.handler = true;
+  return r;
+}
+
+/** A stored step record as machine state (retry presets). */
+export function fromStepRecord(r: StepRecord): RunStepState {
+  const s: RunStepState = {
+    name: r.name,
+    status: r.status,
+    exitCode: r.exitCode,
+    startedAt: ms(r.startedAt),
+    finishedAt: ms(r.finishedAt),
+    retryCount: r.retryCount,
+  };
+  const output = r.outputs ? Object.values(r.outputs)[0] : undefined;
+  if (output !== undefined) s.output = output;
+  if (r.error !== undefined) s.error = r.error;
+  return s;
+}
+
+/** Steps in spec order, then handlers in the order they ran. */
+export function stepRecordsOf(ctx: RunContext): StepRecord[] {
+  const outputNames = new Map(ctx.spec.steps.map((s) => [s.name, s.output]));
+  const handlerOutputs = Object.values(ctx.spec.handlerOn);
+  const main = ctx.spec.steps.map((s) => ctx.steps[s.name]).filter((s): s is RunStepState => s !== undefined);
+  const handlers = Object.values(ctx.steps).filter((s) => s.handler);
+  void handlerOutputs;
+  return [...main, ...handlers].map((s) => toStepRecord(s, outputNames.get(s.name)));
+}
+
+/** The read model of a record: Dagu's run-details shape plus a few extras. */
+export function toRunDetails(r: RunRecord): RunDetails {
+  const d: RunDetails = {
+    name: r.name,
+    dagRunId: r.dagRunId,
+    status: runStatusCode(r.status),
+    statusLabel: r.status,
+    attempt: r.attempt,
+    params: r.params,
+    queuedAt: r.queuedAt,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    steps: r.steps.map((s) => {
+      const step: RunDetails['steps'][number] = {
+        name: s.name,
+        status: stepStatusCode(s.status),
+        statusLabel: s.status,
+        exitCode: s.exitCode,
+        startedAt: s.startedAt,
+        finishedAt: s.finishedAt,
+        retryCount: s.retryCount,
+      };
+      if (s.outputs) step.outputs = s.outputs;
+      if (s.error !== undefined) step.error = s.error;
+      return step;
+    }),
+    queue: r.queue,
+    workspace: r.workspace,
+    trigger: r.trigger,
+    correlationId: r.origin.correlationId,
+  };
+  if (r.error !== undefined) d.error = r.error;
+  return d;
+}

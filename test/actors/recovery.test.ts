@@ -1,0 +1,59 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { RuntimeEvent } from '../../src/actors/index.ts';
+import { createTestEngine, until } from '../_support/engine.ts';
+
+const s = suite('runtime: recovery after a crash (child SIGKILLed mid-step)');
+
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return false;
+  }
+}
+
+s('statuses are right, logs intact, leftover processes killed, queued runs resume in order', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'troupe-recovery-'));
+  try {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/_support/engine-child.ts', dir], { stdio: ['ignore', 'inherit', 'inherit'] });
+    await until(() => existsSync(join(dir, 'ready')), 20_000, 'the child to start its runs');
+    const bgPid = Number(readFileSync(join(dir, 'bg.pid'), 'utf8').trim());
+    assert.ok(alive(bgPid), 'the step is running');
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    assert.ok(alive(bgPid), 'detached steps survive the crash of the runtime');
+
+    const seen: RuntimeEvent[] = [];
+    const e = await createTestEngine({ dir, observe: (ev$) => void ev$.subscribe((ev) => seen.push(ev)) });
+    try {
+      const crashed = await e.runtime.getRun('long', 'crash-1');
+      assert.is(crashed?.statusLabel, 'failed');
+      assert.is(crashed?.error, 'interrupted by restart');
+      assert.is(crashed?.steps[0]?.statusLabel, 'failed');
+      assert.is(crashed?.steps[1]?.statusLabel, 'not_started');
+      assert.not.ok(alive(bgPid), 'the leftover process group was killed');
+      const out = await e.runtime.stepLog('long', 'crash-1', 'work', 'stdout');
+      assert.is(out.content, 'started', 'the log written before the crash is intact');
+      assert.ok(seen.some((x) => x.type === 'domain' && x.action === 'dag_run_interrupted'));
+      // The queued runs were restored and now run, in their original order.
+      for (const id of ['q-1', 'q-2']) {
+        const { details, timedOut } = await e.runtime.waitForRun('q', id, 10_000);
+        assert.not.ok(timedOut);
+        assert.is(details.statusLabel, 'succeeded');
+      }
+      assert.is(readFileSync(join(dir, 'order'), 'utf8'), 'one\ntwo\n');
+    } finally {
+      await e.shutdown();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+s.run();
