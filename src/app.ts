@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createAuthService } from './auth/index.ts';
+import type { TroupeConfig } from './config.ts';
+import { openEngine } from './engine.ts';
+import type { Engine } from './engine.ts';
+import { createHttpApp, startHttpServer } from './http/index.ts';
+import { createMcpHandler } from './mcp/index.ts';
+import { removeServerFile, writeServerFile } from './cli/server-file.ts';
+
+const EXAMPLES_DIR = fileURLToPath(new URL('../examples/', import.meta.url));
+
+/**
+ * Copies the example DAGs into the DAG directory the first time it is created, so a fresh
+ * `npm start` has something to run. An existing directory (even an empty one) is left alone.
+ */
+export function seedExamples(dagsDir: string): string[] {
+  if (existsSync(dagsDir)) return [];
+  mkdirSync(dagsDir, { recursive: true });
+  if (!existsSync(EXAMPLES_DIR)) return [];
+  const files = readdirSync(EXAMPLES_DIR).filter((f) => f.endsWith('.yaml'));
+  for (const f of files) cpSync(join(EXAMPLES_DIR, f), join(dagsDir, f));
+  return files;
+}
+
+/** A running Troupe: the engine plus one HTTP server for REST and /mcp. */
+export interface Troupe {
+  engine: Engine;
+  /** Starts listening; resolves with the base URL (including the base path). */
+  listen(): Promise<{ url: string; port: number }>;
+  /** Graceful stop: stop accepting, close MCP sessions and streams, flush audit, close the store. */
+  close(): Promise<void>;
+}
+
+/**
+ * Composes Troupe from a config: engine (store, audit, runtime), auth, the MCP handler and the
+ * HTTP app. Nothing listens until `listen()`.
+ *
+ * @example
+ * const troupe = await createTroupe(defaultConfig());
+ * const { url } = await troupe.listen();
+ */
+export async function createTroupe(config: TroupeConfig, options: { seedExamples?: boolean; onWarning?: (m: string) => void } = {}): Promise<Troupe> {
+  if (options.seedExamples) seedExamples(config.dagsDir);
+  else mkdirSync(config.dagsDir, { recursive: true });
+  const engine = await openEngine(config, options.onWarning ? { onWarning: options.onWarning } : {});
+  // The CLI's credential for a running server: random per start, in a 0600 file.
+  const localToken = randomBytes(32).toString('base64url');
+  let server: Awaited<ReturnType<typeof startHttpServer>> | undefined;
+  let mcp: ReturnType<typeof createMcpHandler> | undefined;
+  try {
+    const auth = await createAuthService({ db: engine.db, config, localToken });
+    mcp = createMcpHandler({ runtime: engine.runtime, audit: engine.audit, config });
+    const handler = mcp;
+    const app = createHttpApp({ config, runtime: engine.runtime, audit: engine.audit, auth, mcp: (req) => handler.handle(req) });
+    let closing: Promise<void> | undefined;
+    return {
+      engine,
+      async listen() {
+        server = await startHttpServer(app, { host: config.host, port: config.port });
+        const url = `${server.url.replace(/\/$/, '')}${config.basePath}`;
+        writeServerFile(config.dataDir, { pid: process.pid, url, token: localToken });
+        return { url, port: server.port };
+      },
+      close() {
+        closing ??= (async () => {
+          removeServerFile(config.dataDir);
+          await handler.close().catch(() => {});
+          await server?.close().catch(() => {});
+          await engine.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await mcp?.close().catch(() => {});
+    await engine.close().catch(() => {});
+    throw error;
+  }
+}

@@ -1,0 +1,97 @@
+import { TroupeError } from '../core/index.ts';
+import type { ErrorCode } from '../core/index.ts';
+import type { RunDetails } from '../actors/index.ts';
+import type { CliBackend } from './backend.ts';
+import type { ServerFile } from './server-file.ts';
+
+const CODES: Record<number, ErrorCode> = { 400: 'INVALID_INPUT', 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 409: 'CONFLICT', 503: 'STORE_UNAVAILABLE' };
+
+/**
+ * The CLI backend that talks to a running server over its REST API, authenticated with the
+ * local token the server wrote into the data directory. The server records these requests
+ * with source=cli.
+ */
+export function remoteBackend(server: ServerFile): CliBackend {
+  const base = `${server.url}/api/v1`;
+  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(`${base}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${server.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+    } catch (cause) {
+      throw new TroupeError('STORE_UNAVAILABLE', `cannot reach the Troupe server at ${server.url}: ${(cause as Error).message}`, { cause });
+    }
+    const text = await res.text();
+    const json = text ? (JSON.parse(text) as unknown) : undefined;
+    if (!res.ok) {
+      const message = (json as { message?: string } | undefined)?.message ?? `${res.status} ${res.statusText}`;
+      throw new TroupeError(CODES[res.status] ?? 'INTERNAL', message);
+    }
+    return json as T;
+  }
+  const seg = encodeURIComponent;
+  const run = (n: string, id: string) => `/dag-runs/${seg(n)}/${seg(id)}`;
+  async function startLike(kind: 'start' | 'enqueue', ref: Parameters<CliBackend['start']>[0], o: Parameters<CliBackend['start']>[1]) {
+    if (!('name' in ref) || 'spec' in ref) throw new TroupeError('INVALID_INPUT', 'a running server starts stored DAGs only; copy the file into the DAG directory first');
+    const body: Record<string, unknown> = {};
+    if (o.params !== undefined) body.params = typeof o.params === 'string' ? o.params : JSON.stringify(o.params);
+    if (o.dagRunId !== undefined) body.dagRunId = o.dagRunId;
+    if (o.singleton !== undefined) body.singleton = o.singleton;
+    if (o.queue !== undefined) body.queue = o.queue;
+    const r = await call<{ dagRunId: string }>('POST', `/dags/${seg(ref.name)}/${kind}`, body);
+    return { name: ref.name, dagRunId: r.dagRunId };
+  }
+  const getRun = async (n: string, id: string) => {
+    try {
+      return await call<RunDetails>('GET', run(n, id));
+    } catch (e) {
+      if ((e as TroupeError).code === 'NOT_FOUND') return undefined;
+      throw e;
+    }
+  };
+  return {
+    kind: 'remote',
+    start: (ref, o) => startLike('start', ref, o),
+    enqueue: (ref, o) => startLike('enqueue', ref, o),
+    stop: async (n, id) => void (await call('POST', `${run(n, id)}/stop`)),
+    retry: async (n, id, o) => {
+      await call('POST', `${run(n, id)}/retry`, { ...(o.stepName ? { stepName: o.stepName } : {}), ...(o.includeDownstream ? { includeDownstream: true } : {}) });
+      return { name: n, dagRunId: id };
+    },
+    dequeue: async (n, id) => void (await call('POST', `${run(n, id)}/dequeue`)),
+    getRun,
+    listRuns: async (f) => {
+      const q = new URLSearchParams();
+      if (f.name) q.set('name', f.name);
+      for (const st of f.status ?? []) q.append('status', st);
+      if (f.limit) q.set('limit', String(f.limit));
+      const r = await call<{ dagRuns?: RunDetails[]; items?: RunDetails[]; nextCursor?: string }>('GET', `/dag-runs?${q}`);
+      return { items: r.dagRuns ?? r.items ?? [], ...(r.nextCursor ? { nextCursor: r.nextCursor } : {}) };
+    },
+    runLogs: (n, id, t) => call('GET', `${run(n, id)}/log${t ? `?tail=${t}` : ''}`),
+    stepLog: async (n, id, s, st, t) => {
+      const r = await call<{ content?: string; lineCount?: number; totalLines?: number; hasMore?: boolean }>('GET', `${run(n, id)}/steps/${seg(s)}/log?stream=${st}${t ? `&tail=${t}` : ''}`);
+      return { content: r.content ?? '', lineCount: r.lineCount ?? 0, totalLines: r.totalLines ?? 0, hasMore: r.hasMore ?? false };
+    },
+    // The server's push streams are not exposed over REST yet, so the CLI follows a remote run
+    // by reading its details twice a second and reporting step changes.
+    async follow(name, id, onStep) {
+      const seen = new Map<string, string>();
+      for (;;) {
+        const d = await getRun(name, id);
+        if (!d) throw new TroupeError('RUN_NOT_FOUND', `dag-run ${name}:${id} not found`);
+        for (const s of d.steps) {
+          if (s.statusLabel === 'not_started' || seen.get(s.name) === s.statusLabel) continue;
+          seen.set(s.name, s.statusLabel);
+          onStep({ step: s.name, status: s.statusLabel, exitCode: s.exitCode, ...(s.startedAt && s.finishedAt ? { durationMs: Date.parse(s.finishedAt) - Date.parse(s.startedAt) } : {}) });
+        }
+        if (['succeeded', 'failed', 'aborted', 'partially_succeeded', 'rejected'].includes(d.statusLabel)) return d;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    },
+    close: async () => {},
+  };
+}
