@@ -81,6 +81,8 @@ interface RunHandle {
   log?: WriteStream;
   /** Last seen state value per inspected actor session, for from → to. */
   lastValues: Map<string, string>;
+  /** Restored from a persisted snapshot; its first snapshot is a restore, not a transition. */
+  restoring?: boolean;
 }
 
 const keyOf = (name: string, id: string) => `${name}/${id}`;
@@ -202,48 +204,53 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   function onSnapshot(h: RunHandle, event: Extract<InspectionEvent, { type: '@xstate.snapshot' }>): void {
     const ref = event.actorRef as typeof event.actorRef & { id: string };
     const snap = event.snapshot as { value?: unknown; status?: string; context?: unknown };
-    if (snap.value === undefined) return; // not a machine (the process callback)
+    if (snap.value === undefined) return; // not a machine (a step's process callback)
     const isRun = ref === h.actor;
     const to = stateString(snap.value);
     const from = h.lastValues.get(ref.sessionId) ?? null;
-    if (from === to) return;
-    h.lastValues.set(ref.sessionId, to);
-    const runInfo = { name: h.record.name, dagRunId: h.record.dagRunId, attempt: h.record.attempt };
-    const transition: TransitionEvent = {
-      type: 'transition',
-      at: clock.now(),
-      actorKind: isRun ? 'run' : 'step',
-      actorId: isRun ? `run:${h.key}:${h.record.attempt}` : `step:${h.key}:${h.record.attempt}:${ref.id}`,
-      machine: isRun ? 'run' : 'step',
-      from,
-      to,
-      event: event.event.type,
-      restored: event.event.type === 'xstate.init' && from === null && h.record.status === 'queued' && isRun,
-      run: runInfo,
-      origin: h.record.origin,
-    };
-    if (!isRun) transition.step = ref.id;
+    const changed = from !== to;
     if (snap.status === 'done') h.lastValues.delete(ref.sessionId);
-    const root = h.actor?.getSnapshot();
-    if (root) {
-      const before = h.record.status;
-      syncRecord(h, root.context, isRun ? snap.value : root.value);
-      if (!isRun) {
-        const st = h.record.steps.find((s) => s.name === ref.id);
-        logLine(h, `step ${ref.id} ${st?.status ?? to}${st?.exitCode !== null && st?.exitCode !== undefined ? ` exit=${st.exitCode}` : ''}${st?.error ? ` (${st.error})` : ''}`);
-      } else logLine(h, `run ${to}`);
-      if (isRun) onRunStatus(h, before);
+    else h.lastValues.set(ref.sessionId, to);
+    if (isRun) {
+      // The run's context changes on every step report, often without a state change: the
+      // record follows the context, the transition event follows the state.
+      syncRecord(h, snap.context as RunContext, snap.value);
+      if (changed) {
+        const restored = h.restoring === true && event.event.type === 'xstate.init';
+        h.restoring = false;
+        logLine(h, `run ${to}`);
+        emit(transitionEvent(h, 'run', `run:${h.key}:${h.record.attempt}`, from, to, event.event.type, restored));
+        if (to.startsWith('running') && !(from ?? '').startsWith('running')) {
+          domain('dag_run_started', h.record, { attempt: h.record.attempt, trigger: h.record.trigger }, h.record.origin);
+        }
+      }
+      if (isTerminalRunStatus(h.record.status)) finishRun(h);
+      else writer.write(h.key, h.record);
+      return;
     }
-    emit(transition);
-    const status = h.record.status;
-    if (isTerminalRunStatus(status)) finishRun(h);
-    else writer.write(h.key, h.record);
+    if (!changed) return;
+    const ctx = snap.context as { status: RunRecord['status'] & string; exitCode: number | null; startedAt: number | null; finishedAt: number | null; retryCount: number; error?: string };
+    const t = transitionEvent(h, 'step', `step:${h.key}:${h.record.attempt}:${ref.id}`, from, to, event.event.type, false);
+    t.step = ref.id;
+    t.stepState = { status: ctx.status as never, exitCode: ctx.exitCode, startedAt: ctx.startedAt, finishedAt: ctx.finishedAt, retryCount: ctx.retryCount, ...(ctx.error ? { error: ctx.error } : {}) };
+    logLine(h, `step ${ref.id} ${ctx.status}${ctx.exitCode !== null ? ` exit=${ctx.exitCode}` : ''}${ctx.error ? ` (${ctx.error})` : ''}`);
+    emit(t);
   }
 
-  function onRunStatus(h: RunHandle, before: RunRecord['status']): void {
-    if (before !== 'running' && h.record.status === 'running') {
-      domain('dag_run_started', h.record, { attempt: h.record.attempt, trigger: h.record.trigger }, h.record.origin);
-    }
+  function transitionEvent(h: RunHandle, kind: 'run' | 'step', actorId: string, from: string | null, to: string, cause: string, restored: boolean): TransitionEvent {
+    return {
+      type: 'transition',
+      at: clock.now(),
+      actorKind: kind,
+      actorId,
+      machine: kind,
+      from,
+      to,
+      event: cause,
+      restored,
+      run: { name: h.record.name, dagRunId: h.record.dagRunId, attempt: h.record.attempt },
+      origin: h.record.origin,
+    };
   }
 
   function finishRun(h: RunHandle): void {
@@ -267,7 +274,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       .then(() => runStore.deleteSnapshot(snapshotKey(h.key)))
       .catch((e: Error) => warn(`run ${h.key}: ${e.message}`))
       .finally(() => {
-        if (!h.actor) handles.delete(h.key);
+        // A retry may already have put a new handle under the same key.
+        if (handles.get(h.key) === h && !h.actor) handles.delete(h.key);
       });
   }
 
@@ -372,10 +380,12 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     };
     if (queued) record.queueSeq = ++queueSeq;
     const h: RunHandle = { key: keyOf(name, dagRunId), record, spec, lastValues: new Map() };
-    // The spec and the record are durable before the caller learns the run id.
-    await runStore.putSpec(name, dagRunId, yaml);
+    // Reserved synchronously after the last check, so two concurrent starts with one id cannot both pass.
+    if (handles.has(h.key)) throw new TroupeError('RUN_EXISTS', `dag-run ID ${dagRunId} already exists for DAG ${name}`, { details: { dagRunId } });
     handles.set(h.key, h);
     try {
+      // The spec and the record are durable before the caller learns the run id.
+      await runStore.putSpec(name, dagRunId, yaml);
       await writer.writeNow(h.key, record);
     } catch (cause) {
       handles.delete(h.key);
@@ -669,7 +679,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       const h: RunHandle = { key, record: r, spec, lastValues: new Map() };
       handles.set(key, h);
       const snapshot = await runStore.getSnapshot(snapshotKey(key));
-      h.lastValues.set('', 'queued');
+      h.restoring = true;
       startActor(h, runInput(h, true), snapshot);
       restoredQueued.push(h);
       continue;

@@ -210,6 +210,8 @@ export interface TransitionEvent {
   restored: boolean;
   run?: { name: string; dagRunId: string; attempt: number };
   step?: string;
+  /** For step actors: the step's state after the transition. */
+  stepState?: { status: StepStatus; exitCode: number | null; startedAt: number | null; finishedAt: number | null; retryCount: number; error?: string };
   origin?: OperationOrigin;
 }
 

@@ -1,10 +1,17 @@
-import { filter } from 'rxjs';
+import { concat, filter, from } from 'rxjs';
+import type { TransitionEvent } from '../actors/index.ts';
 import type { Engine } from '../engine.ts';
 import type { CliBackend, StepProgress } from './backend.ts';
 
 /** The CLI backend that runs the engine in this process. */
 export function localBackend(engine: Engine): CliBackend {
   const rt = engine.runtime;
+  // A run's first step transitions happen while `start` is still returning, before `follow`
+  // subscribes: keep step transitions from the beginning (a CLI process follows one run).
+  const early: TransitionEvent[] = [];
+  const recorder = rt.events$.subscribe((e) => {
+    if (e.type === 'transition' && e.actorKind === 'step') early.push(e);
+  });
   return {
     kind: 'local',
     start: (ref, o) => rt.start(ref, o),
@@ -17,19 +24,16 @@ export function localBackend(engine: Engine): CliBackend {
     runLogs: (n, id, t) => rt.runLogs(n, id, t),
     stepLog: (n, id, s, st, t) => rt.stepLog(n, id, s, st, t),
     async follow(name, id, onStep) {
-      const sub = rt.events$
+      recorder.unsubscribe();
+      const buffered = early.splice(0);
+      const sub = concat(from(buffered), rt.events$)
         .pipe(filter((e) => e.type === 'transition' && e.actorKind === 'step' && e.run?.name === name && e.run.dagRunId === id))
-        .subscribe(async (e) => {
-          if (e.type !== 'transition' || !e.step) return;
-          const status = e.to.split('.')[0]!;
-          if (status === 'pending' || status === 'checking' || status === 'retrying') return;
-          const p: StepProgress = { step: e.step, status, exitCode: null };
-          const details = await rt.getRun(name, id);
-          const st = details?.steps.find((s) => s.name === e.step);
-          if (st) {
-            p.exitCode = st.exitCode;
-            if (st.startedAt && st.finishedAt) p.durationMs = Date.parse(st.finishedAt) - Date.parse(st.startedAt);
-          }
+        .subscribe((e) => {
+          if (e.type !== 'transition' || !e.step || !e.stepState) return;
+          const st = e.stepState;
+          if (st.status === 'not_started') return;
+          const p: StepProgress = { step: e.step, status: st.status, exitCode: st.exitCode };
+          if (st.startedAt !== null && st.finishedAt !== null) p.durationMs = st.finishedAt - st.startedAt;
           onStep(p);
         });
       try {
@@ -40,6 +44,9 @@ export function localBackend(engine: Engine): CliBackend {
       }
     },
     audit: engine.audit,
-    close: () => engine.close(),
+    close: async () => {
+      recorder.unsubscribe();
+      await engine.close();
+    },
   };
 }

@@ -11,11 +11,6 @@ import { remoteBackend } from './remote-backend.ts';
 import { readServerFile } from './server-file.ts';
 import { dequeueCommand, enqueueCommand, logsCommand, retryCommand, runsCommand, startCommand, statusCommand, stopCommand } from './run-commands.ts';
 import { validateCommand } from './validate-command.ts';
-import { serverCommand } from './server-command.ts';
-import { runAuditCommand } from './audit-command.ts';
-import { runApiKeyCommand } from './apikey-command.ts';
-import { runUserCommand } from './user-command.ts';
-import { createAuthService } from '../auth/index.ts';
 
 const USAGE = `troupe — an actor-model workflow runtime (Dagu-compatible DAGs, MCP, audit)
 
@@ -100,7 +95,8 @@ function globalValues(argv: string[]): { data?: string; dags?: string; config?: 
 async function dispatch(command: string, argv: string[], io: CliIo): Promise<number> {
   if (command === 'validate') return validateCommand(argv, io);
   const config = resolveConfig(globalValues(argv));
-  if (command === 'server') return serverCommand(argv, config, io);
+  // The server and admin commands load their modules on demand, which keeps the run commands quick to start.
+  if (command === 'server') return (await import('./server-command.ts')).serverCommand(argv, config, io);
   const handler = RUN_COMMANDS[command];
   if (handler) {
     const server = readServerFile(config.dataDir);
@@ -118,10 +114,11 @@ async function dispatch(command: string, argv: string[], io: CliIo): Promise<num
     }
     const engine = await openEngine(config, { onWarning: (m) => io.err(`warning: ${m}`) });
     try {
-      if (command === 'audit') return await runAuditCommand(argv, { trail: engine.audit, out: io.out, err: io.err });
+      if (command === 'audit') return await (await import('./audit-command.ts')).runAuditCommand(argv, { trail: engine.audit, out: io.out, err: io.err });
+      const { createAuthService } = await import('../auth/index.ts');
       const auth = await createAuthService({ db: engine.db, config, audit: engine.audit });
-      if (command === 'apikey') return await runApiKeyCommand(argv, { auth, out: io.out, err: io.err });
-      return await runUserCommand(argv, { auth, out: io.out, err: io.err, readStdin: io.readStdin });
+      if (command === 'apikey') return await (await import('./apikey-command.ts')).runApiKeyCommand(argv, { auth, out: io.out, err: io.err });
+      return await (await import('./user-command.ts')).runUserCommand(argv, { auth, out: io.out, err: io.err, readStdin: io.readStdin });
     } finally {
       await engine.close();
     }
