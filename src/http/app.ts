@@ -1,0 +1,54 @@
+import { H3 } from 'h3';
+import type { Runtime } from '../actors/index.ts';
+import type { AuditTrail } from '../audit/types.ts';
+import type { AuthService } from '../auth/index.ts';
+import type { TroupeConfig } from '../config.ts';
+import { apiRoute } from './api-route.ts';
+import { ApiError } from './api-error.ts';
+import { corsMiddleware } from './cors.ts';
+import { registerApiKeyRoutes } from './routes/api-keys.ts';
+import { registerAuditRoutes } from './routes/audit.ts';
+import { registerAuthRoutes } from './routes/auth.ts';
+import { registerDagRoutes } from './routes/dags.ts';
+import { registerPublicRoutes } from './routes/health.ts';
+import { registerMcpRoute } from './routes/mcp.ts';
+import { registerRunRoutes } from './routes/runs.ts';
+
+export interface HttpAppDeps {
+  config: TroupeConfig;
+  runtime: Runtime;
+  audit: AuditTrail;
+  auth: AuthService;
+  /** The MCP Streamable HTTP handler; `{base}/mcp` is mounted only when given. */
+  mcp?: (req: Request) => Promise<Response>;
+}
+
+/**
+ * Builds the one HTTP app: REST under `{basePath}/api/v1`, `/mcp` under `{basePath}/mcp`, CORS
+ * for the configured origins only, and JSON `{ code, message }` for everything unmatched.
+ *
+ * @example
+ * const app = createHttpApp({ config, runtime, audit, auth, mcp: (req) => mcpHandler.handle(req) });
+ * const server = await startHttpServer(app, { host: config.host, port: config.port });
+ */
+export function createHttpApp(deps: HttpAppDeps): H3 {
+  const { config } = deps;
+  const prefix = `${config.basePath}/api/v1`;
+  const app = new H3();
+  if (config.cors.allowedOrigins.length > 0) app.use(corsMiddleware(config.cors.allowedOrigins));
+  registerPublicRoutes(app, prefix, deps);
+  registerAuthRoutes(app, prefix, deps);
+  registerDagRoutes(app, prefix, deps);
+  registerRunRoutes(app, prefix, deps);
+  registerAuditRoutes(app, prefix, deps);
+  registerApiKeyRoutes(app, prefix, deps);
+  if (deps.mcp) registerMcpRoute(app, `${config.basePath}/mcp`, { ...deps, mcp: deps.mcp });
+  // Unknown paths (and known paths with another method) answer like any other error.
+  app.all(
+    '/**',
+    apiRoute(deps, () => {
+      throw new ApiError(404, 'not_found', 'Route not found');
+    }, { public: true }),
+  );
+  return app;
+}
