@@ -1,5 +1,5 @@
 import type { AbstractSublevel } from 'abstract-level';
-import { TroupeError } from '../core/index.ts';
+import { TroupeError, isTroupeError } from '../core/index.ts';
 import type { AuditStore, AuditStoreQuery, AuditStoreResult, ChainPoint, ChainView, FilterField, PurgeOutcome } from '../audit/ports.ts';
 import type { AuditEntry } from '../audit/types.ts';
 import type { Database } from './database.ts';
@@ -40,6 +40,7 @@ function indexRows(e: AuditEntry): string[] {
 }
 
 function unavailable(what: string, cause: unknown): TroupeError {
+  if (isTroupeError(cause)) return cause;
   return new TroupeError('STORE_UNAVAILABLE', `audit store: cannot ${what}: ${(cause as Error)?.message ?? String(cause)}`, { cause });
 }
 
@@ -54,6 +55,13 @@ export function createLevelAuditStore(db: Database): AuditStore {
   const meta = db.sublevel<string, ChainPoint>('audit-meta', { valueEncoding: 'json' }) as unknown as Sub<ChainPoint>;
   const put = (sublevel: Sub<never> | Sub<unknown>, key: string, value: unknown): Op => ({ type: 'put', sublevel: sublevel as never, key, value });
   const del = (sublevel: Sub<never> | Sub<unknown>, key: string): Op => ({ type: 'del', sublevel: sublevel as never, key });
+
+  // Sublevels stay closed when their database is closed and opened again; reopen them so the
+  // trail recovers with the store instead of failing every read from then on.
+  async function ready(): Promise<void> {
+    if (db.status !== 'open') return;
+    for (const sub of [entries, index, meta] as Array<{ status: string; open(): Promise<void> }>) if (sub.status === 'closed') await sub.open();
+  }
 
   function appendOps(ops: Op[], list: AuditEntry[]): void {
     for (const e of list) {
@@ -72,6 +80,14 @@ export function createLevelAuditStore(db: Database): AuditStore {
     }
   }
 
+  // Every read fails as STORE_UNAVAILABLE, never with a raw LevelDB error.
+  const guarded =
+    <A extends unknown[], R>(what: string, fn: (...args: A) => Promise<R>) =>
+    (...args: A): Promise<R> =>
+      fn(...args).catch((cause: unknown) => {
+        throw unavailable(what, cause);
+      });
+
   async function query(q: AuditStoreQuery): Promise<AuditStoreResult> {
     const chosen = AUDIT_INDEXES.find((f) => q.equals[f] !== undefined);
     const prefix = chosen ? prefixOf(chosen, q.equals[chosen]!) : prefixOf(TIME, '');
@@ -80,6 +96,7 @@ export function createLevelAuditStore(db: Database): AuditStore {
     if (q.end !== undefined) range.lte = `${prefix}${q.end}\x01`;
     else range.lt = prefix.slice(0, -1) + '\x01';
     const beforeKey = q.before ? rowKey(prefix, q.before) : undefined;
+    await ready();
     const snapshot = db.snapshot();
     try {
       if (residual.length === 0) {
@@ -124,8 +141,6 @@ export function createLevelAuditStore(db: Database): AuditStore {
         await it.close();
       }
       return { entries: page, total, more };
-    } catch (cause) {
-      throw unavailable('query', cause);
     } finally {
       await snapshot.close().catch(() => {});
     }
@@ -135,20 +150,23 @@ export function createLevelAuditStore(db: Database): AuditStore {
     writable() {
       return db.status === 'open';
     },
-    async head() {
+    head: guarded('read the chain head', async () => {
+      await ready();
       return meta.get('head');
-    },
-    async checkpoint() {
+    }),
+    checkpoint: guarded('read the purge checkpoint', async () => {
+      await ready();
       return meta.get('checkpoint');
-    },
+    }),
     async append(list) {
       if (list.length === 0) return;
       const ops: Op[] = [];
       appendOps(ops, list);
       await write(ops, 'append');
     },
-    query,
-    async readChain(): Promise<ChainView> {
+    query: guarded('query', query),
+    readChain: guarded('read the chain', async (): Promise<ChainView> => {
+      await ready();
       const snapshot = db.snapshot();
       let head: ChainPoint | undefined;
       let checkpoint: ChainPoint | undefined;
@@ -170,8 +188,9 @@ export function createLevelAuditStore(db: Database): AuditStore {
         }
       }
       return { ...(head ? { head } : {}), ...(checkpoint ? { checkpoint } : {}), entries: walk() };
-    },
-    async purge(cutoff, seal): Promise<PurgeOutcome> {
+    }),
+    purge: guarded('purge', async (cutoff: string, seal: (o: PurgeOutcome) => AuditEntry[]): Promise<PurgeOutcome> => {
+      await ready();
       const outcome: PurgeOutcome = { removed: 0 };
       let ops: Op[] = [];
       const it = entries.iterator();
@@ -203,7 +222,7 @@ export function createLevelAuditStore(db: Database): AuditStore {
       appendOps(finalOps, seal(outcome));
       await write(finalOps, 'purge');
       return outcome;
-    },
+    }),
     async close() {
       // The database belongs to its opener; sublevels need no closing of their own.
     },
