@@ -18,12 +18,17 @@ export class RecordWriter {
   constructor(
     private readonly store: RunStore,
     private readonly onError: (error: Error) => void,
+    private readonly coalesceMs = 20,
   ) {}
 
-  /** Marks a run's record for writing. */
+  /**
+   * Marks a run's record for writing within `coalesceMs`. Busy runs change many times a
+   * millisecond; one write of the latest record per window is enough for them, while
+   * transitions that matter (creation, the end) go through `writeNow`.
+   */
   write(key: string, record: RunRecord): void {
     this.dirty.set(key, record);
-    this.schedule(0);
+    this.schedule(this.coalesceMs);
   }
 
   /** Writes the record now (with anything else dirty) and resolves when it is durable. */

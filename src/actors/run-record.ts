@@ -40,14 +40,26 @@ export function fromStepRecord(r: StepRecord): RunStepState {
   return s;
 }
 
+// The machine replaces a step's state object only when that step changes, so a record
+// computed for one state object stays valid: a run with many steps converts only the step
+// that changed, not all of them, on every report.
+const recordCache = new WeakMap<RunStepState, StepRecord>();
+
 /** Steps in spec order, then handlers in the order they ran. */
 export function stepRecordsOf(ctx: RunContext): StepRecord[] {
-  const outputNames = new Map(ctx.spec.steps.map((s) => [s.name, s.output]));
-  const handlerOutputs = Object.values(ctx.spec.handlerOn);
-  const main = ctx.spec.steps.map((s) => ctx.steps[s.name]).filter((s): s is RunStepState => s !== undefined);
-  const handlers = Object.values(ctx.steps).filter((s) => s.handler);
-  void handlerOutputs;
-  return [...main, ...handlers].map((s) => toStepRecord(s, outputNames.get(s.name)));
+  const out: StepRecord[] = [];
+  const add = (s: RunStepState | undefined, outputName: string | undefined) => {
+    if (!s) return;
+    let r = recordCache.get(s);
+    if (!r) {
+      r = toStepRecord(s, outputName);
+      recordCache.set(s, r);
+    }
+    out.push(r);
+  };
+  for (const spec of ctx.spec.steps) add(ctx.steps[spec.name], spec.output);
+  for (const s of Object.values(ctx.steps)) if (s.handler) add(s, undefined);
+  return out;
 }
 
 /** The read model of a record: Dagu's run-details shape plus a few extras. */

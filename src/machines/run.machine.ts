@@ -88,8 +88,15 @@ function blocks(spec: StepSpec, state: RunStepState): boolean {
   return isDoneStepStatus(state.status) && !satisfies(spec, state);
 }
 
+const specIndex = new WeakMap<DagSpec, Map<string, StepSpec>>();
+/** Steps by name, computed once per spec (the spec never changes during a run). */
 function specsByName(spec: DagSpec): Map<string, StepSpec> {
-  return new Map(spec.steps.map((s) => [s.name, s]));
+  let index = specIndex.get(spec);
+  if (!index) {
+    index = new Map(spec.steps.map((s) => [s.name, s]));
+    specIndex.set(spec, index);
+  }
+  return index;
 }
 
 /** Main steps ready to start now, in spec order, respecting max_active_steps. */
@@ -233,7 +240,7 @@ export const runMachine = setup({
     recordStepUpdate: assign(({ context, event }) => {
       const u = event as StepUpdate;
       const prev = context.steps[u.name];
-      const stepSpec = context.spec.steps.find((s) => s.name === u.name);
+      const stepSpec = specsByName(context.spec).get(u.name);
       const next: RunStepState = {
         name: u.name,
         status: u.status,
@@ -266,7 +273,7 @@ export const runMachine = setup({
       if (ready.length === 0) return;
       const steps = { ...context.steps };
       for (const name of ready) {
-        const spec = context.spec.steps.find((s) => s.name === name)!;
+        const spec = specsByName(context.spec).get(name)!;
         enqueue.spawnChild('step', { id: name, input: stepInput(context, spec, now) });
         steps[name] = { ...steps[name]!, startedAt: now };
       }
