@@ -1,0 +1,77 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { DEFAULT_REFERENCES } from '../reference/index.ts';
+import type { ToolFailure } from '../tool-failure.ts';
+import { parseDaguUri } from '../uris.ts';
+
+/** A `resource_link` content item. */
+export interface ResourceLink {
+  uri: string;
+  name: string;
+  title?: string;
+  description?: string;
+  mimeType: string;
+}
+
+/** What a tool implementation returns; `runTool` turns it into the MCP result. */
+export interface ToolOutput {
+  /** Dagu's fixed sentence (`Dagu read completed.`, `DAG change applied.`, ...). */
+  text: string;
+  structured: Record<string, unknown>;
+  links: ResourceLink[];
+}
+
+/** The key of the correlation id in a tool result's `_meta`. */
+export const CORRELATION_META_KEY = 'troupe/correlationId';
+
+/** Adds Dagu's `references` list to an output object. */
+export const withReferences = <T extends Record<string, unknown>>(out: T): T & { references: string[] } => ({ ...out, references: [...DEFAULT_REFERENCES] });
+
+/** The link Dagu attaches for a `dagu://` URI (names and MIME types of §3.2.3). */
+export function linkFor(uri: string, description?: string, title?: string): ResourceLink {
+  const parsed = parseDaguUri(uri);
+  const kind = parsed.ok ? parsed.uri.kind : 'references';
+  const [name, mimeType] = (
+    {
+      references: ['dagu_references', 'application/json'],
+      reference: ['dagu_reference', 'text/markdown'],
+      dags: ['dags', 'application/json'],
+      dag_spec: ['dag_spec', 'application/yaml'],
+      runs: ['dag_runs', 'application/json'],
+      run: ['dag_run', 'application/json'],
+      run_logs: ['dag_run_logs', 'application/json'],
+      step_log: ['dag_run_step_log', 'application/json'],
+    } as const
+  )[kind];
+  return { uri, name, mimeType, ...(title ? { title } : {}), ...(description ? { description } : {}) };
+}
+
+/**
+ * A successful tool result: the fixed sentence first (what Dagu clients read), the same
+ * structured output as JSON text second (for gateways that drop `structuredContent`), then
+ * the resource links.
+ */
+export function successResult(out: ToolOutput, correlationId: string): CallToolResult {
+  return {
+    content: [
+      { type: 'text', text: out.text },
+      { type: 'text', text: JSON.stringify(out.structured) },
+      ...out.links.map((l) => ({ type: 'resource_link' as const, ...l })),
+    ],
+    structuredContent: out.structured,
+    _meta: { [CORRELATION_META_KEY]: correlationId },
+  };
+}
+
+/** A failed tool result: `isError`, the message first, the error object as JSON text and structured content. */
+export function errorResult(failure: ToolFailure, correlationId: string): CallToolResult {
+  const obj = failure.toObject();
+  return {
+    isError: true,
+    content: [
+      { type: 'text', text: failure.message },
+      { type: 'text', text: JSON.stringify(obj) },
+    ],
+    structuredContent: obj,
+    _meta: { [CORRELATION_META_KEY]: correlationId },
+  };
+}
