@@ -17,10 +17,6 @@ export function readEnv(reader: SpecReader, at: At, value: unknown): Array<[stri
       out.push([name, '']);
       return;
     }
-    if (raw instanceof Map || Array.isArray(raw)) {
-      reader.wrongType(where, raw, 'a string');
-      return;
-    }
     const s = reader.string(where, raw);
     if (s !== undefined) out.push([name, s]);
   };

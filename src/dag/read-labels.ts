@@ -25,8 +25,10 @@ export function readLabels(reader: SpecReader, at: At, value: unknown, into: Rec
     for (const [key, raw] of value) {
       const where = at.to(String(key));
       if (raw === null || raw === undefined) setOwn(into, String(key), '');
-      else if (raw instanceof Map || Array.isArray(raw)) reader.wrongType(where, raw, 'a string');
-      else setOwn(into, String(key), reader.string(where, raw) ?? '');
+      else {
+        const v = reader.string(where, raw);
+        if (v !== undefined) setOwn(into, String(key), v);
+      }
     }
   } else if (Array.isArray(value)) {
     value.forEach((item, i) => {

@@ -21,13 +21,18 @@ export function readPreconditions(reader: SpecReader, at: At, value: unknown): P
     let negate = false;
     for (const [key, raw] of map) {
       const k = String(key);
-      if (k === 'condition') condition = scalar(reader, where.to(k), raw);
-      else if (k === 'expected') expected = scalar(reader, where.to(k), raw);
+      if (k === 'condition') condition = reader.string(where.to(k), raw);
+      else if (k === 'expected') expected = reader.string(where.to(k), raw);
       else if (k === 'negate') negate = reader.boolean(where.to(k), raw) ?? false;
       else reader.add(where.to(k), `unknown precondition key "${k}"`, { on: 'key', hint: 'use condition, expected and negate' });
     }
-    if (condition === undefined || condition.trim() === '') {
-      if (!map.has('condition')) reader.add(where.to('condition'), 'precondition needs a condition', { field: 'condition' });
+    if (!map.has('condition')) {
+      reader.add(where.to('condition'), 'precondition needs a condition', { field: 'condition', hint: 'e.g. {condition: "${DAY}", expected: "monday"}' });
+      return;
+    }
+    if (condition === undefined) return;
+    if (condition.trim() === '') {
+      reader.add(where.to('condition'), 'must not be empty');
       return;
     }
     out.push(expected === undefined ? { condition, negate } : { condition, expected, negate });
@@ -36,12 +41,4 @@ export function readPreconditions(reader: SpecReader, at: At, value: unknown): P
   if (Array.isArray(value)) value.forEach((item, i) => one(at.to(i), item));
   else one(at, value);
   return out;
-}
-
-function scalar(reader: SpecReader, at: At, raw: unknown): string | undefined {
-  if (raw instanceof Map || Array.isArray(raw) || raw === null || raw === undefined) {
-    reader.wrongType(at, raw, 'a string');
-    return undefined;
-  }
-  return reader.string(at, raw);
 }

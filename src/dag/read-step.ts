@@ -67,7 +67,7 @@ export function readStep(reader: SpecReader, at: At, value: unknown, name: strin
   const deps = map.get('depends');
   if (Array.isArray(deps)) {
     deps.forEach((d, i) => {
-      const s = d instanceof Map || Array.isArray(d) || d === null ? (reader.wrongType(at.to('depends', i), d, 'a step name'), undefined) : reader.string(at.to('depends', i), d);
+      const s = reader.string(at.to('depends', i), d);
       if (s !== undefined) read.depends.push({ name: s, at: at.to('depends', i) });
     });
   } else if (deps !== null && deps !== undefined) {
@@ -142,7 +142,7 @@ function commandText(reader: SpecReader, at: At, value: unknown, join: string | 
   if (Array.isArray(value) && join !== undefined) {
     const parts: string[] = [];
     value.forEach((item, i) => {
-      const s = item instanceof Map || Array.isArray(item) || item === null ? (reader.wrongType(at.to(i), item, 'a string'), undefined) : reader.string(at.to(i), item);
+      const s = reader.string(at.to(i), item);
       if (s === undefined) return;
       if (join === ' && ' && s.trim().includes('\n')) reader.add(at.to(i), 'a command in a run list must be one line', { hint: 'use one multi-line run: | script instead' });
       else parts.push(join === ' ' ? shellQuote(s) : s.trim());
@@ -152,10 +152,6 @@ function commandText(reader: SpecReader, at: At, value: unknown, join: string | 
       return undefined;
     }
     return parts.join(join);
-  }
-  if (value instanceof Map || Array.isArray(value)) {
-    reader.wrongType(at, value, 'a string');
-    return undefined;
   }
   const s = reader.string(at, value);
   if (s === undefined) return undefined;

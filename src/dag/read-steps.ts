@@ -102,7 +102,8 @@ function checkGraph(reader: SpecReader, steps: ReadStep[], type: 'graph' | 'chai
     for (const d of s.depends) {
       const target = byName.get(d.name) ?? byId.get(d.name);
       if (!target) {
-        reader.add(d.at, `unknown step ${JSON.stringify(d.name)}`, { field: 'depends', hint: `known steps: ${[...byName.keys()].slice(0, 10).join(', ')}` });
+        const others = [...byName.keys()].filter((n) => n !== s.spec.name);
+        reader.add(d.at, `unknown step ${JSON.stringify(d.name)}`, { field: 'depends', ...(others.length > 0 ? { hint: `known steps: ${others.slice(0, 10).join(', ')}` } : {}) });
         continue;
       }
       if (!resolved.includes(target.spec.name)) resolved.push(target.spec.name);
