@@ -1,0 +1,66 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Role, WorkspaceAccess } from '../../src/core/index.ts';
+import { createMcpHandler } from '../../src/mcp/index.ts';
+import type { McpHandler } from '../../src/mcp/index.ts';
+import type { TroupeConfig } from '../../src/config.ts';
+import { startTestServer } from './http-server.ts';
+import type { TestServer } from './http-server.ts';
+
+export { QUICK_DAG, SLOW_DAG } from './http-server.ts';
+
+export interface McpTestServer extends TestServer {
+  /** `{origin}{basePath}/mcp` */
+  mcpUrl: string;
+  mcp: McpHandler;
+  /** Bearer secrets of API keys with the mcp surface, by role. */
+  keys: Record<'admin' | 'operator' | 'developer' | 'viewer', string>;
+  /** Creates another key (any surfaces, optional workspace grants). */
+  createKey(name: string, role: Role, surfaces: string[], workspaceAccess?: WorkspaceAccess): Promise<string>;
+  /** An SDK client connected with `token` (admin key by default). */
+  connect(options?: { token?: string; name?: string }): Promise<{ client: Client; transport: StreamableHTTPClientTransport }>;
+}
+
+/**
+ * The whole stack with the real MCP handler: engine, audit trail, auth (builtin mode with API
+ * keys), the h3 app and node:http on 127.0.0.1:0.
+ */
+export async function startMcpServer(options: { configure?: (c: TroupeConfig) => void; mode?: TroupeConfig['auth']['mode'] } = {}): Promise<McpTestServer> {
+  let handler: McpHandler | undefined;
+  const server = await startTestServer({
+    mode: options.mode ?? 'builtin',
+    ...(options.configure ? { configure: options.configure } : {}),
+    mcp: (req) => handler!.handle(req),
+  });
+  handler = createMcpHandler({ runtime: server.engine.runtime, audit: server.audit, config: server.config, version: 'test' });
+  const createKey = async (name: string, role: Role, surfaces: string[], workspaceAccess?: WorkspaceAccess) =>
+    (await server.auth.createApiKey({ name, role, allowedSurfaces: surfaces, attributionClass: 'service_account', ...(workspaceAccess ? { workspaceAccess } : {}) })).key;
+  const keys = {
+    admin: await createKey('mcp-admin', 'admin', ['mcp']),
+    operator: await createKey('mcp-operator', 'operator', ['mcp']),
+    developer: await createKey('mcp-developer', 'developer', ['mcp']),
+    viewer: await createKey('mcp-viewer', 'viewer', ['mcp']),
+  };
+  const mcpUrl = `${server.origin}${server.config.basePath}/mcp`;
+  const clients: Client[] = [];
+  const mcp = handler;
+  const closeServer = server.close.bind(server);
+  return Object.assign(server, {
+    mcpUrl,
+    mcp,
+    keys,
+    createKey,
+    async connect(o: { token?: string; name?: string } = {}) {
+      const client = new Client({ name: o.name ?? 'troupe-test', version: '1.2.3' });
+      const transport = new StreamableHTTPClientTransport(new URL(mcpUrl), { requestInit: { headers: { authorization: `Bearer ${o.token ?? keys.admin}` } } });
+      await client.connect(transport);
+      clients.push(client);
+      return { client, transport };
+    },
+    close: async () => {
+      await Promise.all(clients.map((c) => c.close().catch(() => {})));
+      await mcp.close();
+      await closeServer();
+    },
+  });
+}
