@@ -63,6 +63,11 @@ export function readDag(reader: SpecReader, root: YamlMap, defaultName: string |
     ],
     schedule: readSchedule(reader, at.to('schedule'), root.get('schedule')),
   };
+  // Run records key steps by name, so a handler must not share a name with a step.
+  const stepNames = new Set(spec.steps.map((st) => st.name));
+  for (const [kind, handler] of Object.entries(spec.handlerOn)) {
+    if (stepNames.has(handler.name)) reader.add(at.to('handler_on', kind).inStep(handler.name), `handler step name ${JSON.stringify(handler.name)} is also the name of a step`, { field: 'name', hint: 'give the handler its own name:' });
+  }
   const description = text('description');
   if (description !== undefined) spec.description = description;
   // 0 means "no limit" for timeouts and step concurrency, as in Dagu.

@@ -111,6 +111,7 @@ const CASES: Case[] = [
   bad('description must not be a map', 'description: {a: 1}\nsteps: [{run: echo}]\n', [{ path: 'description', field: 'description', line: 1, message: /string, got a map/ }]),
   bad('depends must not be a map', 'steps:\n  - {name: a, run: echo, depends: {x: 1}}\n', [{ path: 'steps[0].depends', field: 'depends', line: 2 }]),
   bad('map-form step name that differs from its key', 'steps:\n  build:\n    name: other\n    run: echo\n', [{ path: 'steps.build.name', step: 'build', line: 3 }]),
+  bad('handler name must differ from step names', 'handler_on:\n  exit: {run: echo bye}\nsteps: [{name: onExit, run: echo}]\n', [{ path: 'handler_on.exit', step: 'onExit', field: 'name', line: 2 }]),
   bad('handler step is checked like a step', 'handler_on:\n  failure:\n    run: echo\n    retry_policy: {limit: -2}\nsteps: [{run: echo}]\n', [{ path: 'handler_on.failure.retry_policy.limit', step: 'onFailure', line: 4 }]),
 ];
 
