@@ -116,7 +116,7 @@ export async function createAuditTrail(options: AuditTrailOptions): Promise<Audi
 
   function markUnhealthy(error: unknown): void {
     const message = (error as Error)?.message ?? String(error);
-    if (healthy || message !== lastError) log(`write failed, ${retained.length} entries held for retry: ${message}`);
+    if (healthy || message !== lastError) log(`write failed${retained.length ? `, ${retained.length} entries held for retry` : ''}: ${message}`);
     healthy = false;
     lastError = message;
   }
