@@ -2,6 +2,7 @@ import type { ContinueOn } from './types.ts';
 import type { At } from './spec-path.ts';
 import type { SpecReader } from './spec-reader.ts';
 import { readExitCodes } from './read-retry-policy.ts';
+import { snakeCase } from './spec-keys.ts';
 
 /** The default: stop the DAG when a step fails or is skipped. */
 export function noContinue(): ContinueOn {
@@ -39,7 +40,7 @@ export function readContinueOn(reader: SpecReader, at: At, value: unknown): Cont
     } else if (k === 'output') {
       reader.add(where, 'continue_on key "output" is not supported by Troupe', { on: 'key', hint: 'use exit_code instead' });
     } else {
-      const snake = k.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+      const snake = snakeCase(k);
       reader.add(where, `unknown continue_on key "${k}"`, { on: 'key', hint: snake !== k ? `use snake_case keys (${k} -> ${snake})` : 'use failure, skipped, exit_code or mark_success' });
     }
   }

@@ -1,6 +1,7 @@
 import type { RetryPolicy } from './types.ts';
 import type { At } from './spec-path.ts';
 import type { SpecReader } from './spec-reader.ts';
+import { snakeCase } from './spec-keys.ts';
 
 const STEP_KEYS = new Set(['limit', 'interval_sec', 'backoff', 'max_interval_sec', 'exit_code']);
 const DAG_KEYS = new Set(['limit', 'interval_sec', 'backoff', 'max_interval_sec']);
@@ -19,8 +20,8 @@ export function readRetryPolicy(reader: SpecReader, at: At, value: unknown, leve
   for (const key of map.keys()) {
     const k = String(key);
     if (!allowed.has(k)) {
-      const camel = k.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
-      const hint = camel !== k && allowed.has(camel) ? `use snake_case keys (${k} -> ${camel})` : `use ${[...allowed].join(', ')}`;
+      const snake = snakeCase(k);
+      const hint = snake !== k && allowed.has(snake) ? `use snake_case keys (${k} -> ${snake})` : `use ${[...allowed].join(', ')}`;
       reader.add(at.to(k), `unknown retry_policy key "${k}"`, { on: 'key', hint });
     }
   }

@@ -64,6 +64,10 @@ const CASES: Case[] = [
   bad('empty file', '', [{ path: '', message: /empty/ }]),
   bad('unknown camelCase root key gets a snake_case hint', 'steps: [{run: echo}]\nhandlerOn: {}\n', [{ path: 'handlerOn', field: 'handlerOn', line: 2, column: 1, hint: /handlerOn -> handler_on/ }]),
   bad('unknown camelCase step key gets a snake_case hint', 'steps:\n  - name: a\n    run: echo\n    continueOn: failed\n', [{ path: 'steps[0].continueOn', step: 'a', field: 'continueOn', line: 4, column: 5, hint: /continueOn -> continue_on/ }]),
+  bad('camelCase keys inside retry_policy and continue_on get hints too', 'steps:\n  - name: a\n    run: x\n    retry_policy: {limit: 1, intervalSec: 2}\n    continue_on: {markSuccess: true}\n', [
+    { path: 'steps[0].retry_policy.intervalSec', step: 'a', line: 4, column: 30, hint: /intervalSec -> interval_sec/ },
+    { path: 'steps[0].continue_on.markSuccess', step: 'a', line: 5, column: 19, hint: /markSuccess -> mark_success/ },
+  ]),
   bad('misspelt key gets a did-you-mean hint', 'steps:\n  - name: a\n    run: echo\n    dependz: b\n', [{ path: 'steps[0].dependz', step: 'a', line: 4, hint: /did you mean "depends"/ }]),
   bad('missing steps', 'name: x\n', [{ path: 'steps', field: 'steps', message: /required/ }]),
   bad('empty steps', 'steps: []\n', [{ path: 'steps', field: 'steps', line: 1, message: /not be empty/ }]),
