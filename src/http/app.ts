@@ -6,6 +6,7 @@ import type { TroupeConfig } from '../config.ts';
 import { apiRoute } from './api-route.ts';
 import { ApiError } from './api-error.ts';
 import { corsMiddleware } from './cors.ts';
+import { problemOf, problemResponse } from './error-response.ts';
 import { registerApiKeyRoutes } from './routes/api-keys.ts';
 import { registerAuditRoutes } from './routes/audit.ts';
 import { registerAuthRoutes } from './routes/auth.ts';
@@ -34,7 +35,9 @@ export interface HttpAppDeps {
 export function createHttpApp(deps: HttpAppDeps): H3 {
   const { config } = deps;
   const prefix = `${config.basePath}/api/v1`;
-  const app = new H3();
+  // Anything that escapes the route wrappers (h3's own rejections of malformed URLs, for
+  // instance) is rendered in the same `{ code, message }` shape.
+  const app = new H3({ onError: (error) => problemResponse(problemOf(error)) });
   if (config.cors.allowedOrigins.length > 0) app.use(corsMiddleware(config.cors.allowedOrigins));
   registerPublicRoutes(app, prefix, deps);
   registerAuthRoutes(app, prefix, deps);

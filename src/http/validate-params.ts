@@ -10,7 +10,11 @@ export function dagName(value: string, field = 'name'): string {
 
 /** A run id from a path (`latest` allowed where `allowLatest`). */
 export function runId(value: string, allowLatest = false): string {
-  if (allowLatest && value === 'latest') return value;
+  if (value === 'latest') {
+    if (allowLatest) return value;
+    // `latest` would resolve to whatever ran last; state changes must name their run.
+    throw badRequest('dagRunId: latest is only accepted on reads');
+  }
   const problem = runIdProblem(value);
   if (problem) throw badRequest(`dagRunId: ${problem}`);
   return value;
