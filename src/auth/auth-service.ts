@@ -140,6 +140,29 @@ export async function createAuthService(options: AuthServiceOptions): Promise<Au
   const audit = options.audit;
   const limiter = createLoginRateLimiter({ clock });
   const lastTouched = new Map<string, number>();
+  // Keys by hash. This service is the only writer of keys while a server runs (the CLI refuses
+  // to open a data dir a server owns), so invalidating on update/delete keeps it exact.
+  const keyCache = new Map<string, ApiKeyRecord>();
+  const KEY_CACHE_MAX = 1024;
+  async function findKey(hash: string): Promise<ApiKeyRecord | undefined> {
+    const cached = keyCache.get(hash);
+    if (cached) return cached;
+    const record = await store.findApiKeyByHash(hash);
+    if (record) {
+      if (keyCache.size >= KEY_CACHE_MAX) keyCache.delete(keyCache.keys().next().value as string);
+      keyCache.set(hash, record);
+    }
+    return record;
+  }
+  const forget = (record: ApiKeyRecord) => void keyCache.delete(record.keyHash);
+  // Key writes run one at a time, so a `lastUsedAt` touch can never resurrect a key deleted
+  // (or undo an update made) between its read and its write.
+  let keyWrites: Promise<unknown> = Promise.resolve();
+  function serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = keyWrites.then(fn, fn);
+    keyWrites = run.catch(() => {});
+    return run;
+  }
 
   const ok = (subject: Subject, credential: Credential, local = false): AuthOutcome => ({ ok: true, subject, credential, local });
   const deny = (status: 401 | 403, reason: DenialReason, credentialType: CredentialType, extra: { credential?: Credential; subject?: Subject } = {}): AuthOutcome => ({
@@ -159,15 +182,15 @@ export async function createAuthService(options: AuthServiceOptions): Promise<Au
     if (now - (lastTouched.get(record.id) ?? 0) < LAST_USED_INTERVAL_MS) return;
     lastTouched.set(record.id, now);
     // Fire and forget: a failed bookkeeping write must never fail the request.
-    store
-      .getApiKey(record.id)
-      .then((current) => (current ? store.putApiKey({ ...current, lastUsedAt: isoTime(now) }) : undefined))
-      .catch(() => {});
+    serial(async () => {
+      const current = await store.getApiKey(record.id);
+      if (current) await store.putApiKey({ ...current, lastUsedAt: isoTime(now) });
+    }).catch(() => {});
   }
 
   async function authenticateKey(token: string, surface: ApiKeySurface): Promise<AuthOutcome> {
     const hash = hashToken(token);
-    const record = await store.findApiKeyByHash(hash);
+    const record = await findKey(hash);
     if (!record || !safeEqual(record.keyHash, hash)) return deny(401, 'auth_failed', 'api_key');
     const credential = keyCredential(record);
     const subject = keySubject(record);
@@ -301,7 +324,10 @@ export async function createAuthService(options: AuthServiceOptions): Promise<Au
     return { apiKey: toInfo(record), key };
   }
 
-  async function updateApiKey(id: string, patch: UpdateApiKeyInput) {
+  function updateApiKey(id: string, patch: UpdateApiKeyInput) {
+    return serial(() => updateApiKeyNow(id, patch));
+  }
+  async function updateApiKeyNow(id: string, patch: UpdateApiKeyInput) {
     const current = await store.getApiKey(id);
     if (!current) throw new TroupeError('NOT_FOUND', `API key ${id} not found`);
     const next: ApiKeyRecord = { ...current };
@@ -315,6 +341,7 @@ export async function createAuthService(options: AuthServiceOptions): Promise<Au
     if (next.attributionClass === 'service_account' && patch.name !== undefined && current.serviceAccountName === current.name) next.serviceAccountName = next.name;
     await gate();
     next.updatedAt = isoTime(clock.now());
+    forget(current);
     await store.putApiKey(next);
     audit?.record({
       category: 'api_key',
@@ -327,10 +354,14 @@ export async function createAuthService(options: AuthServiceOptions): Promise<Au
     return toInfo(next);
   }
 
-  async function deleteApiKey(id: string) {
+  function deleteApiKey(id: string) {
+    return serial(() => deleteApiKeyNow(id));
+  }
+  async function deleteApiKeyNow(id: string) {
     const current = await store.getApiKey(id);
     if (!current) throw new TroupeError('NOT_FOUND', `API key ${id} not found`);
     await gate();
+    forget(current);
     await store.deleteApiKey(id);
     lastTouched.delete(id);
     audit?.record({ category: 'api_key', action: 'api_key_delete', result: 'succeeded', resource_type: 'api_key', resource_id: id, details: { key_id: id, key_name: current.name } });
