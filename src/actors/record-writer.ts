@@ -45,8 +45,10 @@ export class RecordWriter {
       this.scheduled = false;
       void this.flush();
     };
+    // Not unref'd: someone may be awaiting this write, and an unref'd timer would let the
+    // process exit under them.
     if (delayMs === 0) setImmediate(run);
-    else setTimeout(run, delayMs).unref();
+    else setTimeout(run, delayMs);
   }
 
   private async flush(): Promise<void> {
