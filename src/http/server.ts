@@ -21,7 +21,11 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
-const isStream = (res: ServerResponse) => String(res.getHeader('content-type') ?? '').startsWith('text/event-stream');
+/**
+ * A response whose headers are out but whose body is still open is a stream (SSE, MCP's GET
+ * stream): ordinary JSON answers are written in one go. Those are ended at once on close.
+ */
+const isStream = (res: ServerResponse) => res.headersSent && !res.writableEnded;
 
 /**
  * Serves an h3 app on node:http. Resolves once listening; `port: 0` picks a free port.
