@@ -1,7 +1,7 @@
 import { currentContext, isoTime, newId, originOf } from '../core/index.ts';
 import type { OperationOrigin } from '../core/index.ts';
 import type { UnsealedEntry } from './chain.ts';
-import { redactDetails } from './redact.ts';
+import { redactDetails, sortKeys } from './redact.ts';
 import type { AuditInput } from './types.ts';
 
 /**
@@ -51,5 +51,5 @@ function withSourceDetails(details: Record<string, unknown>, o: Partial<Operatio
     out[key] = value;
   }
   // Keep keys sorted, so the stored object is already in canonical order.
-  return out === details ? details : Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return out === details ? details : sortKeys(out);
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from './canonical-json.ts';
+import { canonicalJson, canonicalize } from './canonical-json.ts';
+import type { SealedEntry } from './ports.ts';
 import type { AuditEntry } from './types.ts';
 
 /** `prev_hash` of the first entry ever written. */
@@ -14,9 +15,62 @@ export function entryHash(entry: Omit<AuditEntry, 'hash'> & { hash?: string }): 
   return createHash('sha256').update(entry.prev_hash).update(canonicalJson(body)).digest('hex');
 }
 
-/** Gives an entry its seq and links it to its predecessor. */
+/**
+ * Gives an entry its seq and links it to its predecessor. The body is built with its keys in
+ * sorted order, so with canonical details (as `attributeEntry` makes them) `JSON.stringify`
+ * already yields the canonical JSON and the hash needs no second canonicalizing pass.
+ */
 export function sealEntry(entry: UnsealedEntry, seq: number, prevHash: string): AuditEntry {
-  const sealed = { ...entry, seq, prev_hash: prevHash } as AuditEntry;
-  sealed.hash = entryHash(sealed);
-  return sealed;
+  return sealEntryJson(entry, seq, prevHash).entry;
+}
+
+/** `sealEntry`, plus the entry's JSON (the hashed body with `hash` appended) for storing. */
+export function sealEntryJson(entry: UnsealedEntry, seq: number, prevHash: string): SealedEntry {
+  const body = {
+    action: entry.action,
+    category: entry.category,
+    correlation_id: entry.correlation_id,
+    credential_id: entry.credential_id,
+    credential_type: entry.credential_type,
+    details: isCanonical(entry.details) ? entry.details : (canonicalize(entry.details) as Record<string, unknown>),
+    id: entry.id,
+    ip_address: entry.ip_address,
+    mcp_tool: entry.mcp_tool,
+    prev_hash: prevHash,
+    request_id: entry.request_id,
+    resource_id: entry.resource_id,
+    resource_type: entry.resource_type,
+    result: entry.result,
+    seq,
+    session_id: entry.session_id,
+    source: entry.source,
+    surface: entry.surface,
+    timestamp: entry.timestamp,
+    user_id: entry.user_id,
+    username: entry.username,
+    workspace: entry.workspace,
+  };
+  const json = JSON.stringify(body);
+  const hash = createHash('sha256').update(prevHash).update(json).digest('hex');
+  // `hash` is added after stringifying, so the object is not copied once more.
+  const sealed = body as AuditEntry;
+  sealed.hash = hash;
+  return { entry: sealed, json: `${json.slice(0, -1)},"hash":"${hash}"}` };
+}
+
+// A cheap check that top-level keys are sorted and values are plain JSON; nested objects are
+// checked recursively. Anything else is canonicalized.
+function isCanonical(value: unknown, depth = 0): boolean {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (typeof value !== 'object' || depth > 32) return false;
+  if (Array.isArray(value)) return value.every((v) => isCanonical(v, depth + 1));
+  if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+  let prev: string | undefined;
+  for (const [k, v] of Object.entries(value)) {
+    if (prev !== undefined && k <= prev) return false;
+    if (v === undefined || !isCanonical(v, depth + 1)) return false;
+    prev = k;
+  }
+  return true;
 }

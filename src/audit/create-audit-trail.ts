@@ -6,10 +6,10 @@ import { batch } from '../streams/index.ts';
 import { createLevelAuditStore } from '../store/level-audit-store.ts';
 import type { Database } from '../store/database.ts';
 import { attributeEntry } from './attribute.ts';
-import { GENESIS_HASH, sealEntry } from './chain.ts';
+import { GENESIS_HASH, sealEntryJson } from './chain.ts';
 import type { UnsealedEntry } from './chain.ts';
 import { encodeCursor, equalsOf, matchesQuery, toStoreQuery } from './filter.ts';
-import type { AuditStore, ChainPoint } from './ports.ts';
+import type { AuditStore, ChainPoint, SealedEntry } from './ports.ts';
 import type { AuditEntry, AuditInput, AuditTrail } from './types.ts';
 import { verifyChain } from './verify-chain.ts';
 
@@ -139,12 +139,12 @@ export async function createAuditTrail(options: AuditTrailOptions): Promise<Audi
       queue.push({ entry: attributeEntry({ category: 'system', action: 'audit_entries_lost', result: 'failed', origin: INTERNAL, details: { count: lost.count, first_at: lost.first, last_at: lost.last } }, clock.now()) });
     }
     if (queue.length === 0) return;
-    const sealed: AuditEntry[] = [];
+    const sealed: SealedEntry[] = [];
     let prev = last;
     for (const p of queue) {
-      const e = sealEntry(p.entry, prev.seq + 1, prev.hash);
-      sealed.push(e);
-      prev = e;
+      const s = sealEntryJson(p.entry, prev.seq + 1, prev.hash);
+      sealed.push(s);
+      prev = s.entry;
     }
     try {
       if (!store!.writable()) throw new Error('the store is closed');
@@ -168,8 +168,8 @@ export async function createAuditTrail(options: AuditTrailOptions): Promise<Audi
     healthy = true;
     lastError = '';
     retryDelay = retryBaseMs;
-    for (let i = 0; i < queue.length; i++) queue[i]!.durable?.resolve(sealed[i]!);
-    for (const e of sealed) written$.next(e);
+    for (let i = 0; i < queue.length; i++) queue[i]!.durable?.resolve(sealed[i]!.entry);
+    for (const s of sealed) written$.next(s.entry);
   }
 
   function enqueue(p: Pending): void {
@@ -212,8 +212,9 @@ export async function createAuditTrail(options: AuditTrailOptions): Promise<Audi
           },
           now,
         );
-        cleanup = sealEntry(entry, last.seq + 1, last.hash);
-        return [cleanup];
+        const s = sealEntryJson(entry, last.seq + 1, last.hash);
+        cleanup = s.entry;
+        return [s];
       });
       if (cleanup) {
         last = { seq: cleanup.seq, hash: cleanup.hash };

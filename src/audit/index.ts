@@ -9,12 +9,12 @@ export { attachRuntimeEvents, runtimeEventToInput, domainEventToInput, transitio
 export { attributeEntry } from './attribute.ts';
 export { redactDetails, isSensitiveKey } from './redact.ts';
 export { canonicalJson, canonicalize } from './canonical-json.ts';
-export { GENESIS_HASH, entryHash, sealEntry } from './chain.ts';
+export { GENESIS_HASH, entryHash, sealEntry, sealEntryJson } from './chain.ts';
 export type { UnsealedEntry } from './chain.ts';
 export { verifyChain } from './verify-chain.ts';
 export { toStoreQuery, encodeCursor, decodeCursor, matchesQuery, DEFAULT_LIMIT, MAX_LIMIT } from './filter.ts';
 // Ports
 export { FILTER_FIELDS } from './ports.ts';
-export type { AuditStore, AuditStoreQuery, AuditStoreResult, AuditPosition, ChainPoint, ChainView, FilterField, PurgeOutcome } from './ports.ts';
+export type { AuditStore, SealedEntry, AuditStoreQuery, AuditStoreResult, AuditPosition, ChainPoint, ChainView, FilterField, PurgeOutcome } from './ports.ts';
 // Types
 export type { AuditCategory, AuditResult, AuditEntry, AuditInput, AuditFilter, AuditPage, VerifyResult, AuditTrail } from './types.ts';

@@ -8,6 +8,12 @@ export const FILTER_FIELDS = [
 ] as const;
 export type FilterField = (typeof FILTER_FIELDS)[number];
 
+/** A sealed entry with its stored form (JSON, computed once when it was hashed). */
+export interface SealedEntry {
+  entry: AuditEntry;
+  json: string;
+}
+
 /** A position in the newest-first order: entries strictly older than it come next. */
 export interface AuditPosition {
   timestamp: string;
@@ -28,7 +34,7 @@ export interface AuditStoreQuery {
 }
 
 export interface AuditStoreResult {
-  /** Newest first (by timestamp, then seq). */
+  /** Newest first: seq descending, the order entries were recorded. */
   entries: AuditEntry[];
   /** Matches of `equals`/`start`/`end`, ignoring `offset` and `before`. */
   total: number;
@@ -71,7 +77,7 @@ export interface AuditStore {
   /** The last purged entry, or `undefined` when nothing was ever purged. */
   checkpoint(): Promise<ChainPoint | undefined>;
   /** Writes sealed entries (and their index rows) atomically, in order. */
-  append(entries: AuditEntry[]): Promise<void>;
+  append(entries: SealedEntry[]): Promise<void>;
   query(query: AuditStoreQuery): Promise<AuditStoreResult>;
   /**
    * The whole chain from one consistent view taken when called: head, checkpoint and every
@@ -84,6 +90,6 @@ export interface AuditStore {
    * with the outcome and returns entries (the cleanup record) written in the last batch of the
    * purge, together with the new checkpoint.
    */
-  purge(cutoff: string, seal: (outcome: PurgeOutcome) => AuditEntry[]): Promise<PurgeOutcome>;
+  purge(cutoff: string, seal: (outcome: PurgeOutcome) => SealedEntry[]): Promise<PurgeOutcome>;
   close(): Promise<void>;
 }

@@ -19,30 +19,49 @@ export function isSensitiveKey(key: string): boolean {
   return SENSITIVE.has(k) || SENSITIVE_SUFFIX.some((s) => k.endsWith(s));
 }
 
-function clean(value: unknown): unknown {
+// One pass: sensitive keys dropped, strings cut, keys sorted, JSON-safe (see canonicalize).
+function clean(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return value.length > MAX_DETAIL_STRING ? `${value.slice(0, MAX_DETAIL_STRING)}…` : value;
-  if (Array.isArray(value)) return value.map(clean);
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (!isSensitiveKey(k)) out[k] = clean(v);
-    return out;
+  if (value === null || typeof value !== 'object') return canonicalize(value);
+  if (depth > 32) return '[too deep]';
+  const obj = value as { toJSON?: () => unknown };
+  if (typeof obj.toJSON === 'function') return clean(obj.toJSON(), depth + 1);
+  if (Array.isArray(value)) return value.map((v) => clean(v, depth + 1) ?? null);
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(value).sort()) {
+    if (isSensitiveKey(k)) continue;
+    const v = clean((value as Record<string, unknown>)[k], depth + 1);
+    if (v !== undefined) out[k] = v;
   }
-  return value;
+  return out;
 }
 
 /**
  * The details that may be stored: sensitive keys dropped at every depth, long strings cut,
- * keys sorted. What Dagu keeps instead of values is derived when absent: `params_keys` (the
- * sorted names of a `params` object) and `spec_bytes` (the byte length of a `spec` string).
+ * keys sorted (canonical). What Dagu keeps instead of values is derived when absent:
+ * `params_keys` (the sorted names of a `params` object) and `spec_bytes` (the byte length of
+ * a `spec` string).
  */
 export function redactDetails(details: Record<string, unknown> | undefined): Record<string, unknown> {
   if (!details) return {};
-  const out = clean(canonicalize(details)) as Record<string, unknown>;
+  const out = clean(details) as Record<string, unknown>;
+  let derived = false;
   const params = details.params;
   if (out.params_keys === undefined && params && typeof params === 'object' && !Array.isArray(params)) {
     out.params_keys = Object.keys(params).sort();
+    derived = true;
   }
   const spec = details.spec ?? details.yaml;
-  if (out.spec_bytes === undefined && typeof spec === 'string') out.spec_bytes = Buffer.byteLength(spec, 'utf8');
-  return canonicalize(out) as Record<string, unknown>;
+  if (out.spec_bytes === undefined && typeof spec === 'string') {
+    out.spec_bytes = Buffer.byteLength(spec, 'utf8');
+    derived = true;
+  }
+  return derived ? sortKeys(out) : out;
+}
+
+/** The same object with its own keys in sorted order (values untouched). */
+export function sortKeys(obj: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(obj).sort()) out[k] = obj[k];
+  return out;
 }

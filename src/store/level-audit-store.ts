@@ -1,6 +1,6 @@
 import type { AbstractSublevel } from 'abstract-level';
 import { TroupeError, isTroupeError } from '../core/index.ts';
-import type { AuditStore, AuditStoreQuery, AuditStoreResult, ChainPoint, ChainView, FilterField, PurgeOutcome } from '../audit/ports.ts';
+import type { AuditStore, AuditStoreQuery, AuditStoreResult, ChainPoint, ChainView, FilterField, PurgeOutcome, SealedEntry } from '../audit/ports.ts';
 import type { AuditEntry } from '../audit/types.ts';
 import type { Database } from './database.ts';
 
@@ -16,27 +16,55 @@ export const AUDIT_INDEXES = [
   'resource_type', 'category', 'result', 'source', 'surface',
 ] as const satisfies readonly FilterField[];
 
-// Key layout. Entries: 16-digit seq. Index rows: field \0 value \0 timestamp \0 seq (empty
-// value), so one field's value is a contiguous range ordered by time then seq; the time index
-// is the field '@time' with an empty value. \0 cannot occur in field names, ISO timestamps or
-// seqs; in values it is replaced by \x01 (on write and on lookup alike).
+// Key layout. Entries: 16-digit seq. Indexes are posting blocks, one per batch and value:
+// field \0 value \0 <last seq of the batch> -> "seq.ms,seq.ms,..." (base 36, ascending), so one
+// entry costs one entry row plus a share of a few block rows instead of a row per field (LevelDB's
+// cost is mostly per key). The time index is the field '@time' with an empty value: one block per
+// batch listing every entry, which also serves as the directory of batches for purges. \0 cannot
+// occur in field names or seqs; in values it is replaced by \x01 (on write and lookup alike).
 const SEP = '\0';
 const TIME = '@time';
 const CHUNK = 1000;
 const seqKey = (seq: number) => String(seq).padStart(16, '0');
 const esc = (value: string) => (value.includes(SEP) ? value.replaceAll(SEP, '\x01') : value);
 const prefixOf = (field: string, value: string) => `${field}${SEP}${esc(value)}${SEP}`;
-const rowKey = (prefix: string, e: Pick<AuditEntry, 'timestamp' | 'seq'>) => `${prefix}${e.timestamp}${SEP}${seqKey(e.seq)}`;
-const seqOfRow = (key: string) => Number(key.slice(-16));
+const TIME_PREFIX = prefixOf(TIME, '');
 
-function indexRows(e: AuditEntry): string[] {
-  const rows = [rowKey(prefixOf(TIME, ''), e)];
-  for (const field of AUDIT_INDEXES) {
-    const value = e[field];
-    // Empty fields cannot be filtered on (an empty filter means "any"), so they get no row.
-    if (value) rows.push(rowKey(prefixOf(field, value), e));
+interface Posting {
+  seq: number;
+  ms: number;
+}
+const postingToken = (seq: number, ms: number) => `${seq.toString(36)}.${ms.toString(36)}`;
+function decodePostings(text: string): Posting[] {
+  const out: Posting[] = [];
+  for (const part of text.split(',')) {
+    const dot = part.indexOf('.');
+    out.push({ seq: parseInt(part.slice(0, dot), 36), ms: parseInt(part.slice(dot + 1), 36) });
   }
-  return rows;
+  return out;
+}
+
+/**
+ * The blocks of one batch: for every (field, value) its entries carry, plus the time block,
+ * the encoded postings. Each entry's token is made once and shared by its blocks.
+ */
+function blocksOf(list: AuditEntry[]): Map<string, string[]> {
+  const blocks = new Map<string, string[]>();
+  const add = (prefix: string, p: string) => {
+    const b = blocks.get(prefix);
+    if (b) b.push(p);
+    else blocks.set(prefix, [p]);
+  };
+  for (const e of list) {
+    const p = postingToken(e.seq, Date.parse(e.timestamp));
+    add(TIME_PREFIX, p);
+    for (const field of AUDIT_INDEXES) {
+      const value = e[field];
+      // Empty fields cannot be filtered on (an empty filter means "any"), so they get no posting.
+      if (value) add(prefixOf(field, value), p);
+    }
+  }
+  return blocks;
 }
 
 function unavailable(what: string, cause: unknown): TroupeError {
@@ -46,11 +74,15 @@ function unavailable(what: string, cause: unknown): TroupeError {
 
 /**
  * The audit trail's store in LevelDB sublevels of the data directory's database: `audit`
- * (entries by seq), `audit-idx` (secondary indexes and the time index) and `audit-meta`
- * (chain head and purge checkpoint). Each append is one atomic batch over all three.
+ * (entries by seq), `audit-idx` (posting blocks of the secondary indexes and the time index)
+ * and `audit-meta` (chain head and purge checkpoint). Each append is one atomic batch over all
+ * three. Queries answer newest first in seq order (the order entries were recorded).
  */
 export function createLevelAuditStore(db: Database): AuditStore {
-  const entries = db.sublevel<string, AuditEntry>('audit', { valueEncoding: 'json' }) as unknown as Sub<AuditEntry>;
+  // Entries are stored as the JSON string the writer already made when it hashed them.
+  const entries = db.sublevel<string, string>('audit', { valueEncoding: 'utf8' }) as unknown as Sub<string>;
+  const getEntries = async (seqs: number[], options?: object): Promise<Array<AuditEntry | undefined>> =>
+    (await entries.getMany(seqs.map(seqKey), options as never)).map((v) => (v === undefined ? undefined : (JSON.parse(v) as AuditEntry)));
   const index = db.sublevel<string, string>('audit-idx', { valueEncoding: 'utf8' }) as unknown as Sub<string>;
   const meta = db.sublevel<string, ChainPoint>('audit-meta', { valueEncoding: 'json' }) as unknown as Sub<ChainPoint>;
   const put = (sublevel: Sub<never> | Sub<unknown>, key: string, value: unknown): Op => ({ type: 'put', sublevel: sublevel as never, key, value });
@@ -63,13 +95,13 @@ export function createLevelAuditStore(db: Database): AuditStore {
     for (const sub of [entries, index, meta] as Array<{ status: string; open(): Promise<void> }>) if (sub.status === 'closed') await sub.open();
   }
 
-  function appendOps(ops: Op[], list: AuditEntry[]): void {
-    for (const e of list) {
-      ops.push(put(entries as never, seqKey(e.seq), e));
-      for (const row of indexRows(e)) ops.push(put(index as never, row, ''));
-    }
-    const last = list[list.length - 1];
-    if (last) ops.push(put(meta as never, 'head', { seq: last.seq, hash: last.hash }));
+  function appendOps(ops: Op[], sealed: SealedEntry[]): void {
+    const last = sealed[sealed.length - 1]?.entry;
+    if (!last) return;
+    for (const s of sealed) ops.push(put(entries as never, seqKey(s.entry.seq), s.json));
+    const blockKey = seqKey(last.seq);
+    for (const [prefix, tokens] of blocksOf(sealed.map((s) => s.entry))) ops.push(put(index as never, prefix + blockKey, tokens.join(',')));
+    ops.push(put(meta as never, 'head', { seq: last.seq, hash: last.hash }));
   }
 
   async function write(ops: Op[], what: string): Promise<void> {
@@ -90,55 +122,67 @@ export function createLevelAuditStore(db: Database): AuditStore {
 
   async function query(q: AuditStoreQuery): Promise<AuditStoreResult> {
     const chosen = AUDIT_INDEXES.find((f) => q.equals[f] !== undefined);
-    const prefix = chosen ? prefixOf(chosen, q.equals[chosen]!) : prefixOf(TIME, '');
+    const prefix = chosen ? prefixOf(chosen, q.equals[chosen]!) : TIME_PREFIX;
     const residual = Object.entries(q.equals).filter(([f]) => f !== chosen) as Array<[FilterField, string]>;
-    const range: { gte: string; lt?: string; lte?: string } = { gte: prefix + (q.start ?? '') };
-    if (q.end !== undefined) range.lte = `${prefix}${q.end}\x01`;
-    else range.lt = prefix.slice(0, -1) + '\x01';
-    const beforeKey = q.before ? rowKey(prefix, q.before) : undefined;
+    const startMs = q.start === undefined ? -Infinity : Date.parse(q.start);
+    const endMs = q.end === undefined ? Infinity : Date.parse(q.end);
+    const beforeSeq = q.before?.seq ?? Infinity;
     await ready();
     const snapshot = db.snapshot();
     try {
-      if (residual.length === 0) {
-        // One condition: the index range is the answer; count keys, read only the page.
-        let total = 0;
-        const counter = index.keys({ ...range, snapshot } as never);
-        try {
-          for (let keys = await counter.nextv(CHUNK); keys.length > 0; keys = await counter.nextv(CHUNK)) total += keys.length;
-        } finally {
-          await counter.close();
-        }
-        const pageRange: Record<string, unknown> = { ...range, reverse: true, limit: q.offset + q.limit + 1, snapshot };
-        if (beforeKey !== undefined && (range.lte === undefined || beforeKey <= range.lte) && (range.lt === undefined || beforeKey < range.lt)) {
-          delete pageRange.lte;
-          pageRange.lt = beforeKey;
-        }
-        const keys = await index.keys(pageRange as never).all();
-        const pageKeys = keys.slice(q.offset, q.offset + q.limit);
-        const found = pageKeys.length === 0 ? [] : await entries.getMany(pageKeys.map((k) => seqKey(seqOfRow(k))), { snapshot } as never);
-        return { entries: found.filter((e): e is AuditEntry => e !== undefined), total, more: keys.length > q.offset + q.limit };
-      }
-      // Several conditions: walk the most selective index, read entries in chunks, check the rest.
+      // Seqs at or below the purge checkpoint may linger in a block that straddles it.
+      const checkpoint = await meta.get('checkpoint', { snapshot } as never);
+      const lowest = (checkpoint?.seq ?? 0) + 1;
       let total = 0;
       let skipped = 0;
       let more = false;
+      const pageSeqs: number[] = [];
       const page: AuditEntry[] = [];
-      const it = index.keys({ ...range, reverse: true, snapshot } as never);
+      // Postings of one condition, newest first, in chunks; time bounds are checked on the
+      // posting itself, other conditions on the entry (read only when there are any).
+      let pending: number[] = [];
+      const take = (seq: number, entry?: AuditEntry) => {
+        total++;
+        if (seq >= beforeSeq) return;
+        if (skipped < q.offset) skipped++;
+        else if (pageSeqs.length < q.limit) {
+          pageSeqs.push(seq);
+          if (entry) page.push(entry);
+        } else more = true;
+      };
+      const drain = async () => {
+        if (pending.length === 0) return;
+        const found = await getEntries(pending, { snapshot });
+        for (let i = 0; i < pending.length; i++) {
+          const e = found[i];
+          if (e && !residual.some(([f, v]) => e[f] !== v)) take(pending[i]!, e);
+        }
+        pending = [];
+      };
+      const it = index.iterator({ gte: prefix, lt: prefix.slice(0, -1) + '\x01', reverse: true, snapshot } as never);
       try {
-        for (let keys = await it.nextv(CHUNK); keys.length > 0; keys = await it.nextv(CHUNK)) {
-          const found = await entries.getMany(keys.map((k) => seqKey(seqOfRow(k))), { snapshot } as never);
-          for (let i = 0; i < keys.length; i++) {
-            const e = found[i];
-            if (!e || residual.some(([f, v]) => e[f] !== v)) continue;
-            total++;
-            if (beforeKey !== undefined && keys[i]! >= beforeKey) continue;
-            if (skipped < q.offset) skipped++;
-            else if (page.length < q.limit) page.push(e);
-            else more = true;
+        outer: for (let blocks = await it.nextv(64); blocks.length > 0; blocks = await it.nextv(64)) {
+          for (const [, text] of blocks as Array<[string, string]>) {
+            const postings = decodePostings(text);
+            for (let i = postings.length - 1; i >= 0; i--) {
+              const p = postings[i]!;
+              if (p.seq < lowest) break outer;
+              if (p.ms < startMs || p.ms > endMs) continue;
+              if (residual.length === 0) take(p.seq);
+              else {
+                pending.push(p.seq);
+                if (pending.length >= CHUNK) await drain();
+              }
+            }
           }
         }
+        await drain();
       } finally {
         await it.close();
+      }
+      if (residual.length === 0 && pageSeqs.length > 0) {
+        const found = await getEntries(pageSeqs, { snapshot });
+        for (const e of found) if (e) page.push(e);
       }
       return { entries: page, total, more };
     } finally {
@@ -180,7 +224,7 @@ export function createLevelAuditStore(db: Database): AuditStore {
         const it = entries.iterator({ snapshot } as never);
         try {
           for (let batch = await it.nextv(CHUNK); batch.length > 0; batch = await it.nextv(CHUNK)) {
-            for (const [key, entry] of batch) yield { keySeq: Number(key), entry };
+            for (const [key, json] of batch) yield { keySeq: Number(key), entry: JSON.parse(json) as AuditEntry };
           }
         } finally {
           await it.close();
@@ -189,28 +233,49 @@ export function createLevelAuditStore(db: Database): AuditStore {
       }
       return { ...(head ? { head } : {}), ...(checkpoint ? { checkpoint } : {}), entries: walk() };
     }),
-    purge: guarded('purge', async (cutoff: string, seal: (o: PurgeOutcome) => AuditEntry[]): Promise<PurgeOutcome> => {
+    purge: guarded('purge', async (cutoff: string, seal: (o: PurgeOutcome) => SealedEntry[]): Promise<PurgeOutcome> => {
       await ready();
       const outcome: PurgeOutcome = { removed: 0 };
       let ops: Op[] = [];
-      const it = entries.iterator();
+      // The time blocks are the directory of batches, oldest first. A batch is removed entry by
+      // entry; its index blocks go once every entry of the batch is gone. The first entry
+      // inside the window stops the purge, so what remains is a contiguous tail of the chain.
+      const it = index.iterator({ gte: TIME_PREFIX, lt: TIME_PREFIX.slice(0, -1) + '\x01' } as never);
       try {
-        outer: for (let batch = await it.nextv(CHUNK); batch.length > 0; batch = await it.nextv(CHUNK)) {
-          for (const [key, e] of batch) {
-            // Stop at the first entry inside the window: what stays is a contiguous chain tail.
-            if (e.timestamp >= cutoff) break outer;
-            ops.push(del(entries as never, key));
-            for (const row of indexRows(e)) ops.push(del(index as never, row));
-            outcome.removed++;
-            if (outcome.from === undefined || e.timestamp < outcome.from) outcome.from = e.timestamp;
-            if (outcome.to === undefined || e.timestamp > outcome.to) outcome.to = e.timestamp;
-            outcome.checkpoint = { seq: e.seq, hash: e.hash };
-          }
-          if (ops.length > 0 && outcome.checkpoint) {
-            // Each chunk moves the checkpoint with it, so a crash mid-purge leaves a valid chain.
-            ops.push(put(meta as never, 'checkpoint', outcome.checkpoint));
-            await write(ops, 'purge');
-            ops = [];
+        outer: for (let blocks = await it.nextv(64); blocks.length > 0; blocks = await it.nextv(64)) {
+          for (const [blockKey, text] of blocks as Array<[string, string]>) {
+            const seqs = decodePostings(text).map((p) => p.seq);
+            const found = await getEntries(seqs);
+            const batch: AuditEntry[] = [];
+            let whole = true;
+            for (const e of found) {
+              if (!e) continue; // removed by an earlier purge that stopped inside this batch
+              if (e.timestamp >= cutoff) {
+                whole = false;
+                break;
+              }
+              batch.push(e);
+              ops.push(del(entries as never, seqKey(e.seq)));
+              outcome.removed++;
+              if (outcome.from === undefined || e.timestamp < outcome.from) outcome.from = e.timestamp;
+              if (outcome.to === undefined || e.timestamp > outcome.to) outcome.to = e.timestamp;
+              outcome.checkpoint = { seq: e.seq, hash: e.hash };
+            }
+            if (whole) {
+              const suffix = blockKey.slice(TIME_PREFIX.length);
+              // Index blocks of the batch: derive their keys from the entries of the whole batch.
+              const all = found.filter((e): e is AuditEntry => e !== undefined);
+              for (const prefix of blocksOf(all).keys()) ops.push(del(index as never, prefix + suffix));
+              // Entries removed by an earlier partial purge still need their (field, value) blocks gone;
+              // those blocks are rare and harmless (queries skip seqs below the checkpoint).
+            }
+            if (ops.length >= CHUNK * 4 && outcome.checkpoint) {
+              // Each chunk moves the checkpoint with it, so a crash mid-purge leaves a valid chain.
+              ops.push(put(meta as never, 'checkpoint', outcome.checkpoint));
+              await write(ops, 'purge');
+              ops = [];
+            }
+            if (!whole) break outer;
           }
         }
       } finally {

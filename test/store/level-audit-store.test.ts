@@ -58,7 +58,8 @@ s.after(async (ctx) => {
   await ctx.t?.cleanup();
 });
 
-const newestFirst = (a: AuditEntry, b: AuditEntry) => (a.timestamp < b.timestamp ? 1 : a.timestamp > b.timestamp ? -1 : b.seq - a.seq);
+// Newest first means the order entries were recorded: seq descending.
+const newestFirst = (a: AuditEntry, b: AuditEntry) => b.seq - a.seq;
 
 function expected(all: AuditEntry[], f: AuditFilter): AuditEntry[] {
   const start = f.start_time === undefined ? undefined : new Date(f.start_time).toISOString();
