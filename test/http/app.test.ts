@@ -56,7 +56,8 @@ s('request and correlation ids: generated, or taken from a valid header; invalid
   const c = await server.call('GET', '/dags', { token: key, headers: { 'x-correlation-id': 'has spaces!' } });
   assert.is(c.status, 400);
   // The id reaches domain audit entries produced by the runtime.
-  await server.call('POST', '/dags/hello/start', { token: key, headers: { 'x-correlation-id': 'trace-start' } });
+  // X-Forwarded-For is ignored unless trust_proxy is set.
+  await server.call('POST', '/dags/hello/start', { token: key, headers: { 'x-correlation-id': 'trace-start', 'x-forwarded-for': '203.0.113.9' } });
   await server.audit.flush();
   const { entries } = await server.audit.query({ correlation_id: 'trace-start', action: 'dag_execute' });
   assert.is(entries.length, 1);
@@ -84,6 +85,19 @@ s('no CORS headers at all when no origins are configured', async () => {
   try {
     const res = await fetch(`${server.api}/health`, { headers: { origin: 'https://ui.example' } });
     assert.is(res.headers.get('access-control-allow-origin'), null);
+  } finally {
+    await server.close();
+  }
+});
+
+s('with trust_proxy the first X-Forwarded-For entry is the client IP', async () => {
+  const server = await startTestServer({ mode: 'none', configure: (c) => void (c.trustProxy = true) });
+  try {
+    server.writeDag('hello', QUICK_DAG());
+    await server.call('POST', '/dags/hello/start', { headers: { 'x-correlation-id': 'xff', 'x-forwarded-for': '203.0.113.9, 10.0.0.1' } });
+    await server.audit.flush();
+    const { entries } = await server.audit.query({ correlation_id: 'xff', action: 'dag_execute' });
+    assert.is(entries[0]?.ip_address, '203.0.113.9');
   } finally {
     await server.close();
   }
