@@ -30,9 +30,13 @@ export async function readBodyLimited(req: Request, limit: number): Promise<stri
   return Buffer.concat(chunks).toString('utf8');
 }
 
+const OPENING_COMMENT = new TextEncoder().encode(': stream open\n\n');
+
 /**
  * Wraps a streaming response body so `onEnd` runs once when the stream finishes or the
- * client goes away (used to keep sessions with an open GET stream from idling out).
+ * client goes away (used to keep sessions with an open GET stream from idling out). It
+ * starts with an SSE comment: Node sends no response headers before the first body chunk,
+ * and the SDK writes nothing on a GET stream until a notification or its 15 s keep-alive.
  */
 export function trackStream(res: Response, onEnd: () => void): Response {
   if (!res.body) {
@@ -48,6 +52,9 @@ export function trackStream(res: Response, onEnd: () => void): Response {
     }
   };
   const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(OPENING_COMMENT);
+    },
     async pull(controller) {
       try {
         const { done, value } = await reader.read();
