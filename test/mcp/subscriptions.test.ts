@@ -32,7 +32,7 @@ s('subscriber gets exactly one resources/updated when another client\'s run ends
   const { client: starter } = await srv.connect({ name: 'starter' });
   const seen: string[] = [];
   sub.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void seen.push(n.params.uri));
-  const r = (await starter.callTool({ name: 'dagu_execute', arguments: { action: 'start', name: 'gate' } })) as { structuredContent: { runUri: string; dagRunId: string } };
+  const r = (await starter.callTool({ name: 'dagu_execute', arguments: { action: 'start', name: 'gate' } })) as unknown as { structuredContent: { runUri: string; dagRunId: string } };
   const uri = r.structuredContent.runUri;
   await sub.subscribeResource({ uri });
   await until(() => seen.length > 0);

@@ -24,7 +24,7 @@ s.after(async () => {
 
 s('schema: additionalProperties false, string properties, oneOf per type (case 28)', async () => {
   const tool = (await client.listTools()).tools.find((t) => t.name === 'dagu_change')!;
-  const schema = tool.inputSchema as { additionalProperties: boolean; properties: Record<string, { type: string }>; oneOf: Array<{ required: string[] }> };
+  const schema = tool.inputSchema as unknown as { additionalProperties: boolean; properties: Record<string, { type: string }>; oneOf: Array<{ required: string[] }> };
   assert.is(schema.additionalProperties, false);
   assert.ok(Object.values(schema.properties).every((p) => p.type === 'string'));
   assert.equal(schema.oneOf.map((b) => b.required), [['name', 'spec'], ['type', 'name', 'newName'], ['type', 'name']]);
