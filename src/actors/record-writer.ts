@@ -38,21 +38,34 @@ export class RecordWriter {
     if (this.lastError && this.dirty.has(key)) throw this.lastError;
   }
 
-  private schedule(delayMs: number): void {
-    if (this.scheduled) return;
+  private closed = false;
+
+  private schedule(delayMs: number, retry = false): void {
+    if (this.scheduled || this.closed) return;
     this.scheduled = true;
     const run = () => {
       this.scheduled = false;
       void this.flush();
     };
-    // Not unref'd: someone may be awaiting this write, and an unref'd timer would let the
-    // process exit under them.
     if (delayMs === 0) setImmediate(run);
-    else setTimeout(run, delayMs);
+    else {
+      // The coalescing timer stays referenced (someone may await the write, and an unref'd
+      // timer would let the process exit under them); a retry backoff must not keep a
+      // process alive on its own.
+      const t = setTimeout(run, delayMs);
+      if (retry) t.unref();
+    }
+  }
+
+  /** Writes what is dirty one last time, then accepts no more work. */
+  async close(): Promise<void> {
+    await this.idle();
+    this.closed = true;
+    this.settle();
   }
 
   private async flush(): Promise<void> {
-    if (this.writing) return;
+    if (this.writing || this.closed) return;
     if (this.dirty.size === 0) return this.settle();
     const batch = this.dirty;
     this.dirty = new Map();
@@ -73,7 +86,7 @@ export class RecordWriter {
     this.writing = undefined;
     if (this.dirty.size > 0) {
       if (this.failures > 0) {
-        this.schedule(Math.min(5000, 50 * 2 ** Math.min(this.failures, 7)));
+        this.schedule(Math.min(5000, 50 * 2 ** Math.min(this.failures, 7)), true);
         // Callers waiting for durability learn about the failure now rather than after retries.
         this.settle();
       } else this.schedule(0);
@@ -88,7 +101,7 @@ export class RecordWriter {
 
   /** Resolves once nothing is dirty or a write attempt has failed. */
   idle(): Promise<void> {
-    if (this.dirty.size === 0 && !this.writing) return Promise.resolve();
+    if ((this.dirty.size === 0 && !this.writing) || this.closed) return Promise.resolve();
     return new Promise((resolve) => {
       this.idleWaiters.push(resolve);
       this.schedule(0);

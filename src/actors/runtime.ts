@@ -649,6 +649,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       h.log?.end();
     }
     for (const s of sessions.values()) s.stop();
+    await writer.close();
     events.complete();
     terminal.complete();
   }

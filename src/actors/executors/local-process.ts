@@ -72,6 +72,18 @@ function readFrom(path: string, offset: number): string {
   }
 }
 
+/** Waits for group `pgid` to be gone, sending SIGKILL once `killAt` (epoch ms) has passed. */
+async function reapGroup(pgid: number, killAt: number): Promise<void> {
+  let killed = false;
+  for (let i = 0; i < 500 && groupAlive(pgid); i++) {
+    if (!killed && Date.now() >= killAt) {
+      signalGroup(pgid, 'SIGKILL');
+      killed = true;
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 export interface LocalProcessExecutorOptions {
   /** Grace period between the stop signal and SIGKILL. @defaultValue 2000 */
   killGraceMs?: number;
@@ -111,10 +123,14 @@ export function createLocalProcessExecutor(options: LocalProcessExecutorOptions 
     }
     const pid = child.pid;
     let escalation: NodeJS.Timeout | undefined;
+    let killRequestedAt: number | undefined;
     const exited = new Promise<StepExit>((resolve) => {
       child.once('error', (e) => resolve({ exitCode: null, signal: null, error: e.message }));
-      child.once('exit', (code, signal) => {
+      child.once('exit', async (code, signal) => {
         if (escalation) clearTimeout(escalation);
+        // A stopped step is reported done only once its whole group is gone: members of the
+        // group may outlive the shell that led it.
+        if (killRequestedAt !== undefined && pid !== undefined) await reapGroup(pid, killRequestedAt + grace);
         const result: StepExit = { exitCode: code, signal };
         if (spec.captureOutput) result.output = readFrom(spec.stdoutPath, offset).replace(/\s+$/, '');
         resolve(result);
@@ -129,6 +145,7 @@ export function createLocalProcessExecutor(options: LocalProcessExecutorOptions 
       ...(pidStart !== undefined ? { pidStart } : {}),
       exited,
       kill(signal: string) {
+        killRequestedAt ??= Date.now();
         signalGroup(pid, signal as NodeJS.Signals);
         if (escalation) return;
         // Escalate: a step may trap or ignore the polite signal.
