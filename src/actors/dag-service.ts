@@ -35,12 +35,21 @@ export function createDagService(deps: DagServiceDeps) {
     return report;
   }
 
+  // Runs of one DAG share its YAML; parsing it once per distinct text keeps enqueueing and
+  // restoring thousands of runs cheap. Specs are never mutated, so sharing them is safe.
+  const loaded = new Map<string, DagSpec>();
+
   /** Loads YAML that must be valid; throws `INVALID_SPEC` listing every problem. */
   function load(yaml: string, name?: string): { spec: DagSpec } {
+    const cacheKey = `${name ?? ''}\u0000${yaml}`;
+    const hit = loaded.get(cacheKey);
+    if (hit) return { spec: hit };
     const report = validate(yaml, name);
     if (!report.valid || !report.spec) {
       throw new TroupeError('INVALID_SPEC', report.errors.join('; ') || 'invalid DAG spec', { details: { errors: report.errors } });
     }
+    if (loaded.size >= 256) loaded.delete(loaded.keys().next().value!);
+    loaded.set(cacheKey, report.spec);
     return { spec: report.spec };
   }
 

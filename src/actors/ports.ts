@@ -33,9 +33,12 @@ export interface RunStore {
   /** The DAG spec a run executes, kept so retries and inline runs replay the same YAML. */
   putSpec(name: string, dagRunId: string, yaml: string): Promise<void>;
   getSpec(name: string, dagRunId: string): Promise<string | undefined>;
+  /** Specs of many runs in one read, in the order asked. */
+  getSpecs(runs: Array<{ name: string; dagRunId: string }>): Promise<Array<string | undefined>>;
   /** A persisted actor snapshot, by key. */
   putSnapshot(key: string, snapshot: unknown): Promise<void>;
   getSnapshot(key: string): Promise<unknown | undefined>;
+  getSnapshots(keys: string[]): Promise<Array<unknown | undefined>>;
   deleteSnapshot(key: string): Promise<void>;
 }
 

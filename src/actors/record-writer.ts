@@ -39,12 +39,21 @@ export class RecordWriter {
   }
 
   private closed = false;
+  private timer: NodeJS.Timeout | undefined;
 
   private schedule(delayMs: number, retry = false): void {
-    if (this.scheduled || this.closed) return;
+    if (this.closed) return;
+    // An urgent write does not wait for a pending coalescing window.
+    if (delayMs === 0 && this.timer && !retry && this.failures === 0) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.scheduled = false;
+    }
+    if (this.scheduled) return;
     this.scheduled = true;
     const run = () => {
       this.scheduled = false;
+      this.timer = undefined;
       void this.flush();
     };
     if (delayMs === 0) setImmediate(run);
@@ -52,8 +61,8 @@ export class RecordWriter {
       // The coalescing timer stays referenced (someone may await the write, and an unref'd
       // timer would let the process exit under them); a retry backoff must not keep a
       // process alive on its own.
-      const t = setTimeout(run, delayMs);
-      if (retry) t.unref();
+      this.timer = setTimeout(run, delayMs);
+      if (retry) this.timer.unref();
     }
   }
 

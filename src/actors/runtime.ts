@@ -1,4 +1,4 @@
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { appendFile, createWriteStream, mkdir, mkdirSync } from 'node:fs';
 import type { WriteStream } from 'node:fs';
 import { Observable, Subject, config as rxConfig, defer, filter, from, map, merge, take } from 'rxjs';
 import { createActor } from 'xstate';
@@ -172,7 +172,20 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   }
 
   function logLine(h: RunHandle, line: string): void {
-    h.log?.write(`${isoTime(clock.now())} ${line}\n`);
+    const text = `${isoTime(clock.now())} ${line}\n`;
+    if (h.log) return void h.log.write(text);
+    if (h.record.status === 'queued' || !h.actor) {
+      // A queued run holds no file descriptor: thousands may wait at once.
+      const dir = attemptDir(h);
+      mkdir(dir, { recursive: true }, () => appendFile(runLogPath(dir), text, (e) => e && warn(`run log ${h.key}: ${e.message}`)));
+      return;
+    }
+    openLog(h);
+    h.log!.write(text);
+  }
+
+  function attemptDir(h: RunHandle): string {
+    return attemptLogDir(dataDir, h.record.name, h.record.dagRunId, h.record.attempt);
   }
 
   /** Folds the run actor's context into the handle's record. */
@@ -218,7 +231,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       if (changed) {
         const restored = h.restoring === true && event.event.type === 'xstate.init';
         h.restoring = false;
-        logLine(h, `run ${to}`);
+        if (!restored) logLine(h, `run ${to}`);
         emit(transitionEvent(h, 'run', `run:${h.key}:${h.record.attempt}`, from, to, event.event.type, restored));
         if (to.startsWith('running') && !(from ?? '').startsWith('running')) {
           domain('dag_run_started', h.record, { attempt: h.record.attempt, trigger: h.record.trigger }, h.record.origin);
@@ -280,9 +293,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   }
 
   function openLog(h: RunHandle): void {
-    const dir = attemptLogDir(dataDir, h.record.name, h.record.dagRunId, h.record.attempt);
-    mkdirSync(dir, { recursive: true });
-    h.log = createWriteStream(runLogPath(dir), { flags: 'a' });
+    mkdirSync(attemptDir(h), { recursive: true });
+    h.log = createWriteStream(runLogPath(attemptDir(h)), { flags: 'a' });
     h.log.on('error', (e) => warn(`run log ${h.key}: ${e.message}`));
   }
 
@@ -303,7 +315,6 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   }
 
   function startActor(h: RunHandle, input: RunInput, snapshot?: unknown): void {
-    openLog(h);
     h.actor = createRunActor(machine, { id: `run:${h.key}`, input, snapshot, inspect: inspector(h) });
     h.actor.start();
   }
@@ -660,31 +671,35 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const active = await runStore.active();
   for (const r of active) queueSeq = Math.max(queueSeq, r.queueSeq ?? 0);
   const restoredQueued: RunHandle[] = [];
-  for (const r of active) {
+  const queuedRecords = active.filter((r) => r.status === 'queued');
+  const [queuedSpecs, queuedSnapshots] = await Promise.all([
+    runStore.getSpecs(queuedRecords),
+    runStore.getSnapshots(queuedRecords.map((r) => snapshotKey(keyOf(r.name, r.dagRunId)))),
+  ]);
+  for (const [i, r] of queuedRecords.entries()) {
     const key = keyOf(r.name, r.dagRunId);
-    if (r.status === 'queued') {
-      const yaml = await runStore.getSpec(r.name, r.dagRunId);
-      let spec: DagSpec | undefined;
-      try {
-        spec = yaml === undefined ? undefined : dags.load(yaml, r.name).spec;
-      } catch {
-        spec = undefined;
-      }
-      if (!spec) {
-        r.status = 'failed';
-        r.error = 'cannot restore: the run spec is missing or invalid';
-        r.finishedAt = isoTime(clock.now());
-        await writer.writeNow(key, r);
-        continue;
-      }
-      const h: RunHandle = { key, record: r, spec, lastValues: new Map() };
-      handles.set(key, h);
-      const snapshot = await runStore.getSnapshot(snapshotKey(key));
-      h.restoring = true;
-      startActor(h, runInput(h, true), snapshot);
-      restoredQueued.push(h);
+    const yaml = queuedSpecs[i];
+    let spec: DagSpec | undefined;
+    try {
+      spec = yaml === undefined ? undefined : dags.load(yaml, r.name).spec;
+    } catch {
+      spec = undefined;
+    }
+    if (!spec) {
+      r.status = 'failed';
+      r.error = 'cannot restore: the run spec is missing or invalid';
+      r.finishedAt = isoTime(clock.now());
+      await writer.writeNow(key, r);
       continue;
     }
+    const h: RunHandle = { key, record: r, spec, lastValues: new Map(), restoring: true };
+    handles.set(key, h);
+    startActor(h, runInput(h, true), queuedSnapshots[i]);
+    restoredQueued.push(h);
+  }
+  for (const r of active) {
+    if (r.status === 'queued') continue;
+    const key = keyOf(r.name, r.dagRunId);
     // Running (or waiting) when the previous process died: never re-run blindly.
     for (const s of r.steps) {
       if (s.pid !== undefined) await executor.reap(s.pid, s.pidStart).catch((e: Error) => warn(`cannot reap pid ${s.pid}: ${e.message}`));

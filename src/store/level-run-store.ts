@@ -80,11 +80,17 @@ export function createLevelRunStore(db: Database): RunStore {
     async getSpec(name, id) {
       return specs.get(runKey(name, id));
     },
+    async getSpecs(list) {
+      return list.length === 0 ? [] : specs.getMany(list.map((r) => runKey(r.name, r.dagRunId)));
+    },
     async putSnapshot(key, snapshot) {
       await snapshots.put(key, snapshot);
     },
     async getSnapshot(key) {
       return snapshots.get(key);
+    },
+    async getSnapshots(keys) {
+      return keys.length === 0 ? [] : snapshots.getMany(keys);
     },
     async deleteSnapshot(key) {
       await snapshots.del(key);
