@@ -39,6 +39,16 @@ export interface RunInput {
 
 export interface RunContext extends RunInput {
   steps: Record<string, RunStepState>;
+  /**
+   * Scheduling state, kept incrementally so each step report costs O(its dependents) rather
+   * than a scan of the whole DAG: unsatisfied dependencies per waiting step, steps ready to
+   * spawn (in readiness order), how many main steps are started and not done, and how many
+   * main steps are neither done nor unreachable.
+   */
+  waitingOn: Record<string, number>;
+  ready: string[];
+  active: number;
+  unresolved: number;
   /** Output variables captured so far (`output:` name → value). */
   outputs: Record<string, string>;
   stopRequested: boolean;
@@ -83,11 +93,6 @@ function satisfies(spec: StepSpec, state: RunStepState): boolean {
   return false;
 }
 
-/** A dependency that is done but does not let its dependents run. */
-function blocks(spec: StepSpec, state: RunStepState): boolean {
-  return isDoneStepStatus(state.status) && !satisfies(spec, state);
-}
-
 const specIndex = new WeakMap<DagSpec, Map<string, StepSpec>>();
 /** Steps by name, computed once per spec (the spec never changes during a run). */
 function specsByName(spec: DagSpec): Map<string, StepSpec> {
@@ -99,62 +104,89 @@ function specsByName(spec: DagSpec): Map<string, StepSpec> {
   return index;
 }
 
-/** Main steps ready to start now, in spec order, respecting max_active_steps. */
-export function readySteps(ctx: RunContext): string[] {
-  const byName = specsByName(ctx.spec);
-  // A spawned step counts from the moment it is spawned, before it reports `running`.
-  const running = ctx.spec.steps.filter((s) => {
-    const st = ctx.steps[s.name];
-    return st !== undefined && st.startedAt !== null && !isDoneStepStatus(st.status);
-  }).length;
-  const capacity = (ctx.spec.maxActiveSteps && ctx.spec.maxActiveSteps > 0 ? ctx.spec.maxActiveSteps : Infinity) - running;
-  const ready: string[] = [];
-  for (const step of ctx.spec.steps) {
-    if (ready.length >= capacity) break;
-    const state = ctx.steps[step.name];
-    if (!state || state.status !== 'not_started' || state.startedAt !== null) continue;
-    const deps = step.depends.map((d) => [byName.get(d), ctx.steps[d]] as const);
-    if (deps.every(([s, st]) => s && st && satisfies(s, st))) ready.push(step.name);
+const dependentsIndex = new WeakMap<DagSpec, Map<string, string[]>>();
+/** Direct dependents of every step, computed once per spec. */
+function dependentsOf(spec: DagSpec): Map<string, string[]> {
+  let index = dependentsIndex.get(spec);
+  if (!index) {
+    index = new Map(spec.steps.map((s) => [s.name, [] as string[]]));
+    for (const s of spec.steps) for (const d of s.depends) index.get(d)?.push(s.name);
+    dependentsIndex.set(spec, index);
   }
-  return ready;
+  return index;
 }
 
-/** Main steps that can never run because an upstream step blocks them. */
-function unreachableSteps(ctx: RunContext): string[] {
-  const byName = specsByName(ctx.spec);
-  const dead = new Set<string>();
-  // Spec order is not necessarily topological, so iterate to a fixed point.
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const step of ctx.spec.steps) {
-      const state = ctx.steps[step.name];
-      if (dead.has(step.name) || !state || state.status !== 'not_started' || state.startedAt !== null) continue;
-      const blocked = step.depends.some((d) => {
-        const s = byName.get(d);
-        const st = ctx.steps[d];
-        return dead.has(d) || (s !== undefined && st !== undefined && blocks(s, st));
-      });
-      if (blocked) {
-        dead.add(step.name);
-        changed = true;
-      }
+/** The steps that may be spawned now: the head of the ready queue, up to max_active_steps. */
+export function readySteps(ctx: RunContext): string[] {
+  const max = ctx.spec.maxActiveSteps && ctx.spec.maxActiveSteps > 0 ? ctx.spec.maxActiveSteps : Infinity;
+  return ctx.ready.slice(0, Math.max(0, max - ctx.active));
+}
+
+type Sched = Pick<RunContext, 'waitingOn' | 'ready' | 'active' | 'unresolved'>;
+
+/** Marks every not-yet-started step downstream of `name` unreachable (it can never run). */
+function markUnreachable(spec: DagSpec, sched: Sched, name: string): void {
+  const stack = [...(dependentsOf(spec).get(name) ?? [])];
+  while (stack.length > 0) {
+    const d = stack.pop()!;
+    if (!(d in sched.waitingOn)) continue; // already ready, started, done or unreachable
+    delete sched.waitingOn[d];
+    sched.unresolved--;
+    stack.push(...(dependentsOf(spec).get(d) ?? []));
+  }
+}
+
+/** A main step is done: free its slot, then release or cut off its dependents. */
+function settleStep(spec: DagSpec, sched: Sched, name: string, state: RunStepState, wasStarted: boolean): void {
+  if (wasStarted) sched.active--;
+  sched.unresolved--;
+  const stepSpec = specsByName(spec).get(name)!;
+  if (!satisfies(stepSpec, state)) return markUnreachable(spec, sched, name);
+  for (const d of dependentsOf(spec).get(name) ?? []) {
+    if (!(d in sched.waitingOn)) continue;
+    const left = sched.waitingOn[d]! - 1;
+    if (left > 0) sched.waitingOn[d] = left;
+    else {
+      delete sched.waitingOn[d];
+      sched.ready.push(d);
     }
   }
-  return [...dead];
+}
+
+/** Initial scheduling state, honouring steps carried over from an earlier attempt. */
+function initialSchedule(spec: DagSpec, steps: Record<string, RunStepState>): Sched {
+  const sched: Sched = { waitingOn: {}, ready: [], active: 0, unresolved: 0 };
+  for (const s of spec.steps) {
+    if (isDoneStepStatus(steps[s.name]!.status)) continue;
+    sched.unresolved++;
+    sched.waitingOn[s.name] = s.depends.length;
+  }
+  // Done (preset) steps release or cut off their dependents, as if they had just finished.
+  for (const s of spec.steps) {
+    const st = steps[s.name]!;
+    if (!isDoneStepStatus(st.status)) continue;
+    sched.unresolved++; // settleStep counts it down again
+    settleStep(spec, sched, s.name, st, false);
+  }
+  for (const s of spec.steps) {
+    if (sched.waitingOn[s.name] === 0) {
+      delete sched.waitingOn[s.name];
+      sched.ready.push(s.name);
+    }
+  }
+  return sched;
 }
 
 function mainStepsSettled(ctx: RunContext): boolean {
   // After a stop, steps that never started stay not_started; only running ones must end.
-  if (ctx.stopRequested) return !anyStepActive(ctx);
-  const dead = new Set(unreachableSteps(ctx));
-  return ctx.spec.steps.every((s) => {
-    const st = ctx.steps[s.name];
-    return !st || isDoneStepStatus(st.status) || dead.has(s.name);
-  });
+  if (ctx.stopRequested) return ctx.active === 0;
+  return ctx.unresolved === 0 && ctx.active === 0;
 }
 
 function anyStepActive(ctx: RunContext): boolean {
-  return Object.values(ctx.steps).some((s) => s.status === 'running' || s.status === 'retrying' || (s.startedAt !== null && !isDoneStepStatus(s.status)));
+  if (ctx.active > 0) return true;
+  for (const s of Object.values(ctx.steps)) if (s.handler && !isDoneStepStatus(s.status)) return true;
+  return false;
 }
 
 /** The run's outcome from its main steps. */
@@ -263,7 +295,11 @@ export const runMachine = setup({
       }
       const outputs =
         stepSpec?.output && u.status === 'succeeded' && u.output !== undefined ? { ...context.outputs, [stepSpec.output]: u.output } : context.outputs;
-      return { steps: { ...context.steps, [u.name]: next }, outputs };
+      const steps = { ...context.steps, [u.name]: next };
+      if (!stepSpec || prev?.handler || !isDoneStepStatus(next.status) || (prev && isDoneStepStatus(prev.status))) return { steps, outputs };
+      const sched: Sched = { waitingOn: { ...context.waitingOn }, ready: [...context.ready], active: context.active, unresolved: context.unresolved };
+      settleStep(context.spec, sched, u.name, next, prev?.startedAt !== null && prev?.startedAt !== undefined);
+      return { steps, outputs, ...sched };
     }),
     /** Spawns every ready step and marks it as started so it is not spawned twice. */
     scheduleReady: enqueueActions(({ context, enqueue, event }) => {
@@ -277,7 +313,7 @@ export const runMachine = setup({
         enqueue.spawnChild('step', { id: name, input: stepInput(context, spec, now) });
         steps[name] = { ...steps[name]!, startedAt: now };
       }
-      enqueue.assign({ steps });
+      enqueue.assign({ steps, ready: context.ready.slice(ready.length), active: context.active + ready.length });
       for (const name of ready) enqueue.sendTo(name, { type: 'step.start', now });
     }),
     decide: assign(({ context }) => {
@@ -319,9 +355,12 @@ export const runMachine = setup({
   },
 }).createMachine({
   id: 'run',
-  context: ({ input }) => ({
+  context: ({ input }) => {
+    const steps = initialSteps(input);
+    return {
     ...input,
-    steps: initialSteps(input),
+    steps,
+    ...initialSchedule(input.spec, steps),
     outputs: initialOutputs(input),
     stopRequested: false,
     timedOut: false,
@@ -329,7 +368,8 @@ export const runMachine = setup({
     queuedAt: input.queued ? input.now : null,
     startedAt: input.queued ? null : input.now,
     finishedAt: null,
-  }),
+    };
+  },
   initial: 'init',
   states: {
     init: {

@@ -164,7 +164,9 @@ export const stepMachine = setup({
       on: { 'step.abort': { target: 'aborted' } },
     },
     running: {
-      entry: [assign({ status: 'running', pid: undefined, pidStart: undefined }), 'report'],
+      // Reported to the run once the process is spawned (with its pid), not on entry: one
+      // report per start instead of two. A launch failure is reported by the final state.
+      entry: assign({ status: 'running', pid: undefined, pidStart: undefined }),
       invoke: {
         id: 'process',
         src: 'executeStep',
