@@ -1,14 +1,9 @@
 import { appendFile, createWriteStream, mkdir, mkdirSync } from 'node:fs';
-import type { WriteStream } from 'node:fs';
 import { Observable, Subject, config as rxConfig, defer, filter, from, map, merge, take } from 'rxjs';
-import { createActor } from 'xstate';
-import type { AnyActorLogic, InspectionEvent } from 'xstate';
+import type { InspectionEvent } from 'xstate';
 import {
   TroupeError,
-  currentContext,
   isoTime,
-  newId,
-  originOf,
   runIdProblem,
   systemClock,
   uuidv7,
@@ -24,18 +19,21 @@ import { createLocalProcessExecutor } from './executors/local-process.ts';
 import type { DagStore, RunStore, StepExecutor } from './ports.ts';
 import { QueueManager } from './queue-manager.ts';
 import { RecordWriter } from './record-writer.ts';
+import { keyOf, snapshotKey } from './run-handle.ts';
+import type { RunHandle } from './run-handle.ts';
+import { createRunQueries } from './run-queries.ts';
+import { createSessionActors } from './session-actors.ts';
+import { stateString } from './state-string.ts';
+import { parseLabels } from './parse-labels.ts';
+import { operationOrigin } from './operation-origin.ts';
 import { createRunActor, provideRunMachine } from './run-actor.ts';
-import type { RunActor } from './run-actor.ts';
-import { attemptLogDir, fileSize, runLogPath, stepLogPaths, tailFile } from './run-logs.ts';
+import { attemptLogDir, runLogPath } from './run-logs.ts';
 import { fromStepRecord, stepRecordsOf, toRunDetails } from './run-record.ts';
 import type {
   DagRef,
   DomainAction,
-  DomainEvent,
   RetryOptions,
   RunDetails,
-  RunList,
-  RunListFilter,
   RunRecord,
   RunRef,
   Runtime,
@@ -70,47 +68,6 @@ export interface RuntimeOptions {
   observe?: (events$: Observable<RuntimeEvent>) => void;
   /** Where the runtime reports problems it cannot throw to a caller. @defaultValue stderr */
   onWarning?: (message: string) => void;
-}
-
-/** A run the runtime holds in memory: its record, its actor while it is live. */
-interface RunHandle {
-  key: string;
-  record: RunRecord;
-  actor?: RunActor;
-  spec: DagSpec;
-  log?: WriteStream;
-  /** Last seen state value per inspected actor session, for from → to. */
-  lastValues: Map<string, string>;
-  /** Restored from a persisted snapshot; its first snapshot is a restore, not a transition. */
-  restoring?: boolean;
-}
-
-const keyOf = (name: string, id: string) => `${name}/${id}`;
-const snapshotKey = (key: string) => `run:${key}`;
-
-function stateString(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (value && typeof value === 'object') {
-    const [k, v] = Object.entries(value)[0] ?? [];
-    return k === undefined ? '' : `${k}.${stateString(v)}`;
-  }
-  return String(value);
-}
-
-function parseLabels(labels: string[] | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const l of labels ?? []) {
-    if (typeof l !== 'string' || l.trim() === '') throw new TroupeError('INVALID_INPUT', 'labels must be non-empty strings', { details: { field: 'labels' } });
-    const i = l.indexOf('=');
-    if (i === -1) out[l.trim()] = '';
-    else out[l.slice(0, i).trim()] = l.slice(i + 1).trim();
-  }
-  return out;
-}
-
-function operationOrigin(): OperationOrigin {
-  const ctx = currentContext();
-  return ctx ? originOf(ctx) : { source: 'internal', correlationId: newId() };
 }
 
 /**
@@ -331,10 +288,6 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     await gate();
   }
 
-  async function existingRecord(name: string, id: string): Promise<RunRecord | undefined> {
-    return handles.get(keyOf(name, id))?.record ?? (await runStore.get(name, id));
-  }
-
   function liveRuns(name: string): RunHandle[] {
     return [...handles.values()].filter((h) => h.record.name === name && h.actor !== undefined);
   }
@@ -498,83 +451,6 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     return { name, dagRunId, attempt: next.attempt };
   }
 
-  async function getRecord(name: string, dagRunId: string): Promise<RunRecord | undefined> {
-    if (dagRunId === 'latest') {
-      const live = [...handles.values()].filter((h) => h.record.name === name).sort((a, b) => b.record.createdAt.localeCompare(a.record.createdAt))[0];
-      const stored = await runStore.latest(name);
-      if (live && (!stored || live.record.createdAt >= stored.createdAt)) return live.record;
-      return stored ? (handles.get(keyOf(name, stored.dagRunId))?.record ?? stored) : undefined;
-    }
-    return existingRecord(name, dagRunId);
-  }
-
-  async function getRun(name: string, dagRunId: string): Promise<RunDetails | undefined> {
-    const r = await getRecord(name, dagRunId);
-    return r ? toRunDetails(r) : undefined;
-  }
-
-  async function listRuns(f: RunListFilter = {}): Promise<RunList> {
-    const limit = Math.min(Math.max(f.limit ?? 50, 1), 500);
-    const items: RunDetails[] = [];
-    let before = f.cursor;
-    let scanned = 0;
-    let nextCursor: string | undefined;
-    // Filters other than the DAG name are applied while scanning, bounded so that a rare
-    // status cannot make one call read the whole history.
-    scan: while (scanned < 20_000) {
-      const page = await runStore.list({ ...(f.name !== undefined ? { name: f.name } : {}), limit: Math.max(limit, 100), ...(before !== undefined ? { before } : {}) });
-      for (const [i, stored] of page.records.entries()) {
-        scanned++;
-        const r = handles.get(keyOf(stored.name, stored.dagRunId))?.record ?? stored;
-        const t = Date.parse(r.createdAt);
-        if (f.status && !f.status.includes(r.status)) continue;
-        if (f.from !== undefined && t < f.from) continue;
-        if (f.to !== undefined && t > f.to) continue;
-        if (f.workspaces && !f.workspaces.includes(r.workspace)) continue;
-        items.push(toRunDetails(r));
-        if (items.length >= limit) {
-          nextCursor = page.cursors[i];
-          break scan;
-        }
-      }
-      if (page.next === undefined) break;
-      before = page.next;
-    }
-    const result: RunList = { items };
-    if (nextCursor !== undefined) result.nextCursor = nextCursor;
-    return result;
-  }
-
-  async function runLogs(name: string, dagRunId: string, tail = 500) {
-    const r = await getRecord(name, dagRunId);
-    if (!r) throw new TroupeError('RUN_NOT_FOUND', `dag-run ${name}:${dagRunId} not found`);
-    const dir = attemptLogDir(dataDir, r.name, r.dagRunId, r.attempt);
-    const n = Math.min(Math.max(Math.trunc(tail), 1), 10_000);
-    return {
-      schedulerLog: tailFile(runLogPath(dir), n),
-      stepLogs: r.steps.map((s) => {
-        const p = stepLogPaths(dir, s.name);
-        return {
-          stepName: s.name,
-          status: toRunDetails({ ...r, steps: [s] }).steps[0]!.status,
-          statusLabel: s.status,
-          startedAt: s.startedAt,
-          finishedAt: s.finishedAt,
-          hasStdout: fileSize(p.stdout) > 0,
-          hasStderr: fileSize(p.stderr) > 0,
-        };
-      }),
-    };
-  }
-
-  async function stepLog(name: string, dagRunId: string, stepName: string, stream: 'stdout' | 'stderr', tail = 1000) {
-    const r = await getRecord(name, dagRunId);
-    if (!r) throw new TroupeError('RUN_NOT_FOUND', `dag-run ${name}:${dagRunId} not found`);
-    if (!r.steps.some((s) => s.name === stepName)) throw new TroupeError('STEP_NOT_FOUND', `step ${stepName} not found in dag-run ${name}:${dagRunId}`);
-    const p = stepLogPaths(attemptLogDir(dataDir, r.name, r.dagRunId, r.attempt), stepName);
-    return tailFile(stream === 'stdout' ? p.stdout : p.stderr, Math.min(Math.max(Math.trunc(tail), 1), 100_000));
-  }
-
   function terminal$(name: string, dagRunId: string): Observable<RunDetails> {
     const key = keyOf(name, dagRunId);
     return defer(() =>
@@ -612,41 +488,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     });
   }
 
-  const sessions = new Map<string, { stop(): void }>();
-
-  function spawn<TLogic extends AnyActorLogic>(logic: TLogic, opts: { kind: 'session'; id: string; input: unknown }) {
-    let last: string | null = null;
-    const actorId = `${opts.kind}:${opts.id}`;
-    const actor = createActor(logic, {
-      id: actorId,
-      input: opts.input as never,
-      inspect: (event) => {
-        if (event.type !== '@xstate.snapshot' || event.actorRef !== actor) return;
-        const value = (event.snapshot as { value?: unknown }).value;
-        if (value === undefined) return;
-        const to = stateString(value);
-        if (to === last) return;
-        const ctx = (event.snapshot as { context?: { sessionId?: string } }).context;
-        emit({
-          type: 'transition',
-          at: clock.now(),
-          actorKind: 'session',
-          actorId,
-          machine: (logic as { id?: string }).id ?? opts.kind,
-          from: last,
-          to,
-          event: event.event.type,
-          restored: false,
-          ...(ctx?.sessionId ? { origin: { ...operationOrigin(), sessionId: ctx.sessionId } } : {}),
-        });
-        last = to;
-      },
-    });
-    sessions.set(actorId, actor);
-    actor.subscribe({ complete: () => sessions.delete(actorId), error: () => sessions.delete(actorId) });
-    actor.start();
-    return actor;
-  }
+  const queries = createRunQueries({ handles, runStore, dataDir });
+  const { existingRecord, getRecord, getRun, listRuns, runLogs, stepLog } = queries;
+  const sessionActors = createSessionActors({ clock, emit });
 
   async function close(): Promise<void> {
     if (closed) return;
@@ -659,7 +503,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       h.actor?.stop();
       h.log?.end();
     }
-    for (const s of sessions.values()) s.stop();
+    sessionActors.stopAll();
     await writer.close();
     events.complete();
     terminal.complete();
@@ -743,7 +587,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     terminal$,
     waitForRun,
     events$: events.asObservable(),
-    spawn: spawn as Runtime['spawn'],
+    spawn: sessionActors.spawn as Runtime['spawn'],
     close,
   };
 }

@@ -2,7 +2,7 @@
 import { runWithContext, newId, isTroupeError } from '../core/index.ts';
 import type { OperationContext } from '../core/index.ts';
 import { openEngine } from '../engine.ts';
-import { parseCommand, resolveConfig } from './args.ts';
+import { resolveConfig } from './args.ts';
 import type { CliBackend } from './backend.ts';
 import { processIo } from './io.ts';
 import type { CliIo } from './io.ts';

@@ -1,0 +1,98 @@
+import { TroupeError } from '../core/index.ts';
+import type { RunStore } from './ports.ts';
+import type { RunHandle } from './run-handle.ts';
+import { keyOf } from './run-handle.ts';
+import { attemptLogDir, fileSize, runLogPath, stepLogPaths, tailFile } from './run-logs.ts';
+import { toRunDetails } from './run-record.ts';
+import type { LogTail, RunDetails, RunList, RunListFilter, RunLogs, RunRecord } from './types.ts';
+
+/**
+ * Reads of runs: the live record of a run in memory when there is one (it is the freshest),
+ * else the stored one.
+ */
+export function createRunQueries(deps: { handles: Map<string, RunHandle>; runStore: RunStore; dataDir: string }) {
+  const { handles, runStore, dataDir } = deps;
+
+  async function existingRecord(name: string, id: string): Promise<RunRecord | undefined> {
+    return handles.get(keyOf(name, id))?.record ?? (await runStore.get(name, id));
+  }
+
+  async function getRecord(name: string, dagRunId: string): Promise<RunRecord | undefined> {
+    if (dagRunId === 'latest') {
+      const live = [...handles.values()].filter((h) => h.record.name === name).sort((a, b) => b.record.createdAt.localeCompare(a.record.createdAt))[0];
+      const stored = await runStore.latest(name);
+      if (live && (!stored || live.record.createdAt >= stored.createdAt)) return live.record;
+      return stored ? (handles.get(keyOf(name, stored.dagRunId))?.record ?? stored) : undefined;
+    }
+    return existingRecord(name, dagRunId);
+  }
+
+  async function getRun(name: string, dagRunId: string): Promise<RunDetails | undefined> {
+    const r = await getRecord(name, dagRunId);
+    return r ? toRunDetails(r) : undefined;
+  }
+
+  async function listRuns(f: RunListFilter = {}): Promise<RunList> {
+    const limit = Math.min(Math.max(f.limit ?? 50, 1), 500);
+    const items: RunDetails[] = [];
+    let before = f.cursor;
+    let scanned = 0;
+    let nextCursor: string | undefined;
+    // Filters other than the DAG name are applied while scanning, bounded so that a rare
+    // status cannot make one call read the whole history.
+    scan: while (scanned < 20_000) {
+      const page = await runStore.list({ ...(f.name !== undefined ? { name: f.name } : {}), limit: Math.max(limit, 100), ...(before !== undefined ? { before } : {}) });
+      for (const [i, stored] of page.records.entries()) {
+        scanned++;
+        const r = handles.get(keyOf(stored.name, stored.dagRunId))?.record ?? stored;
+        const t = Date.parse(r.createdAt);
+        if (f.status && !f.status.includes(r.status)) continue;
+        if (f.from !== undefined && t < f.from) continue;
+        if (f.to !== undefined && t > f.to) continue;
+        if (f.workspaces && !f.workspaces.includes(r.workspace)) continue;
+        items.push(toRunDetails(r));
+        if (items.length >= limit) {
+          nextCursor = page.cursors[i];
+          break scan;
+        }
+      }
+      if (page.next === undefined) break;
+      before = page.next;
+    }
+    const result: RunList = { items };
+    if (nextCursor !== undefined) result.nextCursor = nextCursor;
+    return result;
+  }
+
+  async function runLogs(name: string, dagRunId: string, tail = 500): Promise<RunLogs> {
+    const r = await getRecord(name, dagRunId);
+    if (!r) throw new TroupeError('RUN_NOT_FOUND', `dag-run ${name}:${dagRunId} not found`);
+    const dir = attemptLogDir(dataDir, r.name, r.dagRunId, r.attempt);
+    const n = Math.min(Math.max(Math.trunc(tail), 1), 10_000);
+    return {
+      schedulerLog: tailFile(runLogPath(dir), n),
+      stepLogs: r.steps.map((s) => {
+        const p = stepLogPaths(dir, s.name);
+        return {
+          stepName: s.name,
+          status: toRunDetails({ ...r, steps: [s] }).steps[0]!.status,
+          statusLabel: s.status,
+          startedAt: s.startedAt,
+          finishedAt: s.finishedAt,
+          hasStdout: fileSize(p.stdout) > 0,
+          hasStderr: fileSize(p.stderr) > 0,
+        };
+      }),
+    };
+  }
+
+  async function stepLog(name: string, dagRunId: string, stepName: string, stream: 'stdout' | 'stderr', tail = 1000): Promise<LogTail> {
+    const r = await getRecord(name, dagRunId);
+    if (!r) throw new TroupeError('RUN_NOT_FOUND', `dag-run ${name}:${dagRunId} not found`);
+    if (!r.steps.some((s) => s.name === stepName)) throw new TroupeError('STEP_NOT_FOUND', `step ${stepName} not found in dag-run ${name}:${dagRunId}`);
+    const p = stepLogPaths(attemptLogDir(dataDir, r.name, r.dagRunId, r.attempt), stepName);
+    return tailFile(stream === 'stdout' ? p.stdout : p.stderr, Math.min(Math.max(Math.trunc(tail), 1), 100_000));
+  }
+
+  return { existingRecord, getRecord, getRun, listRuns, runLogs, stepLog };
+}
