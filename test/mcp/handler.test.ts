@@ -95,6 +95,36 @@ s('the session cap answers 503', async () => {
   await fetch(srv.mcpUrl, { method: 'DELETE', headers: { 'mcp-session-id': again.headers.get('mcp-session-id')!, authorization: `Bearer ${srv.keys.admin}` } });
 });
 
+s('each session is an actor whose transitions reach the audit trail', async () => {
+  const { client, transport } = await srv.connect();
+  const id = transport.sessionId!;
+  await client.listTools();
+  await transport.terminateSession();
+  await srv.audit.flush();
+  const page = await srv.audit.query({ session_id: id, limit: 50 });
+  const actions = page.entries.map((e) => e.action);
+  for (const a of ['mcp.session.connecting', 'mcp.session.ready', 'mcp.session.closing', 'mcp.session.closed']) assert.ok(actions.includes(a), `${a} in ${actions.join(',')}`);
+});
+
+s('idle sessions expire; a session with an open GET stream does not', async () => {
+  const idle = await startMcpServer({ configure: (c) => void (c.mcp.sessionIdleSec = 1) });
+  try {
+    const quiet = await idle.connect();
+    const raw = await fetch(idle.mcpUrl, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${idle.keys.admin}` }, body: JSON.stringify(INIT) });
+    const rawId = raw.headers.get('mcp-session-id')!;
+    await raw.text();
+    assert.is(idle.mcp.sessionCount(), 2);
+    await new Promise((r) => setTimeout(r, 1600));
+    // The SDK client keeps its GET stream open, so it stays; the raw session idled out.
+    assert.is(idle.mcp.sessionCount(), 1);
+    const gone = await fetch(idle.mcpUrl, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${idle.keys.admin}`, 'mcp-session-id': rawId }, body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }) });
+    assert.is(gone.status, 404);
+    assert.ok((await quiet.client.listTools()).tools.length === 3);
+  } finally {
+    await idle.close();
+  }
+});
+
 s('a REST-only key is refused on /mcp with 403 and an mcp.request.denied entry', async () => {
   const rest = await srv.createKey('rest-only', 'admin', ['rest_api']);
   const res = await post(INIT, {}, rest);
