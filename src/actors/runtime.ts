@@ -10,7 +10,6 @@ import {
 } from '../core/index.ts';
 import type { Clock, OperationOrigin } from '../core/index.ts';
 import { descendants, buildPlan, evalEnv, parseParamsOverride, resolveParams, workspaceOf } from '../dag/index.ts';
-import type { DagSpec } from '../dag/types.ts';
 import { isActiveRunStatus, isTerminalRunStatus } from '../dag/status.ts';
 import { runStatusOf } from '../machines/index.ts';
 import type { RunContext, RunInput, RunStepState } from '../machines/index.ts';
@@ -22,6 +21,7 @@ import { RecordWriter } from './record-writer.ts';
 import { keyOf, snapshotKey } from './run-handle.ts';
 import type { RunHandle } from './run-handle.ts';
 import { createRunQueries } from './run-queries.ts';
+import { recoverRuns } from './recover-runs.ts';
 import { createSessionActors } from './session-actors.ts';
 import { stateString } from './state-string.ts';
 import { parseLabels } from './parse-labels.ts';
@@ -511,61 +511,23 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
 
   options.observe?.(events.asObservable());
 
-  // ---- Recovery from a previous process life ------------------------------------------------
-  const active = await runStore.active();
-  for (const r of active) queueSeq = Math.max(queueSeq, r.queueSeq ?? 0);
-  const restoredQueued: RunHandle[] = [];
-  const queuedRecords = active.filter((r) => r.status === 'queued');
-  const [queuedSpecs, queuedSnapshots] = await Promise.all([
-    runStore.getSpecs(queuedRecords),
-    runStore.getSnapshots(queuedRecords.map((r) => snapshotKey(keyOf(r.name, r.dagRunId)))),
-  ]);
-  for (const [i, r] of queuedRecords.entries()) {
-    const key = keyOf(r.name, r.dagRunId);
-    const yaml = queuedSpecs[i];
-    let spec: DagSpec | undefined;
-    try {
-      spec = yaml === undefined ? undefined : dags.load(yaml, r.name).spec;
-    } catch {
-      spec = undefined;
-    }
-    if (!spec) {
-      r.status = 'failed';
-      r.error = 'cannot restore: the run spec is missing or invalid';
-      r.finishedAt = isoTime(clock.now());
-      await writer.writeNow(key, r);
-      continue;
-    }
-    const h: RunHandle = { key, record: r, spec, lastValues: new Map(), restoring: true };
-    handles.set(key, h);
-    startActor(h, runInput(h, true), queuedSnapshots[i]);
-    restoredQueued.push(h);
-  }
-  for (const r of active) {
-    if (r.status === 'queued') continue;
-    const key = keyOf(r.name, r.dagRunId);
-    // Running (or waiting) when the previous process died: never re-run blindly.
-    for (const s of r.steps) {
-      if (s.pid !== undefined) await executor.reap(s.pid, s.pidStart).catch((e: Error) => warn(`cannot reap pid ${s.pid}: ${e.message}`));
-      if (s.status === 'running' || s.status === 'retrying') {
-        s.status = 'failed';
-        s.error = 'interrupted by restart';
-        s.finishedAt = isoTime(clock.now());
-      }
-      delete s.pid;
-      delete s.pidStart;
-    }
-    r.status = 'failed';
-    r.error = 'interrupted by restart';
-    r.finishedAt = isoTime(clock.now());
-    await writer.writeNow(key, r);
-    domain('dag_run_interrupted', r, { status: 'failed', attempt: r.attempt }, r.origin);
-    domain('dag_run_finished', r, { status: 'failed', attempt: r.attempt, error: r.error }, r.origin);
-  }
-  for (const h of restoredQueued.sort((a, b) => (a.record.queueSeq ?? 0) - (b.record.queueSeq ?? 0))) {
-    queues.enqueue(h.record.queue, { key: h.key, seq: h.record.queueSeq ?? 0 });
-  }
-  queues.dispatchAll();
+  // Recovery from a previous process life, before anyone can call in.
+  queueSeq = await recoverRuns({
+    runStore,
+    writer,
+    executor,
+    clock,
+    warn,
+    queues,
+    emit: domain,
+    loadSpec: (yaml, name) => dags.load(yaml, name).spec,
+    restoreQueued: (record, spec, snapshot) => {
+      const h: RunHandle = { key: keyOf(record.name, record.dagRunId), record, spec, lastValues: new Map(), restoring: true };
+      handles.set(h.key, h);
+      startActor(h, runInput(h, true), snapshot);
+      return h;
+    },
+  });
 
   return {
     listDags: dags.list,
