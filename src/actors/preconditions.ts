@@ -1,8 +1,11 @@
 import { join } from 'node:path';
 import type { Precondition } from '../dag/types.ts';
 import type { StepExecutor } from './ports.ts';
+import { safeFileName } from './run-logs.ts';
 
 export interface PreconditionRun {
+  /** Whose preconditions these are: a step name, or '' for the DAG's own. */
+  owner: string;
   dagName: string;
   dagRunId: string;
   attempt: number;
@@ -30,6 +33,7 @@ function matches(actual: string, expected: string): boolean {
  * matched as a regular expression with the `re:` prefix. `negate` inverts the result.
  */
 export async function preconditionsMet(executor: StepExecutor, preconditions: Precondition[], run: PreconditionRun): Promise<boolean> {
+  const prefix = run.owner === '' ? '' : `${safeFileName(run.owner)}.`;
   for (const [i, p] of preconditions.entries()) {
     const escaped = p.condition.replace(/[\\"]/g, (c) => `\\${c}`);
     const command = p.expected === undefined ? p.condition : `printf '%s' "${escaped}"`;
@@ -42,8 +46,10 @@ export async function preconditionsMet(executor: StepExecutor, preconditions: Pr
       shell: run.shell,
       env: run.env,
       ...(run.cwd !== undefined ? { cwd: run.cwd } : {}),
-      stdoutPath: join(run.logDir, 'preconditions.stdout.log'),
-      stderrPath: join(run.logDir, 'preconditions.stderr.log'),
+      // One file per owner: parallel steps check their preconditions at the same time, and
+      // each reads its own output back from the file.
+      stdoutPath: join(run.logDir, `${prefix}preconditions.stdout.log`),
+      stderrPath: join(run.logDir, `${prefix}preconditions.stderr.log`),
       captureOutput: p.expected !== undefined,
     });
     const exit = await proc.exited;

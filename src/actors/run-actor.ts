@@ -3,7 +3,7 @@ import { createActor, fromCallback, fromPromise } from 'xstate';
 import type { Clock } from '../core/index.ts';
 import { interpolate, evalEnv } from '../dag/index.ts';
 import { runMachine, stepMachine } from '../machines/index.ts';
-import type { ExecuteStepInput, RunInput, StepEvent, StepInput } from '../machines/index.ts';
+import type { ExecuteStepInput, PreconditionCheckInput, RunInput, StepEvent, StepInput } from '../machines/index.ts';
 import type { StepSpec } from '../dag/types.ts';
 import type { StepExecutor } from './ports.ts';
 import { preconditionsMet } from './preconditions.ts';
@@ -97,9 +97,9 @@ export function provideRunMachine(deps: RunActorDeps) {
     };
   });
 
-  const checkPreconditions = fromPromise<{ ok: boolean; now: number }, { spec: StepSpec; vars: Record<string, string>; run: StepInput['run'] }>(
+  const checkPreconditions = fromPromise<{ ok: boolean; now: number }, PreconditionCheckInput>(
     async ({ input }) => {
-      const { spec, vars, run } = input;
+      const { owner, spec, vars, run } = input;
       const env = stepEnv(deps, spec, vars, run, '');
       const conditions = spec.preconditions.map((p) => ({
         ...p,
@@ -107,6 +107,7 @@ export function provideRunMachine(deps: RunActorDeps) {
       }));
       const cwd = cwdOf(spec, run, vars);
       const ok = await preconditionsMet(deps.executor, conditions, {
+        owner,
         dagName: run.dagName,
         dagRunId: run.dagRunId,
         attempt: run.attempt,

@@ -92,6 +92,16 @@ export function toRunDetails(r: RunRecord): RunDetails {
     workspace: r.workspace,
     trigger: r.trigger,
     correlationId: r.origin.correlationId,
+    history: r.history.map((a) => ({
+      attempt: a.attempt,
+      status: runStatusCode(a.status),
+      statusLabel: a.status,
+      trigger: a.trigger,
+      startedAt: a.startedAt,
+      finishedAt: a.finishedAt,
+      ...(a.error !== undefined ? { error: a.error } : {}),
+      steps: a.steps.map((s) => ({ name: s.name, statusLabel: s.status, exitCode: s.exitCode })),
+    })),
   };
   if (r.error !== undefined) d.error = r.error;
   return d;

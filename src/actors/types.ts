@@ -96,6 +96,17 @@ export interface RunDetails {
   workspace: string;
   trigger: RunTrigger;
   correlationId: string;
+  /** Earlier attempts of this run (retries), oldest first; empty for a first attempt. */
+  history: Array<{
+    attempt: number;
+    status: number;
+    statusLabel: RunStatus;
+    trigger: RunTrigger;
+    startedAt: string | null;
+    finishedAt: string | null;
+    error?: string;
+    steps: Array<{ name: string; statusLabel: StepStatus; exitCode: number | null }>;
+  }>;
 }
 
 export interface RunListFilter {

@@ -32,6 +32,10 @@ export function runText(d: RunDetails): string {
     const retries = s.retryCount > 0 ? `retries=${s.retryCount}` : '';
     lines.push(`    ${s.name.padEnd(24)} ${s.statusLabel.padEnd(20)} ${[exit, retries, dur, s.error ?? ''].filter(Boolean).join(' ')}`.trimEnd());
   }
+  if (d.history.length > 0) {
+    lines.push('  earlier attempts:');
+    for (const a of d.history) lines.push(`    #${a.attempt} ${a.statusLabel.padEnd(20)} ${a.startedAt ?? '-'} -> ${a.finishedAt ?? '-'}${a.error ? ` (${a.error})` : ''}`);
+  }
   return lines.join('\n');
 }
 

@@ -3,7 +3,7 @@ import type { DagSpec, HandlerKind, StepSpec } from '../dag/types.ts';
 import type { RunStatus, StepStatus } from '../dag/status.ts';
 import { isDoneStepStatus } from '../dag/status.ts';
 import { stepMachine } from './step.machine.ts';
-import type { StepInput, StepUpdate } from './step.machine.ts';
+import type { PreconditionCheckInput, StepInput, StepUpdate } from './step.machine.ts';
 
 /** A step's state as the run sees it. */
 export interface RunStepState {
@@ -254,7 +254,7 @@ export const runMachine = setup({
   },
   actors: {
     step: stepMachine,
-    checkPreconditions: fromPromise<{ ok: boolean; now: number }, { spec: StepSpec; vars: Record<string, string>; run: StepInput['run'] }>(
+    checkPreconditions: fromPromise<{ ok: boolean; now: number }, PreconditionCheckInput>(
       async () => ({ ok: true, now: 0 }),
     ),
   },
@@ -389,6 +389,7 @@ export const runMachine = setup({
       invoke: {
         src: 'checkPreconditions',
         input: ({ context }) => ({
+          owner: '',
           spec: { name: 'preconditions', run: '', depends: [], env: [], continueOn: { failure: false, skipped: false, exitCodes: [], markSuccess: false }, preconditions: context.spec.preconditions },
           vars: context.vars,
           run: { dagName: context.dagName, dagRunId: context.dagRunId, attempt: context.attempt, logDir: context.logDir },

@@ -53,6 +53,14 @@ export type StepEvent =
   /** Sent to the executor: signal the process group. */
   | { type: 'step.kill'; signal: string };
 
+/** Input of the `checkPreconditions` actor; `owner` is the step's name, or '' for the DAG's own. */
+export interface PreconditionCheckInput {
+  owner: string;
+  spec: StepSpec;
+  vars: Record<string, string>;
+  run: StepInput['run'];
+}
+
 /** The executor's input: everything needed to launch one process for the step. */
 export interface ExecuteStepInput {
   spec: StepSpec;
@@ -111,7 +119,7 @@ export const stepMachine = setup({
   },
   actors: {
     executeStep: fromCallback<StepEvent, ExecuteStepInput>(() => () => {}),
-    checkPreconditions: fromPromise<{ ok: boolean; now: number }, { spec: StepSpec; vars: Record<string, string>; run: StepInput['run'] }>(
+    checkPreconditions: fromPromise<{ ok: boolean; now: number }, PreconditionCheckInput>(
       async () => ({ ok: true, now: 0 }),
     ),
   },
@@ -154,7 +162,7 @@ export const stepMachine = setup({
     checking: {
       invoke: {
         src: 'checkPreconditions',
-        input: ({ context }) => ({ spec: context.spec, vars: context.vars, run: context.run }),
+        input: ({ context }) => ({ owner: context.spec.name, spec: context.spec, vars: context.vars, run: context.run }),
         onDone: [
           { guard: ({ event }) => event.output.ok, target: 'running' },
           { target: 'skipped', actions: assign({ error: 'precondition not met' }) },

@@ -303,12 +303,66 @@ s('retry from a step with downstream keeps the other steps and adds an attempt',
   const second = await finish(e, 'rs', dagRunId);
   assert.is(second.statusLabel, 'succeeded');
   assert.is(second.attempt, 2);
+  assert.is(second.history.length, 1, 'the first attempt stays readable');
+  assert.is(second.history[0]!.statusLabel, 'failed');
+  assert.equal(second.history[0]!.steps.find((x) => x.name === 'build'), { name: 'build', statusLabel: 'failed', exitCode: 1 });
   const prep1 = first.steps.find((x) => x.name === 'prep')!;
   const prep2 = second.steps.find((x) => x.name === 'prep')!;
   assert.equal(prep2.outputs, prep1.outputs, 'prep was not re-run');
   assert.is(prep2.startedAt, prep1.startedAt);
   assert.is(second.steps.find((x) => x.name === 'ship')!.statusLabel, 'succeeded');
   assert.is((await e.runtime.stepLog('rs', dagRunId, 'ship', 'stdout')).content, `ship ${prep1.outputs!.PREP}`);
+});
+
+s('preconditions: an unmet step precondition skips the step; an unmet DAG precondition aborts the run', async ({ e }) => {
+  e.writeDag(
+    'pre',
+    `params: "MODE=dry"
+steps:
+  - name: always
+    run: echo yes
+  - name: only-live
+    run: echo live
+    preconditions:
+      - condition: "\${MODE}"
+        expected: live
+  - name: after-live
+    depends: only-live
+    run: echo after
+  - name: regex
+    run: echo ok
+    preconditions:
+      - condition: "\$(echo dry-run)"
+        expected: "re:^dry"
+  - name: cmd
+    run: echo cmd
+    preconditions: "test -d /"
+`,
+  );
+  const { dagRunId } = await e.runtime.start({ name: 'pre' });
+  const d = await finish(e, 'pre', dagRunId);
+  const by = Object.fromEntries(d.steps.map((x) => [x.name, x.statusLabel]));
+  assert.equal(by, { always: 'succeeded', 'only-live': 'skipped', 'after-live': 'not_started', regex: 'succeeded', cmd: 'succeeded' });
+  const live = await e.runtime.start({ name: 'pre' }, { params: 'MODE=live' });
+  assert.is((await finish(e, 'pre', live.dagRunId)).steps.find((x) => x.name === 'after-live')!.statusLabel, 'succeeded');
+
+  e.writeDag('gated', `preconditions:\n  - condition: "test -e ${join(e.dir, 'nope')}"\nsteps:\n  - name: s\n    run: echo never\n`);
+  const g = await e.runtime.start({ name: 'gated' });
+  const gd = await finish(e, 'gated', g.dagRunId);
+  assert.is(gd.statusLabel, 'aborted');
+  assert.is(gd.error, 'preconditions not met');
+  assert.is(gd.steps[0]!.statusLabel, 'not_started');
+});
+
+s('a run timeout stops running steps and fails the run', async ({ e }) => {
+  e.writeDag('slowdag', `timeout_sec: 1\nsteps:\n  - name: a\n    run: sleep 30\n  - name: b\n    depends: a\n    run: echo b\n`);
+  const t0 = Date.now();
+  const { dagRunId } = await e.runtime.start({ name: 'slowdag' });
+  const d = await finish(e, 'slowdag', dagRunId);
+  assert.is(d.statusLabel, 'failed');
+  assert.match(d.error ?? '', /timed out after 1s/);
+  assert.is(d.steps[0]!.statusLabel, 'aborted');
+  assert.ok(Date.now() - t0 < 6000);
 });
 
 s('bad input gets clear errors and creates nothing', async ({ e }) => {
