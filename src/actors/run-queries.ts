@@ -1,4 +1,5 @@
 import { TroupeError } from '../core/index.ts';
+import { isTerminalRunStatus } from '../dag/status.ts';
 import type { RunStore } from './ports.ts';
 import type { RunHandle } from './run-handle.ts';
 import { keyOf } from './run-handle.ts';
@@ -12,9 +13,27 @@ import type { LogTail, RunDetails, RunList, RunListFilter, RunLogs, RunRecord } 
  */
 export function createRunQueries(deps: { handles: Map<string, RunHandle>; runStore: RunStore; dataDir: string }) {
   const { handles, runStore, dataDir } = deps;
+  // Finished runs are read far more often than they change (an MCP client polling a run, a
+  // UI refreshing), and they change only through a retry, which puts a live handle in front
+  // of this cache until it ends and is remembered again.
+  const finished = new Map<string, RunRecord>();
+  const FINISHED_MAX = 10_000;
+
+  /** Remembers a terminal record (newest wins; oldest evicted past the bound). */
+  function remember(r: RunRecord): void {
+    const key = keyOf(r.name, r.dagRunId);
+    finished.delete(key);
+    finished.set(key, r);
+    if (finished.size > FINISHED_MAX) finished.delete(finished.keys().next().value!);
+  }
 
   async function existingRecord(name: string, id: string): Promise<RunRecord | undefined> {
-    return handles.get(keyOf(name, id))?.record ?? (await runStore.get(name, id));
+    const key = keyOf(name, id);
+    const live = handles.get(key)?.record ?? finished.get(key);
+    if (live) return live;
+    const stored = await runStore.get(name, id);
+    if (stored && isTerminalRunStatus(stored.status)) remember(stored);
+    return stored;
   }
 
   async function getRecord(name: string, dagRunId: string): Promise<RunRecord | undefined> {
@@ -94,5 +113,5 @@ export function createRunQueries(deps: { handles: Map<string, RunHandle>; runSto
     return tailFile(stream === 'stdout' ? p.stdout : p.stderr, Math.min(Math.max(Math.trunc(tail), 1), 100_000));
   }
 
-  return { existingRecord, getRecord, getRun, listRuns, runLogs, stepLog };
+  return { existingRecord, getRecord, getRun, listRuns, runLogs, stepLog, remember };
 }

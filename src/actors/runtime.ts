@@ -236,8 +236,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     logLine(h, `finished ${r.status}${r.error ? ` (${r.error})` : ''}`);
     h.log?.end();
     h.log = undefined;
-    // Notify before the write completes: subscribers read the record from memory, which is
-    // kept until it is durable.
+    queries.remember(r);
+    // Notify before the write completes: subscribers read the record from memory.
     terminal.next(toRunDetails(r));
     writer
       .writeNow(h.key, r)
