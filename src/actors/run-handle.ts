@@ -10,6 +10,8 @@ export interface RunHandle {
   actor?: RunActor;
   spec: DagSpec;
   log?: WriteStream;
+  /** Run-log lines of the current tick, written together. */
+  logBuffer?: string;
   /** Last seen state value per inspected actor session, for from → to. */
   lastValues: Map<string, string>;
   /** Restored from a persisted snapshot; its first snapshot is a restore, not a transition. */

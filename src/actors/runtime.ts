@@ -130,7 +130,15 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
 
   function logLine(h: RunHandle, line: string): void {
     const text = `${isoTime(clock.now())} ${line}\n`;
-    if (h.log) return void h.log.write(text);
+    if (h.log) {
+      // Lines of one tick go out as one write: a busy run logs several lines per step.
+      if (h.logBuffer === undefined) {
+        h.logBuffer = '';
+        setImmediate(() => flushLog(h));
+      }
+      h.logBuffer += text;
+      return;
+    }
     if (h.record.status === 'queued' || !h.actor) {
       // A queued run holds no file descriptor: thousands may wait at once.
       const dir = attemptDir(h);
@@ -139,6 +147,11 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     }
     openLog(h);
     h.log!.write(text);
+  }
+
+  function flushLog(h: RunHandle): void {
+    if (h.logBuffer) h.log?.write(h.logBuffer);
+    h.logBuffer = undefined;
   }
 
   function attemptDir(h: RunHandle): string {
@@ -234,6 +247,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     if (r.error) details.error = r.error;
     domain('dag_run_finished', r, details, r.origin);
     logLine(h, `finished ${r.status}${r.error ? ` (${r.error})` : ''}`);
+    flushLog(h);
     h.log?.end();
     h.log = undefined;
     queries.remember(r);
@@ -501,6 +515,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     await writer.idle();
     for (const h of handles.values()) {
       h.actor?.stop();
+      flushLog(h);
       h.log?.end();
     }
     sessionActors.stopAll();

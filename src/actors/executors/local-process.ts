@@ -5,14 +5,18 @@ import type { StepExecutor, StepExit, StepLaunch, StepProcess } from '../ports.t
 
 const MAX_OUTPUT_BYTES = 1024 * 1024;
 
-/** Start time of a process in clock ticks since boot (`/proc/<pid>/stat` field 22), if readable. */
+/** Field 22 of a `/proc/<pid>/stat` line: the start time in clock ticks since boot. */
+function parseStartTime(stat: string): number | undefined {
+  // The command name (field 2) may contain spaces and parentheses; fields resume after the last ')'.
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const start = Number(rest[19]);
+  return Number.isFinite(start) ? start : undefined;
+}
+
+/** Start time of a process in clock ticks since boot, if readable. */
 export function processStartTime(pid: number): number | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may contain spaces and parentheses; fields resume after the last ')'.
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const start = Number(rest[19]);
-    return Number.isFinite(start) ? start : undefined;
+    return parseStartTime(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return undefined;
   }
@@ -96,9 +100,16 @@ export interface LocalProcessExecutorOptions {
  */
 export function createLocalProcessExecutor(options: LocalProcessExecutorOptions = {}): StepExecutor {
   const grace = options.killGraceMs ?? 2000;
+  // Every step of a run attempt logs into one directory: create it once, not per step.
+  const madeDirs = new Set<string>();
 
   function launch(spec: StepLaunch): StepProcess {
-    mkdirSync(dirname(spec.stdoutPath), { recursive: true });
+    const dir = dirname(spec.stdoutPath);
+    if (!madeDirs.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      if (madeDirs.size > 1000) madeDirs.clear();
+      madeDirs.add(dir);
+    }
     const out = openSync(spec.stdoutPath, 'a');
     const err = openSync(spec.stderrPath, 'a');
     const offset = fstatSync(out).size;
