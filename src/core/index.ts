@@ -12,3 +12,5 @@ export type { OperationContext, OperationOrigin, Source, Surface, Credential, Cr
 // Roles
 export { ROLES, isRole, roleAtLeast, canRead, canExecute, canWrite, canManageAudit, isAdmin, roleInWorkspace, DEFAULT_WORKSPACE } from './roles.ts';
 export type { Role, WorkspaceAccess } from './roles.ts';
+// Web requests
+export { readBodyLimited } from './read-body-limited.ts';

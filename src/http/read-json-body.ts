@@ -1,3 +1,4 @@
+import { readBodyLimited } from '../core/index.ts';
 import { ApiError, badRequest } from './api-error.ts';
 
 const tooLarge = (limit: number) => new ApiError(413, 'payload_too_large', `Request body exceeds the limit of ${limit} bytes`);
@@ -8,28 +9,14 @@ const tooLarge = (limit: number) => new ApiError(413, 'payload_too_large', `Requ
  * empty body reads as `{}`; anything but a JSON object is a 400, a non-JSON media type a 415.
  */
 export async function readJsonBody(req: Request, limit: number): Promise<Record<string, unknown>> {
-  const declared = req.headers.get('content-length');
-  if (declared !== null && Number(declared) > limit) throw tooLarge(limit);
-  if (!req.body) return {};
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = req.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge(limit);
-    }
-    chunks.push(value);
-  }
-  if (size === 0) return {};
+  const text = await readBodyLimited(req, limit);
+  if (text === undefined) throw tooLarge(limit);
+  if (text.length === 0) return {};
   const type = (req.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json' && !type.endsWith('+json')) throw new ApiError(415, 'unsupported_media_type', 'Content-Type must be application/json');
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    value = JSON.parse(text);
   } catch (error) {
     throw badRequest(`Invalid JSON body: ${(error as Error).message}`);
   }

@@ -6,29 +6,8 @@ export function jsonRpcError(status: number, code: number, message: string, head
   });
 }
 
-/**
- * Reads a request body as text, refusing more than `limit` bytes (the transport's own cap
- * does not apply to the initialize POST we parse ourselves). Resolves `undefined` when over.
- */
-export async function readBodyLimited(req: Request, limit: number): Promise<string | undefined> {
-  const declared = Number(req.headers.get('content-length') ?? NaN);
-  if (Number.isFinite(declared) && declared > limit) return undefined;
-  if (!req.body) return '';
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
+/** Re-exported for the handler: the transport's own cap does not apply to the initialize POST we parse ourselves. */
+export { readBodyLimited } from '../core/index.ts';
 
 const OPENING_COMMENT = new TextEncoder().encode(': stream open\n\n');
 

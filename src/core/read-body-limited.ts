@@ -1,0 +1,24 @@
+/**
+ * Reads a web `Request` body as UTF-8 text, refusing more than `limit` bytes: a declared
+ * `Content-Length` over the limit is refused before reading, and a chunked body is cut off
+ * as soon as it passes the limit. Resolves `undefined` when the body is too large.
+ */
+export async function readBodyLimited(req: Request, limit: number): Promise<string | undefined> {
+  const declared = Number(req.headers.get('content-length') ?? NaN);
+  if (Number.isFinite(declared) && declared > limit) return undefined;
+  if (!req.body) return '';
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
