@@ -6,4 +6,4 @@ export { runMachine, runStatusOf, readySteps, decideOutcome, HANDLER_STEP_NAMES 
 export type { RunInput, RunContext, RunEvent, RunStepState } from './run.machine.ts';
 // Steps
 export { stepMachine, retryDelayMs } from './step.machine.ts';
-export type { StepInput, StepContext, StepEvent, StepUpdate, ExecuteStepInput, PreconditionCheckInput } from './step.machine.ts';
+export type { StepInput, StepContext, StepEvent, StepState, StepUpdate, ExecuteStepInput, PreconditionCheckInput } from './step.machine.ts';

@@ -1,22 +1,12 @@
 import { assign, enqueueActions, fromPromise, setup } from 'xstate';
 import type { DagSpec, HandlerKind, StepSpec } from '../dag/types.ts';
-import type { RunStatus, StepStatus } from '../dag/status.ts';
+import type { RunStatus } from '../dag/status.ts';
 import { isDoneStepStatus } from '../dag/status.ts';
 import { stepMachine } from './step.machine.ts';
-import type { PreconditionCheckInput, StepInput, StepUpdate } from './step.machine.ts';
+import type { PreconditionCheckInput, StepInput, StepState, StepUpdate } from './step.machine.ts';
 
 /** A step's state as the run sees it. */
-export interface RunStepState {
-  name: string;
-  status: StepStatus;
-  exitCode: number | null;
-  startedAt: number | null;
-  finishedAt: number | null;
-  retryCount: number;
-  output?: string;
-  error?: string;
-  pid?: number;
-  pidStart?: number;
+export interface RunStepState extends StepState {
   handler?: boolean;
   /** Failed, but `continue_on` lets downstream steps run (the run ends partially_succeeded). */
   continued?: boolean;

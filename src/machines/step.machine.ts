@@ -2,9 +2,8 @@ import { assign, enqueueActions, fromCallback, fromPromise, setup } from 'xstate
 import type { StepSpec } from '../dag/types.ts';
 import type { StepStatus } from '../dag/status.ts';
 
-/** What a step actor reports to its run after every state change. */
-export interface StepUpdate {
-  type: 'step.update';
+/** The observable state of one step: what it reports and what its run keeps. Times are epoch ms. */
+export interface StepState {
   name: string;
   status: StepStatus;
   exitCode: number | null;
@@ -16,6 +15,11 @@ export interface StepUpdate {
   error?: string;
   pid?: number;
   pidStart?: number;
+}
+
+/** What a step actor reports to its run after every state change. */
+export interface StepUpdate extends StepState {
+  type: 'step.update';
 }
 
 export interface StepInput {
