@@ -9,6 +9,7 @@ import { openEngine } from '../src/engine.ts';
 import { createAuthService } from '../src/auth/index.ts';
 import { createHttpApp, startHttpServer } from '../src/http/index.ts';
 import { defaultConfig } from '../src/config.ts';
+import { createLevelAuthStore } from '../src/store/level-auth-store.ts';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 6000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -38,7 +39,7 @@ config.auth.mode = 'builtin';
 mkdirSync(config.dagsDir, { recursive: true });
 writeFileSync(join(config.dagsDir, 'bench.yaml'), 'steps:\n  - name: a\n    run: echo a\n  - name: b\n    depends: [a]\n    run: echo b\n');
 const engine = await openEngine(config, { onWarning: () => {} });
-const auth = await createAuthService({ db: engine.db, config, audit: engine.audit });
+const auth = await createAuthService({ store: createLevelAuthStore(engine.db), config, audit: engine.audit });
 const { key } = await auth.createApiKey({ name: 'bench', role: 'viewer', allowedSurfaces: ['rest_api'] });
 const full = await startHttpServer(createHttpApp({ config, runtime: engine.runtime, audit: engine.audit, auth }), { host: '127.0.0.1', port: 0 });
 const { dagRunId } = await engine.runtime.start({ name: 'bench' }, { dagRunId: 'bench-run' });

@@ -9,6 +9,7 @@ import type { Engine } from './engine.ts';
 import { createHttpApp, startHttpServer } from './http/index.ts';
 import { createMcpHandler } from './mcp/index.ts';
 import { removeServerFile, writeServerFile } from './cli/server-file.ts';
+import { createLevelAuthStore } from './store/level-auth-store.ts';
 
 const EXAMPLES_DIR = fileURLToPath(new URL('../examples/', import.meta.url));
 
@@ -51,7 +52,7 @@ export async function createTroupe(config: TroupeConfig, options: { seedExamples
   let server: Awaited<ReturnType<typeof startHttpServer>> | undefined;
   let mcp: ReturnType<typeof createMcpHandler> | undefined;
   try {
-    const auth = await createAuthService({ db: engine.db, config, localToken });
+    const auth = await createAuthService({ store: createLevelAuthStore(engine.db), config, localToken });
     mcp = createMcpHandler({ runtime: engine.runtime, audit: engine.audit, config });
     const handler = mcp;
     const app = createHttpApp({ config, runtime: engine.runtime, audit: engine.audit, auth, mcp: (req) => handler.handle(req) });

@@ -2,8 +2,6 @@ import { TroupeError, isRole, isoTime, systemClock, uuidv7 } from '../core/index
 import type { Clock, Credential, CredentialType, Role, Subject, WorkspaceAccess } from '../core/index.ts';
 import type { AuditTrail } from '../audit/types.ts';
 import type { TroupeConfig } from '../config.ts';
-import type { Database } from '../store/database.ts';
-import { createLevelAuthStore } from '../store/level-auth-store.ts';
 import { safeEqual } from './constant-time.ts';
 import { createLoginRateLimiter } from './login-rate-limiter.ts';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './password-hash.ts';
@@ -25,15 +23,14 @@ import type {
 } from './types.ts';
 
 export interface AuthServiceOptions {
-  db: Database;
   config: Pick<TroupeConfig, 'auth'>;
   clock?: Clock;
   /** The running server's CLI token: a bearer equal to it acts as the local admin. */
   localToken?: string;
   /** Records api_key_*, user_create and login entries; state changes first pass its gate. */
   audit?: AuditTrail;
-  /** Overrides the LevelDB store taken from `db` (tests). */
-  store?: AuthStore;
+  /** Where users, keys and sessions live (the LevelDB adapter in src/store). */
+  store: AuthStore;
 }
 
 /** The user `auth.mode: none` injects ("default stream-user injection"). */
@@ -129,13 +126,13 @@ function userSubject(user: UserRecord): Subject {
  * every HTTP route and /mcp.
  *
  * @example
- * const auth = await createAuthService({ db, config });
+ * const auth = await createAuthService({ store: createLevelAuthStore(db), config });
  * const { key } = await auth.createApiKey({ name: 'ci', role: 'operator', allowedSurfaces: ['rest_api'] });
  * const outcome = await auth.authenticate(`Bearer ${key}`, 'rest_api'); // { ok: true, ... }
  */
 export async function createAuthService(options: AuthServiceOptions): Promise<AuthService> {
   const clock = options.clock ?? systemClock;
-  const store = options.store ?? createLevelAuthStore(options.db);
+  const store = options.store;
   const { mode, basic, sessionTtlSec } = options.config.auth;
   const audit = options.audit;
   const limiter = createLoginRateLimiter({ clock });

@@ -11,6 +11,7 @@ import { remoteBackend } from './remote-backend.ts';
 import { readServerFile } from './server-file.ts';
 import { dequeueCommand, enqueueCommand, logsCommand, retryCommand, runsCommand, startCommand, statusCommand, stopCommand } from './run-commands.ts';
 import { validateCommand } from './validate-command.ts';
+import { createLevelAuthStore } from '../store/level-auth-store.ts';
 
 const USAGE = `troupe — an actor-model workflow runtime (Dagu-compatible DAGs, MCP, audit)
 
@@ -116,7 +117,7 @@ async function dispatch(command: string, argv: string[], io: CliIo): Promise<num
     try {
       if (command === 'audit') return await (await import('./audit-command.ts')).runAuditCommand(argv, { trail: engine.audit, out: io.out, err: io.err });
       const { createAuthService } = await import('../auth/index.ts');
-      const auth = await createAuthService({ db: engine.db, config, audit: engine.audit });
+      const auth = await createAuthService({ store: createLevelAuthStore(engine.db), config, audit: engine.audit });
       if (command === 'apikey') return await (await import('./apikey-command.ts')).runApiKeyCommand(argv, { auth, out: io.out, err: io.err });
       return await (await import('./user-command.ts')).runUserCommand(argv, { auth, out: io.out, err: io.err, readStdin: io.readStdin });
     } finally {

@@ -10,6 +10,7 @@ import { defaultConfig } from '../../src/config.ts';
 import type { TroupeConfig } from '../../src/config.ts';
 import type { AuditTrail } from '../../src/audit/types.ts';
 import type { H3 } from 'h3';
+import { createLevelAuthStore } from '../../src/store/level-auth-store.ts';
 
 export interface TestServer {
   /** Server origin, e.g. http://127.0.0.1:40123 */
@@ -59,7 +60,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const audit: AuditTrail = Object.create(real, {
     assertWritable: { value: () => (broken ? Promise.reject(Object.assign(new Error('audit store is not writable'), { name: 'TroupeError', code: 'AUDIT_UNAVAILABLE', details: {} })) : real.assertWritable()) },
   });
-  const auth = await createAuthService({ db: engine.db, config, audit, ...(options.localToken ? { localToken: options.localToken } : {}) });
+  const auth = await createAuthService({ store: createLevelAuthStore(engine.db), config, audit, ...(options.localToken ? { localToken: options.localToken } : {}) });
   const app = createHttpApp({ config, runtime: engine.runtime, audit, auth, ...(options.mcp ? { mcp: options.mcp } : {}) });
   const server = await startHttpServer(app, { host: '127.0.0.1', port: 0 });
   const api = `${server.url}${config.basePath}/api/v1`;

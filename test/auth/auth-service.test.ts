@@ -11,6 +11,7 @@ import { defaultConfig } from '../../src/config.ts';
 import type { TroupeConfig } from '../../src/config.ts';
 import type { Clock } from '../../src/core/index.ts';
 import { createMemoryAudit } from '../_support/http-audit.ts';
+import { createLevelAuthStore } from '../../src/store/level-auth-store.ts';
 
 const s = suite<{ dir: string; db: Database }>('auth-service', { dir: '', db: undefined as unknown as Database });
 s.before.each(async (ctx) => {
@@ -34,7 +35,7 @@ const basicHeader = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).
 
 s('an API key is shown once as troupe_..., stored hashed, and authenticates on its surfaces only', async ({ db }) => {
   const audit = createMemoryAudit();
-  const auth = await createAuthService({ db, config: config('builtin'), audit });
+  const auth = await createAuthService({ store: createLevelAuthStore(db), config: config('builtin'), audit });
   const { apiKey, key } = await auth.createApiKey({ name: 'ci', role: 'operator', allowedSurfaces: ['rest_api'] });
   assert.match(key, /^troupe_[A-Za-z0-9_-]{43}$/);
   assert.is(apiKey.keyPrefix, key.slice(7, 15));
@@ -57,7 +58,7 @@ s('an API key is shown once as troupe_..., stored hashed, and authenticates on i
 });
 
 s('key validation: surfaces, attribution, role, workspace scoping', async ({ db }) => {
-  const auth = await createAuthService({ db, config: config('builtin') });
+  const auth = await createAuthService({ store: createLevelAuthStore(db), config: config('builtin') });
   const bad = async (input: Parameters<AuthService['createApiKey']>[0], field: string) => {
     try {
       await auth.createApiKey(input);
@@ -78,7 +79,7 @@ s('key validation: surfaces, attribution, role, workspace scoping', async ({ db 
 
 s('user_owned keys attribute to their owner; update and delete take effect', async ({ db }) => {
   const audit = createMemoryAudit();
-  const auth = await createAuthService({ db, config: config('builtin'), audit });
+  const auth = await createAuthService({ store: createLevelAuthStore(db), config: config('builtin'), audit });
   const alice = await auth.createUser({ username: 'alice', password: 'correct horse', role: 'developer' });
   const { apiKey, key } = await auth.createApiKey({ name: 'laptop', role: 'developer', allowedSurfaces: ['mcp'], attributionClass: 'user_owned', ownerUserId: alice.id });
   const out = await auth.authenticate(`Bearer ${key}`, 'mcp');
@@ -102,7 +103,7 @@ s('user_owned keys attribute to their owner; update and delete take effect', asy
 s('management refuses to change state when the audit trail is not writable', async ({ db }) => {
   const audit = createMemoryAudit();
   audit.failWrites = true;
-  const auth = await createAuthService({ db, config: config('builtin'), audit });
+  const auth = await createAuthService({ store: createLevelAuthStore(db), config: config('builtin'), audit });
   try {
     await auth.createApiKey({ name: 'x', role: 'viewer', allowedSurfaces: ['mcp'] });
     assert.unreachable();
@@ -114,7 +115,7 @@ s('management refuses to change state when the audit trail is not writable', asy
 
 s('builtin login: scrypt password, session token with expiry, logout', async ({ db }) => {
   const clock = fakeClock();
-  const auth = await createAuthService({ db, config: config('builtin', 60), clock });
+  const auth = await createAuthService({ store: createLevelAuthStore(db), config: config('builtin', 60), clock });
   await auth.createUser({ username: 'bob', password: 'hunter2hunter2', role: 'viewer' });
   const raw = JSON.stringify(await db.iterator().all());
   assert.not.ok(raw.includes('hunter2hunter2'));
@@ -140,7 +141,7 @@ s('builtin login: scrypt password, session token with expiry, logout', async ({ 
 
 s('login is rate limited per username and per client IP', async ({ db }) => {
   const clock = fakeClock();
-  const auth = await createAuthService({ db, config: config('builtin'), clock });
+  const auth = await createAuthService({ store: createLevelAuthStore(db), config: config('builtin'), clock });
   await auth.createUser({ username: 'carol', password: 'long-password', role: 'viewer' });
   const codes: string[] = [];
   for (let i = 0; i < 11; i++) {
@@ -164,7 +165,7 @@ s('login is rate limited per username and per client IP', async ({ db }) => {
 });
 
 s('basic mode: configured user only, API keys and bad passwords refused', async ({ db }) => {
-  const auth = await createAuthService({ db, config: config('basic') });
+  const auth = await createAuthService({ store: createLevelAuthStore(db), config: config('basic') });
   const good = await auth.authenticate(basicHeader('ops', 's3cret-pass'), 'mcp');
   assert.equal(good.ok && [good.subject.username, good.subject.role, good.credential.type], ['ops', 'admin', 'basic']);
   for (const header of [basicHeader('ops', 'nope'), basicHeader('other', 's3cret-pass'), 'Basic !!!', 'Bearer troupe_abc', 'Bearer tsess_abc']) {
@@ -176,7 +177,7 @@ s('basic mode: configured user only, API keys and bad passwords refused', async 
 });
 
 s('none mode injects the default admin, but still checks presented API keys', async ({ db }) => {
-  const auth = await createAuthService({ db, config: config('none') });
+  const auth = await createAuthService({ store: createLevelAuthStore(db), config: config('none') });
   const anon = await auth.authenticate(undefined, 'mcp');
   assert.equal(anon.ok && [anon.subject, anon.credential.type], [{ userId: 'admin', username: 'admin', role: 'admin' }, 'none']);
   const { key } = await auth.createApiKey({ name: 'mcp-only', role: 'viewer', allowedSurfaces: ['mcp'] });
@@ -189,7 +190,7 @@ s('none mode injects the default admin, but still checks presented API keys', as
 });
 
 s('the local CLI token authenticates as cli/admin in every mode, compared exactly', async ({ db }) => {
-  const auth = await createAuthService({ db, config: config('builtin'), localToken: 'local-secret-token' });
+  const auth = await createAuthService({ store: createLevelAuthStore(db), config: config('builtin'), localToken: 'local-secret-token' });
   const out = await auth.authenticate('Bearer local-secret-token', 'rest_api');
   assert.equal(out.ok && [out.subject, out.credential, out.local], [{ userId: 'cli', username: 'cli', role: 'admin' }, { type: 'local' }, true]);
   assert.is((await auth.authenticate('Bearer local-secret-tokeN', 'rest_api')).ok, false);

@@ -10,13 +10,14 @@ import type { AuthService } from '../../src/auth/index.ts';
 import { defaultConfig } from '../../src/config.ts';
 import { runApiKeyCommand } from '../../src/cli/apikey-command.ts';
 import { createMemoryAudit } from '../_support/http-audit.ts';
+import { createLevelAuthStore } from '../../src/store/level-auth-store.ts';
 
 const s = suite<{ dir: string; db: Database; auth: AuthService; audit: ReturnType<typeof createMemoryAudit> }>('cli/apikey-command', {} as never);
 s.before.each(async (ctx) => {
   ctx.dir = await mkdtemp(join(tmpdir(), 'troupe-cli-key-'));
   ctx.db = await openDatabase(ctx.dir);
   ctx.audit = createMemoryAudit();
-  ctx.auth = await createAuthService({ db: ctx.db, config: { auth: { ...defaultConfig().auth, mode: 'builtin' } }, audit: ctx.audit });
+  ctx.auth = await createAuthService({ store: createLevelAuthStore(ctx.db), config: { auth: { ...defaultConfig().auth, mode: 'builtin' } }, audit: ctx.audit });
 });
 s.after.each(async (ctx) => {
   await ctx.db.close();

@@ -9,12 +9,13 @@ import { createAuthService } from '../../src/auth/index.ts';
 import type { AuthService } from '../../src/auth/index.ts';
 import { defaultConfig } from '../../src/config.ts';
 import { runUserCommand } from '../../src/cli/user-command.ts';
+import { createLevelAuthStore } from '../../src/store/level-auth-store.ts';
 
 const s = suite<{ dir: string; db: Database; auth: AuthService }>('cli/user-command', {} as never);
 s.before.each(async (ctx) => {
   ctx.dir = await mkdtemp(join(tmpdir(), 'troupe-cli-user-'));
   ctx.db = await openDatabase(ctx.dir);
-  ctx.auth = await createAuthService({ db: ctx.db, config: { auth: { ...defaultConfig().auth, mode: 'builtin' } } });
+  ctx.auth = await createAuthService({ store: createLevelAuthStore(ctx.db), config: { auth: { ...defaultConfig().auth, mode: 'builtin' } } });
 });
 s.after.each(async (ctx) => {
   await ctx.db.close();
