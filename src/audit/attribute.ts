@@ -1,55 +1,77 @@
-import { currentContext, isoTime, newId, originOf } from '../core/index.ts';
+import { currentContext, newId, originOf } from '../core/index.ts';
 import type { OperationOrigin } from '../core/index.ts';
 import type { UnsealedEntry } from './chain.ts';
-import { redactDetails, sortKeys } from './redact.ts';
+import { redactDetailsWith } from './redact.ts';
 import type { AuditInput } from './types.ts';
+
+const NO_ORIGIN: Partial<OperationOrigin> = {};
+
+// `toISOString` was a visible share of every entry; entries come in bursts within one second,
+// so the text up to the milliseconds is reused while the second stays the same.
+let isoSecond = Number.NaN;
+let isoPrefix = '';
+function isoTimeOf(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== isoSecond) {
+    const text = new Date(ms).toISOString(); // throws a RangeError for an invalid time, as before
+    if (!Number.isInteger(ms)) return text;
+    isoSecond = second;
+    isoPrefix = text.slice(0, -4);
+    return text;
+  }
+  const milli = ms - second * 1000;
+  if (!Number.isInteger(milli)) return new Date(ms).toISOString();
+  return `${isoPrefix}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
+}
 
 /**
  * Builds an entry from what a producer handed over, attributed to `input.origin`, else to the
  * current operation context, else to nobody (empty strings). Must run synchronously inside the
  * producer's call, because the operation context is only visible there.
+ *
+ * The object is built with its keys in canonical (sorted) order, `seq` and `prev_hash` as
+ * placeholders in their places and `hash` last, so the writer can seal it in place (see
+ * `sealDraft`) and `JSON.stringify` yields the canonical JSON without a copy.
  */
 export function attributeEntry(input: AuditInput, nowMs: number): UnsealedEntry {
-  const ctx = input.origin ? undefined : currentContext();
-  const o: Partial<OperationOrigin> = input.origin ?? (ctx ? originOf(ctx) : {});
-  return {
-    id: newId(),
-    timestamp: isoTime(input.at ?? nowMs),
-    category: input.category,
-    action: input.action,
-    source: o.source ?? '',
-    surface: o.surface ?? '',
-    result: input.result ?? '',
-    correlation_id: o.correlationId ?? '',
-    request_id: o.requestId ?? '',
-    session_id: o.sessionId ?? '',
-    resource_type: input.resource_type ?? '',
-    resource_id: input.resource_id ?? '',
-    workspace: input.workspace ?? o.workspace ?? '',
-    credential_id: o.credentialId ?? '',
-    credential_type: o.credentialType ?? '',
-    mcp_tool: input.mcp_tool ?? o.mcpTool ?? '',
-    user_id: o.userId ?? '',
-    username: o.username ?? '',
-    ip_address: o.ipAddress ?? '',
-    details: withSourceDetails(redactDetails(input.details), o),
-  };
-}
-
-// Source-context fields that have no column of their own go into details, as Dagu does.
-function withSourceDetails(details: Record<string, unknown>, o: Partial<OperationOrigin>): Record<string, unknown> {
-  const extra: Array<[string, string | undefined]> = [
+  let o: Partial<OperationOrigin> = NO_ORIGIN;
+  if (input.origin) o = input.origin;
+  else {
+    const ctx = currentContext();
+    if (ctx) o = originOf(ctx);
+  }
+  const details = redactDetailsWith(input.details, [
+    // Source-context fields that have no column of their own go into details, as Dagu does.
     ['client_name', o.clientName],
     ['client_version', o.clientVersion],
     ['transport', o.transport],
     ['mcp_action', o.mcpAction],
-  ];
-  let out = details;
-  for (const [key, value] of extra) {
-    if (value === undefined || value === '' || key in out) continue;
-    if (out === details) out = { ...details };
-    out[key] = value;
-  }
-  // Keep keys sorted, so the stored object is already in canonical order.
-  return out === details ? details : sortKeys(out);
+  ]);
+  const draft = {
+    action: input.action,
+    category: input.category,
+    correlation_id: o.correlationId ?? '',
+    credential_id: o.credentialId ?? '',
+    credential_type: o.credentialType ?? '',
+    details,
+    id: newId(),
+    ip_address: o.ipAddress ?? '',
+    mcp_tool: input.mcp_tool ?? o.mcpTool ?? '',
+    prev_hash: '',
+    request_id: o.requestId ?? '',
+    resource_id: input.resource_id ?? '',
+    resource_type: input.resource_type ?? '',
+    result: input.result ?? '',
+    seq: 0,
+    session_id: o.sessionId ?? '',
+    source: o.source ?? '',
+    surface: o.surface ?? '',
+    timestamp: isoTimeOf(input.at ?? nowMs),
+    user_id: o.userId ?? '',
+    username: o.username ?? '',
+    workspace: input.workspace ?? o.workspace ?? '',
+    // Set by the writer; `undefined` is left out of the JSON that is hashed.
+    hash: undefined,
+  };
+  return draft;
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { canonicalJson, canonicalize } from './canonical-json.ts';
 import type { SealedEntry } from './ports.ts';
 import type { AuditEntry } from './types.ts';
@@ -9,10 +9,19 @@ export const GENESIS_HASH = '0'.repeat(64);
 /** An entry before the writer gives it its place in the chain. */
 export type UnsealedEntry = Omit<AuditEntry, 'seq' | 'prev_hash' | 'hash'>;
 
+/**
+ * SHA-256 hex over `prev_hash` followed by `json`. One-shot over the joined text: the same
+ * digest as two `update` calls (SHA-256 is over the concatenation), at about half the cost of
+ * `createHash` for an entry-sized input.
+ */
+export function chainHash(prevHash: string, json: string): string {
+  return hash('sha256', prevHash + json, 'hex');
+}
+
 /** SHA-256 hex over `prev_hash` followed by the canonical JSON of the entry without `hash`. */
 export function entryHash(entry: Omit<AuditEntry, 'hash'> & { hash?: string }): string {
   const { hash: _ignored, ...body } = entry;
-  return createHash('sha256').update(entry.prev_hash).update(canonicalJson(body)).digest('hex');
+  return chainHash(entry.prev_hash, canonicalJson(body));
 }
 
 /**
@@ -50,12 +59,26 @@ export function sealEntryJson(entry: UnsealedEntry, seq: number, prevHash: strin
     username: entry.username,
     workspace: entry.workspace,
   };
-  const json = JSON.stringify(body);
-  const hash = createHash('sha256').update(prevHash).update(json).digest('hex');
-  // `hash` is added after stringifying, so the object is not copied once more.
-  const sealed = body as AuditEntry;
-  sealed.hash = hash;
-  return { entry: sealed, json: `${json.slice(0, -1)},"hash":"${hash}"}` };
+  return sealDraft(body as unknown as UnsealedEntry, seq, prevHash);
+}
+
+/**
+ * Seals an entry made by `attributeEntry` in place: sets `seq`, `prev_hash` and `hash` (whose
+ * slots the draft already has, in canonical key order, `hash` last) and hashes
+ * `JSON.stringify` of it, which is its canonical JSON because the draft's keys and details are
+ * in canonical order and `hash` is `undefined` (left out) while it is serialized. No copy of
+ * the entry is made, and a draft sealed for a write that failed can be sealed again, with a new
+ * place, on the retry.
+ */
+export function sealDraft(draft: UnsealedEntry, seq: number, prevHash: string): SealedEntry {
+  const entry = draft as AuditEntry;
+  entry.seq = seq;
+  entry.prev_hash = prevHash;
+  entry.hash = undefined as unknown as string;
+  const json = JSON.stringify(entry);
+  const h = chainHash(prevHash, json);
+  entry.hash = h;
+  return { entry, json: `${json.slice(0, -1)},"hash":"${h}"}` };
 }
 
 // A cheap check that top-level keys are sorted and values are plain JSON; nested objects are

@@ -6,7 +6,7 @@ import { batch } from '../streams/index.ts';
 import { createLevelAuditStore } from '../store/level-audit-store.ts';
 import type { Database } from '../store/database.ts';
 import { attributeEntry } from './attribute.ts';
-import { GENESIS_HASH, sealEntryJson } from './chain.ts';
+import { GENESIS_HASH, sealDraft } from './chain.ts';
 import type { UnsealedEntry } from './chain.ts';
 import { encodeCursor, equalsOf, matchesQuery, toStoreQuery } from './filter.ts';
 import type { AuditStore, ChainPoint, SealedEntry } from './ports.ts';
@@ -142,7 +142,7 @@ export async function createAuditTrail(options: AuditTrailOptions): Promise<Audi
     const sealed: SealedEntry[] = [];
     let prev = last;
     for (const p of queue) {
-      const s = sealEntryJson(p.entry, prev.seq + 1, prev.hash);
+      const s = sealDraft(p.entry, prev.seq + 1, prev.hash);
       sealed.push(s);
       prev = s.entry;
     }
@@ -212,7 +212,7 @@ export async function createAuditTrail(options: AuditTrailOptions): Promise<Audi
           },
           now,
         );
-        const s = sealEntryJson(entry, last.seq + 1, last.hash);
+        const s = sealDraft(entry, last.seq + 1, last.hash);
         cleanup = s.entry;
         return [s];
       });

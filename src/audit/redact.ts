@@ -13,10 +13,32 @@ const SENSITIVE_SUFFIX = ['_password', '_passwd', '_token', '_secret', '_key', '
 /** Longest string value kept in details; longer ones are cut (errors can echo input). */
 export const MAX_DETAIL_STRING = 1024;
 
+// Detail keys repeat endlessly (dag_name, duration_ms, ...), so the verdict is remembered: the
+// normalization (lower-case, regex, seven suffix checks) was a visible share of every entry.
+// Bounded: cleared when full, so odd keys cannot grow it without limit.
+const verdicts = new Map<string, boolean>();
+const MAX_VERDICTS = 4096;
+
 /** True when values under `key` must never reach the audit store. */
 export function isSensitiveKey(key: string): boolean {
-  const k = key.toLowerCase().replace(/[-\s]/g, '_');
-  return SENSITIVE.has(k) || SENSITIVE_SUFFIX.some((s) => k.endsWith(s));
+  let hit = verdicts.get(key);
+  if (hit === undefined) {
+    const k = key.toLowerCase().replace(/[-\s]/g, '_');
+    hit = SENSITIVE.has(k) || SENSITIVE_SUFFIX.some((s) => k.endsWith(s));
+    if (verdicts.size >= MAX_VERDICTS) verdicts.clear();
+    verdicts.set(key, hit);
+  }
+  return hit;
+}
+
+// Keys in sorted order: already sorted (the common case for literals written in order) costs
+// one pass, otherwise a sort.
+function sortedKeys(obj: object): string[] {
+  const keys = Object.keys(obj);
+  for (let i = 1; i < keys.length; i++) {
+    if (keys[i - 1]! >= keys[i]!) return keys.sort();
+  }
+  return keys;
 }
 
 // One pass: sensitive keys dropped, strings cut, keys sorted, JSON-safe (see canonicalize).
@@ -28,7 +50,7 @@ function clean(value: unknown, depth = 0): unknown {
   if (typeof obj.toJSON === 'function') return clean(obj.toJSON(), depth + 1);
   if (Array.isArray(value)) return value.map((v) => clean(v, depth + 1) ?? null);
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(value).sort()) {
+  for (const k of sortedKeys(value)) {
     if (isSensitiveKey(k)) continue;
     const v = clean((value as Record<string, unknown>)[k], depth + 1);
     if (v !== undefined) out[k] = v;
@@ -43,8 +65,53 @@ function clean(value: unknown, depth = 0): unknown {
  * a `spec` string).
  */
 export function redactDetails(details: Record<string, unknown> | undefined): Record<string, unknown> {
-  if (!details) return {};
-  const out = clean(details) as Record<string, unknown>;
+  return redactDetailsWith(details, undefined);
+}
+
+/**
+ * `redactDetails`, plus top-level `extras` (name, value) for names the redacted details leave
+ * without a value; empty values are skipped. Built in one pass, so the result is canonical
+ * without a second copy.
+ */
+export function redactDetailsWith(
+  details: Record<string, unknown> | undefined,
+  extras: ReadonlyArray<readonly [string, string | undefined]> | undefined,
+): Record<string, unknown> {
+  let out: Record<string, unknown>;
+  if (details && typeof (details as { toJSON?: unknown }).toJSON !== 'function' && !Array.isArray(details)) {
+    // The top level inline, with the extras merged into the key list before the one sort.
+    const keys = Object.keys(details);
+    let extra: Record<string, string> | undefined;
+    if (extras) {
+      for (const [k, v] of extras) {
+        if (v === undefined || v === '') continue;
+        (extra ??= {})[k] = v;
+        if (!Object.prototype.hasOwnProperty.call(details, k)) keys.push(k);
+      }
+    }
+    let sorted = true;
+    for (let i = 1; i < keys.length && sorted; i++) sorted = keys[i - 1]! < keys[i]!;
+    if (!sorted) keys.sort();
+    out = {};
+    for (const k of keys) {
+      let v = Object.prototype.hasOwnProperty.call(details, k) && !isSensitiveKey(k) ? clean(details[k], 1) : undefined;
+      if (v === undefined && extra !== undefined) v = extra[k];
+      if (v !== undefined) out[k] = v;
+    }
+  } else {
+    out = details ? ((clean(details) ?? {}) as Record<string, unknown>) : {};
+    if (typeof out !== 'object' || out === null || Array.isArray(out)) out = {};
+    if (extras) {
+      let added = false;
+      for (const [k, v] of extras) {
+        if (v === undefined || v === '' || k in out) continue;
+        out[k] = v;
+        added = true;
+      }
+      if (added) out = sortKeys(out);
+    }
+  }
+  if (!details) return out;
   let derived = false;
   const params = details.params;
   if (out.params_keys === undefined && params && typeof params === 'object' && !Array.isArray(params)) {
