@@ -6,7 +6,7 @@ import { batch } from '../streams/index.ts';
 import { createLevelAuditStore } from '../store/level-audit-store.ts';
 import type { Database } from '../store/database.ts';
 import { attributeEntry } from './attribute.ts';
-import { GENESIS_HASH, sealDraft } from './chain.ts';
+import { GENESIS_HASH, SealSlab, sealDraft, sealDraftInto } from './chain.ts';
 import type { UnsealedEntry } from './chain.ts';
 import { encodeCursor, equalsOf, matchesQuery, toStoreQuery } from './filter.ts';
 import type { AuditStore, ChainPoint, SealedEntry } from './ports.ts';
@@ -27,8 +27,14 @@ export interface AuditTrailOptions {
   retentionDays?: number;
   /** Longest wait before a batch is written. @defaultValue 10 */
   batchMs?: number;
-  /** Most entries in one batch. @defaultValue 500 */
+  /** A batch is handed to the writer as soon as it holds this many entries. @defaultValue 500 */
   maxBatch?: number;
+  /**
+   * Most entries in one LevelDB write. Under sustained load batches queue up while a write is
+   * in flight; the writer takes them together, up to this many, so the per-batch index blocks
+   * are shared by more entries. @defaultValue 2000
+   */
+  maxWrite?: number;
   /** Most unwritten entries held in memory while the store fails. @defaultValue 100000 */
   maxRetained?: number;
   /** First retry delay after a failed write; doubles up to 30 s. @defaultValue 250 */
@@ -39,7 +45,19 @@ export interface AuditTrailOptions {
 
 interface Pending {
   entry: UnsealedEntry;
+  /** Position in the order entries were accepted (1, 2, ...), for `flush`. */
+  ordinal: number;
   durable?: { resolve: (e: AuditEntry) => void; reject: (e: unknown) => void };
+}
+
+/** Entries taken from the queue and sealed for one write. */
+interface Chunk {
+  items: Pending[];
+  sealed: SealedEntry[];
+  /** The chain point after this write. */
+  last: ChainPoint;
+  /** The loss record written with this chunk, if any (not retried: it is rebuilt). */
+  lostRecord?: { count: number; first: string; last: string };
 }
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -82,15 +100,24 @@ export async function createAuditTrail(options: AuditTrailOptions): Promise<Audi
   let healthy = true;
   let lastError = '';
   let closed = false;
-  // Entries whose write failed, oldest first; they go ahead of every later batch.
-  let retained: Pending[] = [];
+  const maxWrite = Math.max(1, options.maxWrite ?? 2000);
+  // Entries handed over by the batcher and not yet written, oldest first; after a failed write
+  // its entries go back to the front, so they stay ahead of everything recorded later.
+  let queue: Pending[] = [];
   // Entries handed to the batcher and not yet given to the writer.
   let batching = 0;
+  // Ordinals: the last accepted entry, and the last one written (entries are written in order).
+  let accepted = 0;
+  let writtenThrough = 0;
   let lost: { count: number; first: string; last: string } | undefined;
   let retryDelay = retryBaseMs;
   let retryTimer: unknown;
   let purgeTimer: unknown;
-  // The single writer: every append and purge runs on this chain, one after another.
+  let drainQueued = false;
+  const slab = new SealSlab();
+  // A loss record is in a write that has not settled yet (at most one at a time).
+  let lossInFlight = false;
+  // The single writer: every drain and purge runs on this chain, one after another.
   let chain: Promise<void> = Promise.resolve();
   const serial = <T>(task: () => Promise<T>): Promise<T> => {
     const run = chain.then(task);
@@ -108,7 +135,8 @@ export async function createAuditTrail(options: AuditTrailOptions): Promise<Audi
     .pipe(batch({ maxMs: options.batchMs ?? 10, maxCount: options.maxBatch ?? 500, flush$ }))
     .subscribe((items) => {
       batching -= items.length;
-      void serial(() => writeBatch(items));
+      for (const p of items) queue.push(p);
+      scheduleDrain();
     });
 
   const unavailable = () =>
@@ -116,77 +144,130 @@ export async function createAuditTrail(options: AuditTrailOptions): Promise<Audi
 
   function markUnhealthy(error: unknown): void {
     const message = (error as Error)?.message ?? String(error);
-    if (healthy || message !== lastError) log(`write failed${retained.length ? `, ${retained.length} entries held for retry` : ''}: ${message}`);
+    if (healthy || message !== lastError) log(`write failed${queue.length ? `, ${queue.length} entries held for retry` : ''}: ${message}`);
     healthy = false;
     lastError = message;
   }
 
+  function scheduleDrain(): void {
+    if (drainQueued) return;
+    drainQueued = true;
+    void serial(drain);
+  }
+
   function scheduleRetry(): void {
-    if (closed || retryTimer !== undefined || retained.length === 0) return;
+    if (closed || retryTimer !== undefined || queue.length === 0) return;
     retryTimer = clock.setTimeout(() => {
       retryTimer = undefined;
-      void serial(() => writeBatch([]));
+      scheduleDrain();
     }, retryDelay);
     unref(retryTimer);
     retryDelay = Math.min(MAX_RETRY_MS, retryDelay * 2);
   }
 
-  async function writeBatch(items: Pending[]): Promise<void> {
-    const queue = retained.length > 0 ? retained.concat(items) : items;
-    retained = [];
-    if (lost) {
-      // The overflow is itself recorded, after everything that was held.
-      queue.push({ entry: attributeEntry({ category: 'system', action: 'audit_entries_lost', result: 'failed', origin: INTERNAL, details: { count: lost.count, first_at: lost.first, last_at: lost.last } }, clock.now()) });
+  // Takes up to `maxWrite` queued entries and seals them after `after` (seq and hash chain).
+  // With the queue emptied, a pending loss record is appended, after everything that was held.
+  function takeChunk(after: ChainPoint): Chunk | undefined {
+    const items = queue.length <= maxWrite ? queue : queue.slice(0, maxWrite);
+    queue = items === queue ? [] : queue.slice(maxWrite);
+    let lostRecord: Chunk['lostRecord'];
+    if (queue.length === 0 && lost && !lossInFlight) {
+      lostRecord = lost;
+      lossInFlight = true;
+      items.push({ ordinal: 0, entry: attributeEntry({ category: 'system', action: 'audit_entries_lost', result: 'failed', origin: INTERNAL, details: { count: lost.count, first_at: lost.first, last_at: lost.last } }, clock.now()) });
     }
-    if (queue.length === 0) return;
-    const sealed: SealedEntry[] = [];
-    let prev = last;
-    for (const p of queue) {
-      const s = sealDraft(p.entry, prev.seq + 1, prev.hash);
-      sealed.push(s);
+    if (items.length === 0) return undefined;
+    const sealed: SealedEntry[] = new Array(items.length);
+    let prev = after;
+    for (let i = 0; i < items.length; i++) {
+      const s = sealDraftInto(items[i]!.entry, prev.seq + 1, prev.hash, slab);
+      sealed[i] = s;
       prev = s.entry;
     }
-    try {
-      if (!store!.writable()) throw new Error('the store is closed');
-      await store!.append(sealed);
-    } catch (error) {
-      // Keep everything (minus the loss record, rebuilt on the next attempt) for the retry.
-      retained = lost ? queue.slice(0, -1) : queue;
-      markUnhealthy(error);
-      for (const p of retained) {
-        if (!p.durable) continue;
-        if (failClosed) p.durable.reject(unavailable());
-        else p.durable.resolve({ ...p.entry, seq: 0, prev_hash: '', hash: '' });
-        p.durable = undefined;
-      }
-      scheduleRetry();
-      return;
+    return { items, sealed, last: { seq: prev.seq, hash: prev.hash }, ...(lostRecord ? { lostRecord } : {}) };
+  }
+
+  function startWrite(chunk: Chunk): Promise<unknown> {
+    // Settles with the error, or undefined on success; never rejects.
+    if (!store!.writable()) return Promise.resolve(new Error('the store is closed'));
+    return store!.append(chunk.sealed).then(
+      () => undefined,
+      (error: unknown) => error ?? new Error('write failed'),
+    );
+  }
+
+  function written(chunk: Chunk): void {
+    last = chunk.last;
+    if (chunk.lostRecord) {
+      lossInFlight = false;
+      // Entries lost after the record was built are still counted, for the next record.
+      lost = lost === chunk.lostRecord ? undefined : lost && { ...lost, count: lost.count - chunk.lostRecord.count };
     }
-    last = prev;
-    lost = undefined;
     if (!healthy) log('writes succeed again');
     healthy = true;
     lastError = '';
     retryDelay = retryBaseMs;
-    for (let i = 0; i < queue.length; i++) queue[i]!.durable?.resolve(sealed[i]!.entry);
-    for (const s of sealed) written$.next(s.entry);
+    const { items, sealed } = chunk;
+    for (let i = 0; i < items.length; i++) {
+      const p = items[i]!;
+      if (p.ordinal > writtenThrough) writtenThrough = p.ordinal;
+      p.durable?.resolve(sealed[i]!.entry);
+    }
+    if (written$.observed) for (const s of sealed) written$.next(s.entry);
   }
 
-  function enqueue(p: Pending): void {
+  function failed(error: unknown, chunks: Chunk[]): void {
+    // Everything stays, in order, ahead of later entries (minus loss records: rebuilt next time).
+    const held: Pending[] = [];
+    for (const c of chunks) for (const p of c.items) if (p.ordinal !== 0) held.push(p);
+    lossInFlight = false;
+    queue = held.concat(queue);
+    markUnhealthy(error);
+    for (const p of queue) {
+      if (!p.durable) continue;
+      if (failClosed) p.durable.reject(unavailable());
+      else p.durable.resolve({ ...p.entry, seq: 0, prev_hash: '', hash: '' });
+      p.durable = undefined;
+    }
+    scheduleRetry();
+  }
+
+  // Writes everything queued. Pipelined: the next chunk is sealed (serialization and hashing,
+  // JavaScript) while the previous one is written (LevelDB, on a worker thread); it is only
+  // written once its predecessor succeeded, so the stored chain never has a gap.
+  async function drain(): Promise<void> {
+    drainQueued = false;
+    let inflight: { chunk: Chunk; done: Promise<unknown> } | undefined;
+    for (;;) {
+      const next = takeChunk(inflight ? inflight.chunk.last : last);
+      if (inflight) {
+        const error = await inflight.done;
+        if (error !== undefined) {
+          failed(error, next ? [inflight.chunk, next] : [inflight.chunk]);
+          return;
+        }
+        written(inflight.chunk);
+      }
+      if (!next) return;
+      inflight = { chunk: next, done: startWrite(next) };
+    }
+  }
+
+  function enqueue(entry: UnsealedEntry, durable?: Pending['durable']): void {
     if (closed) {
-      log(`entry ${p.entry.action} after close was not written`);
-      p.durable?.reject(new TroupeError('AUDIT_UNAVAILABLE', 'the audit trail is closed'));
+      log(`entry ${entry.action} after close was not written`);
+      durable?.reject(new TroupeError('AUDIT_UNAVAILABLE', 'the audit trail is closed'));
       return;
     }
-    if (!healthy && retained.length + batching >= maxRetained) {
+    if (!healthy && queue.length + batching >= maxRetained) {
       // Bounded memory: the newest entries are counted as lost, and the count is written later.
-      lost = lost ? { ...lost, count: lost.count + 1, last: p.entry.timestamp } : { count: 1, first: p.entry.timestamp, last: p.entry.timestamp };
+      lost = lost ? { ...lost, count: lost.count + 1, last: entry.timestamp } : { count: 1, first: entry.timestamp, last: entry.timestamp };
       if (lost.count === 1) log(`retained buffer full (${maxRetained}); further entries are counted as lost until the store recovers`);
-      p.durable?.reject(unavailable());
+      durable?.reject(unavailable());
       return;
     }
     batching++;
-    input$.next(p);
+    input$.next(durable ? { entry, ordinal: ++accepted, durable } : { entry, ordinal: ++accepted });
   }
 
   async function purge(now: number = clock.now()): Promise<number> {
@@ -233,13 +314,14 @@ export async function createAuditTrail(options: AuditTrailOptions): Promise<Audi
   }
 
   async function flush(): Promise<void> {
-    // Emitting on flush$ hands the open batch to the writer synchronously, so awaiting the
-    // writer's chain afterwards covers everything recorded before this call.
+    // Emitting on flush$ hands the open batch to the writer synchronously, so a drain on the
+    // writer's chain afterwards covers everything accepted before this call.
+    const target = accepted;
     flush$.next();
     await serial(async () => {
-      if (retained.length > 0 || lost) await writeBatch([]);
+      if (writtenThrough < target || lost) await drain();
     });
-    if (retained.length > 0 || lost) throw unavailable();
+    if (writtenThrough < target || lost) throw unavailable();
   }
 
   if (retentionDays > 0) {
@@ -250,7 +332,7 @@ export async function createAuditTrail(options: AuditTrailOptions): Promise<Audi
   return {
     record(input: AuditInput): void {
       try {
-        enqueue({ entry: attributeEntry(input, clock.now()) });
+        enqueue(attributeEntry(input, clock.now()));
       } catch (error) {
         log(`entry ${input?.action} could not be built: ${(error as Error)?.message ?? String(error)}`);
       }
@@ -261,10 +343,10 @@ export async function createAuditTrail(options: AuditTrailOptions): Promise<Audi
         const entry = attributeEntry(input, clock.now());
         if (failClosed && !healthy) {
           // Refused at once, but still kept: it is written with the held entries on recovery.
-          enqueue({ entry });
+          enqueue(entry);
           return Promise.reject(unavailable());
         }
-        return new Promise<AuditEntry>((resolve, reject) => enqueue({ entry, durable: { resolve, reject } }));
+        return new Promise<AuditEntry>((resolve, reject) => enqueue(entry, { resolve, reject }));
       } catch (error) {
         return Promise.reject(error);
       }
@@ -305,7 +387,7 @@ export async function createAuditTrail(options: AuditTrailOptions): Promise<Audi
       try {
         await flush();
       } catch {
-        log(`closing with ${retained.length} entries that could not be written`);
+        log(`closing with ${queue.length} entries that could not be written`);
       }
       closed = true;
       clock.clearTimeout(retryTimer);

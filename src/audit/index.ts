@@ -9,7 +9,7 @@ export { attachRuntimeEvents, runtimeEventToInput, domainEventToInput, transitio
 export { attributeEntry } from './attribute.ts';
 export { redactDetails, isSensitiveKey } from './redact.ts';
 export { canonicalJson, canonicalize } from './canonical-json.ts';
-export { GENESIS_HASH, chainHash, entryHash, sealDraft, sealEntry, sealEntryJson } from './chain.ts';
+export { GENESIS_HASH, SealSlab, chainHash, entryHash, sealDraft, sealDraftInto, sealEntry, sealEntryJson } from './chain.ts';
 export type { UnsealedEntry } from './chain.ts';
 export { verifyChain } from './verify-chain.ts';
 export { toStoreQuery, encodeCursor, decodeCursor, matchesQuery, DEFAULT_LIMIT, MAX_LIMIT } from './filter.ts';

@@ -11,7 +11,8 @@ export type FilterField = (typeof FILTER_FIELDS)[number];
 /** A sealed entry with its stored form (JSON, computed once when it was hashed). */
 export interface SealedEntry {
   entry: AuditEntry;
-  json: string;
+  /** The stored JSON: text, or its UTF-8 bytes (see `sealDraftInto`). */
+  json: string | Buffer;
 }
 
 /** A position in the newest-first order: entries strictly older than it come next. */

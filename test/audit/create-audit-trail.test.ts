@@ -4,6 +4,7 @@ import { firstValueFrom, take, toArray } from 'rxjs';
 import { createAuditTrail } from '../../src/audit/index.ts';
 import type { AuditEntry } from '../../src/audit/index.ts';
 import { runWithContext, isTroupeError } from '../../src/core/index.ts';
+import { createLevelAuditStore } from '../../src/store/level-audit-store.ts';
 import { dumpDb, fullContext, manualClock, tempDb } from '../_support/audit-fixtures.ts';
 
 const s = suite('createAuditTrail');
@@ -207,6 +208,42 @@ s('fail_open: state changes proceed while the store is broken; the failure is lo
     const { entries, total } = await trail.query({ action: 'dag_execute' });
     assert.is(total, 1);
     assert.is(entries[0]!.seq, 1);
+    await trail.close();
+  } finally {
+    await t.cleanup();
+  }
+});
+
+s('a write failing behind one that succeeded: the next chunk, already sealed, is kept and written in order later', async () => {
+  const t = await tempDb();
+  try {
+    // The real store; the database is closed for real as soon as the first write has landed,
+    // while the writer has already sealed the next chunk of the queue.
+    const level = createLevelAuditStore(t.db);
+    let appends = 0;
+    const store = {
+      ...level,
+      append: async (list: Parameters<typeof level.append>[0]) => {
+        await level.append(list);
+        if (++appends === 1) await t.db.close();
+      },
+    };
+    const trail = await createAuditTrail({ store, maxBatch: 50, maxWrite: 200, retryMs: 10_000, logger: quiet });
+    for (let i = 1; i <= 1000; i++) trail.record({ category: 'system', action: `e${i}` });
+    const failed = await trail.flush().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(isTroupeError(failed) && failed.code === 'AUDIT_UNAVAILABLE', 'flush reports the held entries');
+    await t.db.open();
+    await trail.flush();
+    const page = await trail.query({ limit: 500 });
+    assert.is(page.total, 1000);
+    assert.equal(
+      page.entries.map((e) => [e.seq, e.action]),
+      Array.from({ length: 500 }, (_, i) => [1000 - i, `e${1000 - i}`]),
+    );
+    assert.equal(await trail.verify(), { ok: true, checked: 1000 });
     await trail.close();
   } finally {
     await t.cleanup();

@@ -4,6 +4,7 @@ import { createAuditTrail } from '../../src/audit/index.ts';
 import type { AuditEntry, AuditFilter, AuditTrail } from '../../src/audit/index.ts';
 import { runWithContext } from '../../src/core/index.ts';
 import type { OperationContext } from '../../src/core/index.ts';
+import { decodePostings, encodePostings } from '../../src/store/level-audit-store.ts';
 import { fullContext, tempDb } from '../_support/audit-fixtures.ts';
 import type { TempDb } from '../_support/audit-fixtures.ts';
 
@@ -177,3 +178,86 @@ s('a cursor keeps its place while newer entries arrive', async (ctx) => {
 });
 
 s.run();
+
+// Large writes: many entries per LevelDB batch (coalesced), so posting blocks hold many entries,
+// with timestamps out of seq order (negative deltas), and blocks in the earlier v1 encoding.
+const big = suite<Ctx>('level audit store: large writes and block encodings', { all: [] });
+const N = 3000;
+
+big.before(async (ctx) => {
+  ctx.t = await tempDb();
+  ctx.trail = await createAuditTrail({ db: ctx.t.db, retentionDays: 0, maxBatch: 100, maxWrite: 1000, logger: () => {} });
+  const written: AuditEntry[] = [];
+  const sub = ctx.trail.tail$().subscribe((e) => written.push(e));
+  for (let i = 0; i < N; i++) {
+    const at = T0 + i * 1000 - (i % 11 === 0 ? 3_600_000 : 0) + (i % 7 === 0 ? 1 : 0);
+    runWithContext(
+      fullContext({ correlationId: `corr-${Math.floor(i / 4)}`, workspace: `ws-${i % 5}`, subject: { userId: `u-${i % 13}`, username: 'x', role: 'operator' } }),
+      () => ctx.trail!.record({ category: i % 3 ? 'dag' : 'mcp', action: `a-${i % 4}`, result: i % 2 ? 'succeeded' : 'failed', resource_id: `r-${i % 97}`, at }),
+    );
+  }
+  await ctx.trail.flush();
+  sub.unsubscribe();
+  ctx.all = written;
+});
+big.after(async (ctx) => {
+  await ctx.trail?.close();
+  await ctx.t?.cleanup();
+});
+
+const bigTable: Array<[string, AuditFilter]> = [
+  ['everything', {}],
+  ['correlation_id', { correlation_id: 'corr-321' }],
+  ['resource_id and result', { resource_id: 'r-5', result: 'failed' }],
+  ['user_id, time-bounded', { user_id: 'u-3', start_time: T0 + 500_000, end_time: T0 + 2_000_000 }],
+  ['time only', { start_time: T0 + 100_000, end_time: T0 + 101_000 }],
+  ['category, before the first entry', { category: 'mcp', end_time: T0 - 4_000_000 }],
+];
+
+async function checkTable(ctx: Ctx): Promise<void> {
+  for (const [name, filter] of bigTable) {
+    const want = expected(ctx.all, filter);
+    const page = await ctx.trail!.query({ ...filter, limit: 500 });
+    assert.is(page.total, want.length, `${name}: total`);
+    assert.equal(
+      page.entries.map((e) => e.seq),
+      want.slice(0, 500).map((e) => e.seq),
+      `${name}: entries`,
+    );
+  }
+}
+
+big('entries are written gap-free in batches larger than the batcher hands over', async (ctx) => {
+  assert.equal(
+    ctx.all.map((e) => e.seq),
+    Array.from({ length: N }, (_, i) => i + 1),
+  );
+  const blocks = await ctx.t!.db.sublevel<string, string>('audit-idx', { valueEncoding: 'utf8' }).keys({ gte: '@time\0\0', lt: '@time\0\x01' }).all();
+  assert.ok(blocks.length < N / 100, `${blocks.length} writes for ${N} entries: writes were coalesced`);
+  assert.equal((await ctx.trail!.verify()).ok, true);
+});
+
+big('queries over multi-entry blocks match a brute-force answer', async (ctx) => {
+  await checkTable(ctx);
+});
+
+big('blocks in the earlier v1 encoding ("seq.ms,..." in base 36) answer the same', async (ctx) => {
+  const idx = ctx.t!.db.sublevel<string, string>('audit-idx', { valueEncoding: 'utf8' });
+  const ops: Array<{ type: 'put'; key: string; value: string }> = [];
+  for await (const [key, value] of idx.iterator()) {
+    assert.ok(value.startsWith('~'), 'new blocks are v2');
+    ops.push({ type: 'put', key, value: decodePostings(value).map((p) => `${p.seq.toString(36)}.${p.ms.toString(36)}`).join(',') });
+  }
+  await idx.batch(ops);
+  await checkTable(ctx);
+});
+
+big('the v2 posting encoding round-trips gaps, equal and falling times', () => {
+  const seqMs = [5, 1_700_000_000_000, 6, 1_700_000_000_000, 9, 1_699_999_000_000, 10, 1_700_000_000_123, 1000, 1_800_000_000_000];
+  const text = encodePostings(seqMs);
+  assert.ok(text.startsWith('~'));
+  const back = decodePostings(text);
+  assert.equal(back.flatMap((p) => [p.seq, p.ms]), seqMs);
+});
+
+big.run();
