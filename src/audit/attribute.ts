@@ -1,10 +1,17 @@
-import { currentContext, newId, originOf } from '../core/index.ts';
+import { currentContext, originOf } from '../core/index.ts';
+import { entryId } from './entry-id.ts';
 import type { OperationOrigin } from '../core/index.ts';
 import type { UnsealedEntry } from './chain.ts';
 import { redactDetailsWith } from './redact.ts';
 import type { AuditInput } from './types.ts';
 
 const NO_ORIGIN: Partial<OperationOrigin> = {};
+const EXTRAS: [[string, string | undefined], [string, string | undefined], [string, string | undefined], [string, string | undefined]] = [
+  ['client_name', undefined],
+  ['client_version', undefined],
+  ['transport', undefined],
+  ['mcp_action', undefined],
+];
 
 // `toISOString` was a visible share of every entry; entries come in bursts within one second,
 // so the text up to the milliseconds is reused while the second stays the same.
@@ -40,13 +47,13 @@ export function attributeEntry(input: AuditInput, nowMs: number): UnsealedEntry 
     const ctx = currentContext();
     if (ctx) o = originOf(ctx);
   }
-  const details = redactDetailsWith(input.details, [
-    // Source-context fields that have no column of their own go into details, as Dagu does.
-    ['client_name', o.clientName],
-    ['client_version', o.clientVersion],
-    ['transport', o.transport],
-    ['mcp_action', o.mcpAction],
-  ]);
+  // Source-context fields that have no column of their own go into details, as Dagu does. The
+  // list is reused (filled and read synchronously here), so an entry costs no list of its own.
+  EXTRAS[0][1] = o.clientName;
+  EXTRAS[1][1] = o.clientVersion;
+  EXTRAS[2][1] = o.transport;
+  EXTRAS[3][1] = o.mcpAction;
+  const details = redactDetailsWith(input.details, EXTRAS);
   const draft = {
     action: input.action,
     category: input.category,
@@ -54,7 +61,7 @@ export function attributeEntry(input: AuditInput, nowMs: number): UnsealedEntry 
     credential_id: o.credentialId ?? '',
     credential_type: o.credentialType ?? '',
     details,
-    id: newId(),
+    id: entryId(),
     ip_address: o.ipAddress ?? '',
     mcp_tool: input.mcp_tool ?? o.mcpTool ?? '',
     prev_hash: '',
