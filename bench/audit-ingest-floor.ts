@@ -10,12 +10,13 @@ import { join } from 'node:path';
 import { createAuditTrail } from '../src/audit/index.ts';
 import { openDatabase } from '../src/store/database.ts';
 import { traffic } from './audit-fixtures.ts';
+import { createLevelAuditStore } from '../src/store/level-audit-store.ts';
 
 const n = Number(process.argv[2] ?? 100_000);
 const rounds = Number(process.argv[3] ?? 5);
 async function fresh() { const dir = mkdtempSync(join(tmpdir(), 'troupe-floor-')); const db = await openDatabase(dir); return { db, done: async () => { await db.close(); rmSync(dir, { recursive: true, force: true }); } }; }
 const { db, done } = await fresh();
-const trail = await createAuditTrail({ db, retentionDays: 0, batchMs: 10, maxBatch: 500, maxWrite: 2000 });
+const trail = await createAuditTrail({ store: createLevelAuditStore(db), retentionDays: 0, batchMs: 10, maxBatch: 500, maxWrite: 2000 });
 let i = 0;
 for (const input of traffic(n, Date.parse('2025-01-01T00:00:00.000Z'))) { trail.record(input); if (++i % 10000 === 0) await trail.flush(); }
 await trail.flush();

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createAuditTrail } from '../src/audit/index.ts';
 import { openDatabase } from '../src/store/database.ts';
 import { prng, traffic } from './audit-fixtures.ts';
+import { createLevelAuditStore } from '../src/store/level-audit-store.ts';
 
 const n = Number(process.argv[2] ?? 1_000_000);
 const QUERIES = 500;
@@ -14,7 +15,7 @@ const T0 = Date.parse('2025-01-01T00:00:00.000Z');
 
 const dir = mkdtempSync(join(tmpdir(), 'troupe-bench-audit-q-'));
 const db = await openDatabase(dir);
-const trail = await createAuditTrail({ db, retentionDays: 0, batchMs: 10, maxBatch: 500 });
+const trail = await createAuditTrail({ store: createLevelAuditStore(db), retentionDays: 0, batchMs: 10, maxBatch: 500 });
 const t0 = performance.now();
 let i = 0;
 let requests = 0;

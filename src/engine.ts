@@ -7,6 +7,7 @@ import { openDatabase } from './store/database.ts';
 import type { Database } from './store/database.ts';
 import { createDagDirStore } from './store/dag-dir.ts';
 import { createLevelRunStore } from './store/level-run-store.ts';
+import { createLevelAuditStore } from './store/level-audit-store.ts';
 
 /** The store, the audit trail and the runtime of one data directory, wired together. */
 export interface Engine {
@@ -27,7 +28,7 @@ export async function openEngine(config: TroupeConfig, options: { onWarning?: (m
   const db = await openDatabase(config.dataDir);
   let audit: AuditTrail | undefined;
   try {
-    audit = await createAuditTrail({ db, onFailure: config.audit.onFailure, retentionDays: config.audit.retentionDays });
+    audit = await createAuditTrail({ store: createLevelAuditStore(db), onFailure: config.audit.onFailure, retentionDays: config.audit.retentionDays });
     const trail = audit;
     let subscription: { unsubscribe(): void } | undefined;
     const runtime = await createRuntime({

@@ -3,8 +3,6 @@ import type { Observable, Subscription } from 'rxjs';
 import { TroupeError, newId, systemClock } from '../core/index.ts';
 import type { Clock, OperationOrigin } from '../core/index.ts';
 import { batch } from '../streams/index.ts';
-import { createLevelAuditStore } from '../store/level-audit-store.ts';
-import type { Database } from '../store/database.ts';
 import { attributeEntry } from './attribute.ts';
 import { GENESIS_HASH, SealSlab, sealDraft, sealDraftInto } from './chain.ts';
 import type { UnsealedEntry } from './chain.ts';
@@ -15,10 +13,8 @@ import { verifyChain } from './verify-chain.ts';
 
 /** Options of {@link createAuditTrail}. */
 export interface AuditTrailOptions {
-  /** The data directory's database; the trail takes its `audit*` sublevels. */
-  db?: Database;
-  /** Another store behind the port instead of `db` (tests, other backends). */
-  store?: AuditStore;
+  /** Where entries live: the LevelDB adapter (`createLevelAuditStore(db)` in src/store) or another backend. */
+  store: AuditStore;
   /** @defaultValue systemClock */
   clock?: Clock;
   /** What happens to state changes when the store cannot write. @defaultValue 'fail_closed' */
@@ -69,8 +65,8 @@ function unref(handle: unknown): void {
 }
 
 /**
- * Opens the audit trail: a hash-chained, indexed log in the `audit*` sublevels of `db` (or in
- * `store`). Entries are attributed from the operation context, redacted, batched, then sealed
+ * Opens the audit trail: a hash-chained, indexed log in `store` (with LevelDB, the `audit*`
+ * sublevels of the data directory's database). Entries are attributed from the operation context, redacted, batched, then sealed
  * (seq and hash) by a single writer, so the chain is gap-free and ordered.
  *
  * When a write fails the entries stay in memory (up to `maxRetained`) and are retried with
@@ -80,13 +76,12 @@ function unref(handle: unknown): void {
  * reject with `AUDIT_UNAVAILABLE`. Under `fail_open` both proceed and the failure is logged.
  *
  * @example
- * const trail = await createAuditTrail({ db, onFailure: config.audit.onFailure, retentionDays: config.audit.retentionDays });
+ * const trail = await createAuditTrail({ store: createLevelAuditStore(db), onFailure: config.audit.onFailure, retentionDays: config.audit.retentionDays });
  * await trail.assertWritable(); // before a state change
  * trail.record({ category: 'dag', action: 'dag_update', resource_type: 'dag', resource_id: name });
  */
 export async function createAuditTrail(options: AuditTrailOptions): Promise<AuditTrail> {
-  const store = options.store ?? (options.db ? createLevelAuditStore(options.db) : undefined);
-  if (!store) throw new TypeError('createAuditTrail needs a db or a store');
+  const store = options.store;
   const clock = options.clock ?? systemClock;
   const failClosed = (options.onFailure ?? 'fail_closed') === 'fail_closed';
   const retentionDays = options.retentionDays ?? 7;

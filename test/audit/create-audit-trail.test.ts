@@ -14,7 +14,7 @@ const quiet = () => {};
 s('fills every field from the seeded request context, without passing it down', async () => {
   const t = await tempDb();
   try {
-    const trail = await createAuditTrail({ db: t.db, clock: manualClock(T0), logger: quiet });
+    const trail = await createAuditTrail({ store: createLevelAuditStore(t.db), clock: manualClock(T0), logger: quiet });
     const written = await runWithContext(fullContext(), () =>
       trail.recordDurable({ category: 'mcp', action: 'mcp.tool_call.succeeded', result: 'succeeded', resource_type: 'dag', resource_id: 'nightly', details: { duration_ms: 12 } }),
     );
@@ -52,7 +52,7 @@ s('fills every field from the seeded request context, without passing it down', 
 s('an explicit origin wins over the context; no context leaves the fields empty', async () => {
   const t = await tempDb();
   try {
-    const trail = await createAuditTrail({ db: t.db, logger: quiet });
+    const trail = await createAuditTrail({ store: createLevelAuditStore(t.db), logger: quiet });
     await runWithContext(fullContext(), () =>
       trail.recordDurable({ category: 'dag', action: 'dag_run_finished', origin: { source: 'rest', surface: 'rest_api', correlationId: 'corr-run' } }),
     );
@@ -73,7 +73,7 @@ s('an explicit origin wins over the context; no context leaves the fields empty'
 s('never stores parameter values, spec bodies, secrets or tokens; keeps key names and byte counts', async () => {
   const t = await tempDb();
   try {
-    const trail = await createAuditTrail({ db: t.db, logger: quiet });
+    const trail = await createAuditTrail({ store: createLevelAuditStore(t.db), logger: quiet });
     const spec = 'steps:\n  - command: echo spec-body-marker\n';
     await runWithContext(fullContext(), async () => {
       trail.record({
@@ -107,12 +107,12 @@ s('never stores parameter values, spec bodies, secrets or tokens; keeps key name
 s('record() batches; seq is gap-free across batches and reopenings; flush() makes everything durable', async () => {
   const t = await tempDb();
   try {
-    let trail = await createAuditTrail({ db: t.db, batchMs: 5, maxBatch: 7, logger: quiet });
+    let trail = await createAuditTrail({ store: createLevelAuditStore(t.db), batchMs: 5, maxBatch: 7, logger: quiet });
     for (let i = 0; i < 40; i++) trail.record({ category: 'system', action: `a${i}` });
     await trail.flush();
     assert.is((await trail.query({})).total, 40);
     await trail.close();
-    trail = await createAuditTrail({ db: t.db, logger: quiet });
+    trail = await createAuditTrail({ store: createLevelAuditStore(t.db), logger: quiet });
     const next = await trail.recordDurable({ category: 'system', action: 'after-reopen' });
     assert.is(next.seq, 41, 'seq continues after reopening');
     const v = await trail.verify();
@@ -131,7 +131,7 @@ s('record() batches; seq is gap-free across batches and reopenings; flush() make
 s('tail$ emits written entries that match the filter, in order', async () => {
   const t = await tempDb();
   try {
-    const trail = await createAuditTrail({ db: t.db, logger: quiet });
+    const trail = await createAuditTrail({ store: createLevelAuditStore(t.db), logger: quiet });
     const got = firstValueFrom(trail.tail$({ category: 'dag', result: 'succeeded' }).pipe(take(2), toArray()));
     trail.record({ category: 'dag', action: 'dag_execute', result: 'succeeded' });
     trail.record({ category: 'mcp', action: 'mcp.tool_call.succeeded', result: 'succeeded' });
@@ -155,7 +155,7 @@ s('fail_closed: a broken store refuses state changes, reads go on, held entries 
   const t = await tempDb();
   const logs: string[] = [];
   try {
-    const trail = await createAuditTrail({ db: t.db, retryMs: 20, logger: (m) => logs.push(m) });
+    const trail = await createAuditTrail({ store: createLevelAuditStore(t.db), retryMs: 20, logger: (m) => logs.push(m) });
     await trail.recordDurable({ category: 'system', action: 'before' });
     await trail.assertWritable();
     // Break the store for real: the underlying LevelDB is closed under the trail.
@@ -197,7 +197,7 @@ s('fail_open: state changes proceed while the store is broken; the failure is lo
   const t = await tempDb();
   const logs: string[] = [];
   try {
-    const trail = await createAuditTrail({ db: t.db, onFailure: 'fail_open', retryMs: 20, logger: (m) => logs.push(m) });
+    const trail = await createAuditTrail({ store: createLevelAuditStore(t.db), onFailure: 'fail_open', retryMs: 20, logger: (m) => logs.push(m) });
     await t.db.close();
     await trail.assertWritable();
     const placeholder = await trail.recordDurable({ category: 'dag', action: 'dag_execute' });
@@ -253,7 +253,7 @@ s('a write failing behind one that succeeded: the next chunk, already sealed, is
 s('a full retained buffer counts the overflow and writes it as audit_entries_lost', async () => {
   const t = await tempDb();
   try {
-    const trail = await createAuditTrail({ db: t.db, maxRetained: 3, retryMs: 10_000, logger: quiet });
+    const trail = await createAuditTrail({ store: createLevelAuditStore(t.db), maxRetained: 3, retryMs: 10_000, logger: quiet });
     await t.db.close();
     trail.record({ category: 'dag', action: 'x1' });
     await trail.flush().catch(() => {});
@@ -276,7 +276,7 @@ s('retention: purge removes entries older than the window, writes one audit_clea
   try {
     const clock = manualClock(T0);
     const day = 24 * 3600 * 1000;
-    const trail = await createAuditTrail({ db: t.db, clock, retentionDays: 7, logger: quiet });
+    const trail = await createAuditTrail({ store: createLevelAuditStore(t.db), clock, retentionDays: 7, logger: quiet });
     for (let d = 10; d >= 0; d--) await trail.recordDurable({ category: 'dag', action: 'dag_execute', at: T0 - d * day });
     const removed = await trail.purge(T0);
     // Days 10, 9 and 8 ago are outside a 7-day window (day 7 is exactly at the cutoff and stays).
@@ -304,11 +304,11 @@ s('retention runs at open; retention_days 0 keeps everything', async () => {
   const t = await tempDb();
   try {
     const day = 24 * 3600 * 1000;
-    let trail = await createAuditTrail({ db: t.db, clock: manualClock(T0), retentionDays: 0, logger: quiet });
+    let trail = await createAuditTrail({ store: createLevelAuditStore(t.db), clock: manualClock(T0), retentionDays: 0, logger: quiet });
     await trail.recordDurable({ category: 'dag', action: 'old', at: T0 - 30 * day });
     assert.is(await trail.purge(T0), 0);
     await trail.close();
-    trail = await createAuditTrail({ db: t.db, clock: manualClock(T0), retentionDays: 7, logger: quiet });
+    trail = await createAuditTrail({ store: createLevelAuditStore(t.db), clock: manualClock(T0), retentionDays: 7, logger: quiet });
     assert.is((await trail.query({ action: 'old' })).total, 0, 'purged at open');
     assert.is((await trail.query({ action: 'audit_cleanup' })).total, 1);
     assert.is((await trail.verify()).ok, true);
@@ -321,7 +321,7 @@ s('retention runs at open; retention_days 0 keeps everything', async () => {
 s('query validates its input: bad times and cursors are INVALID_INPUT, limit is clamped', async () => {
   const t = await tempDb();
   try {
-    const trail = await createAuditTrail({ db: t.db, logger: quiet });
+    const trail = await createAuditTrail({ store: createLevelAuditStore(t.db), logger: quiet });
     for (let i = 0; i < 3; i++) trail.record({ category: 'system', action: 'x' });
     await trail.flush();
     for (const bad of [{ start_time: 'yesterday' }, { cursor: 'not-a-cursor' }]) {

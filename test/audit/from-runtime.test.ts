@@ -11,6 +11,7 @@ import { defaultConfig } from '../../src/config.ts';
 import { isTroupeError, originOf, runWithContext } from '../../src/core/index.ts';
 import { openEngine } from '../../src/engine.ts';
 import { dumpDb, fullContext, tempDb } from '../_support/audit-fixtures.ts';
+import { createLevelAuditStore } from '../../src/store/level-audit-store.ts';
 
 const s = suite('attachRuntimeEvents');
 const AT = Date.parse('2025-07-01T08:00:00.000Z');
@@ -35,7 +36,7 @@ function transition(actorKind: TransitionEvent['actorKind'], to: string): Transi
 async function withTrail(fn: (trail: AuditTrail, events$: Subject<RuntimeEvent>) => Promise<void>): Promise<void> {
   const t = await tempDb();
   try {
-    const trail = await createAuditTrail({ db: t.db, retentionDays: 0, logger: () => {} });
+    const trail = await createAuditTrail({ store: createLevelAuditStore(t.db), retentionDays: 0, logger: () => {} });
     const events$ = new Subject<RuntimeEvent>();
     const sub = attachRuntimeEvents(trail, events$);
     await fn(trail, events$);

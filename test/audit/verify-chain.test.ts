@@ -4,6 +4,7 @@ import { createAuditTrail } from '../../src/audit/index.ts';
 import type { AuditEntry, AuditTrail } from '../../src/audit/index.ts';
 import type { Database } from '../../src/store/database.ts';
 import { manualClock, tempDb } from '../_support/audit-fixtures.ts';
+import { createLevelAuditStore } from '../../src/store/level-audit-store.ts';
 
 const s = suite('verifyChain');
 const T0 = Date.parse('2025-06-01T00:00:00.000Z');
@@ -17,7 +18,7 @@ const key = (seq: number) => String(seq).padStart(16, '0');
 async function withTrail(fn: (trail: AuditTrail, db: Database) => Promise<void>, entries = 10): Promise<void> {
   const t = await tempDb();
   try {
-    const trail = await createAuditTrail({ db: t.db, clock: manualClock(T0), retentionDays: 0, logger: () => {} });
+    const trail = await createAuditTrail({ store: createLevelAuditStore(t.db), clock: manualClock(T0), retentionDays: 0, logger: () => {} });
     for (let i = 1; i <= entries; i++) trail.record({ category: 'dag', action: `a${i}`, details: { n: i } });
     await trail.flush();
     await fn(trail, t.db);
@@ -82,7 +83,7 @@ s('after a purge the chain verifies from the checkpoint, and a forged checkpoint
   const t = await tempDb();
   try {
     const clock = manualClock(T0);
-    const trail = await createAuditTrail({ db: t.db, clock, retentionDays: 1, logger: () => {} });
+    const trail = await createAuditTrail({ store: createLevelAuditStore(t.db), clock, retentionDays: 1, logger: () => {} });
     for (let i = 0; i < 6; i++) await trail.recordDurable({ category: 'dag', action: 'x', at: T0 - (5 - i) * DAY });
     assert.is(await trail.purge(T0), 4);
     assert.equal(await trail.verify(), { ok: true, checked: 3 });

@@ -7,6 +7,7 @@ import { runWithContext } from '../../src/core/index.ts';
 import type { OperationContext } from '../../src/core/index.ts';
 import type { Database } from '../../src/store/database.ts';
 import { fullContext, tempDb } from '../_support/audit-fixtures.ts';
+import { createLevelAuditStore } from '../../src/store/level-audit-store.ts';
 
 const s = suite('troupe audit');
 const CLI: OperationContext = { source: 'cli', surface: 'cli', correlationId: 'corr-cli', requestId: 'req-cli', credential: { type: 'local' }, subject: { userId: 'op', username: 'op', role: 'admin' } };
@@ -14,7 +15,7 @@ const CLI: OperationContext = { source: 'cli', surface: 'cli', correlationId: 'c
 async function withTrail(fn: (trail: AuditTrail, run: (...argv: string[]) => Promise<{ code: number; out: string[]; err: string[] }>, db: Database) => Promise<void>) {
   const t = await tempDb();
   try {
-    const trail = await createAuditTrail({ db: t.db, retentionDays: 0, logger: () => {} });
+    const trail = await createAuditTrail({ store: createLevelAuditStore(t.db), retentionDays: 0, logger: () => {} });
     for (let i = 0; i < 6; i++) {
       await runWithContext(fullContext({ correlationId: `corr-${i % 2}` }), async () => trail.record({ category: i < 4 ? 'dag' : 'mcp', action: i < 4 ? 'dag_execute' : 'mcp.tool_call.succeeded', result: 'succeeded', resource_type: 'dag', resource_id: `d${i}` }));
     }

@@ -7,6 +7,7 @@ import type { OperationContext } from '../../src/core/index.ts';
 import { decodePostings, encodePostings } from '../../src/store/level-audit-store.ts';
 import { fullContext, tempDb } from '../_support/audit-fixtures.ts';
 import type { TempDb } from '../_support/audit-fixtures.ts';
+import { createLevelAuditStore } from '../../src/store/level-audit-store.ts';
 
 interface Ctx {
   t?: TempDb;
@@ -21,7 +22,7 @@ const MIN = 60_000;
 // 120 entries over two hours with mixed attribution, so every indexed field has several values.
 s.before(async (ctx) => {
   ctx.t = await tempDb();
-  ctx.trail = await createAuditTrail({ db: ctx.t.db, retentionDays: 0, logger: () => {} });
+  ctx.trail = await createAuditTrail({ store: createLevelAuditStore(ctx.t.db), retentionDays: 0, logger: () => {} });
   const sources: Array<Pick<OperationContext, 'source' | 'surface'>> = [
     { source: 'mcp', surface: 'mcp' },
     { source: 'rest', surface: 'rest_api' },
@@ -186,7 +187,7 @@ const N = 3000;
 
 big.before(async (ctx) => {
   ctx.t = await tempDb();
-  ctx.trail = await createAuditTrail({ db: ctx.t.db, retentionDays: 0, maxBatch: 100, maxWrite: 1000, logger: () => {} });
+  ctx.trail = await createAuditTrail({ store: createLevelAuditStore(ctx.t.db), retentionDays: 0, maxBatch: 100, maxWrite: 1000, logger: () => {} });
   const written: AuditEntry[] = [];
   const sub = ctx.trail.tail$().subscribe((e) => written.push(e));
   for (let i = 0; i < N; i++) {
