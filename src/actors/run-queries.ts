@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { TroupeError } from '../core/index.ts';
 import { isTerminalRunStatus } from '../dag/status.ts';
 import type { RunStore } from './ports.ts';
@@ -83,6 +84,18 @@ export function createRunQueries(deps: { handles: Map<string, RunHandle>; runSto
     return result;
   }
 
+  /**
+   * The log files of a step: from the latest attempt that ran it. A retry from a step keeps
+   * the steps before it as they were, and their output stays in the earlier attempt's folder.
+   */
+  function stepFiles(r: RunRecord, stepName: string): { stdout: string; stderr: string } {
+    for (let attempt = r.attempt; attempt >= 1; attempt--) {
+      const p = stepLogPaths(attemptLogDir(dataDir, r.name, r.dagRunId, attempt), stepName);
+      if (existsSync(p.stdout) || existsSync(p.stderr)) return p;
+    }
+    return stepLogPaths(attemptLogDir(dataDir, r.name, r.dagRunId, r.attempt), stepName);
+  }
+
   async function runLogs(name: string, dagRunId: string, tail = 500): Promise<RunLogs> {
     const r = await getRecord(name, dagRunId);
     if (!r) throw new TroupeError('RUN_NOT_FOUND', `dag-run ${name}:${dagRunId} not found`);
@@ -91,7 +104,7 @@ export function createRunQueries(deps: { handles: Map<string, RunHandle>; runSto
     return {
       schedulerLog: tailFile(runLogPath(dir), n),
       stepLogs: r.steps.map((s) => {
-        const p = stepLogPaths(dir, s.name);
+        const p = stepFiles(r, s.name);
         return {
           stepName: s.name,
           status: toRunDetails({ ...r, steps: [s] }).steps[0]!.status,
@@ -109,7 +122,7 @@ export function createRunQueries(deps: { handles: Map<string, RunHandle>; runSto
     const r = await getRecord(name, dagRunId);
     if (!r) throw new TroupeError('RUN_NOT_FOUND', `dag-run ${name}:${dagRunId} not found`);
     if (!r.steps.some((s) => s.name === stepName)) throw new TroupeError('STEP_NOT_FOUND', `step ${stepName} not found in dag-run ${name}:${dagRunId}`);
-    const p = stepLogPaths(attemptLogDir(dataDir, r.name, r.dagRunId, r.attempt), stepName);
+    const p = stepFiles(r, stepName);
     return tailFile(stream === 'stdout' ? p.stdout : p.stderr, Math.min(Math.max(Math.trunc(tail), 1), 100_000));
   }
 

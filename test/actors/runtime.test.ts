@@ -312,6 +312,9 @@ s('retry from a step with downstream keeps the other steps and adds an attempt',
   assert.is(prep2.startedAt, prep1.startedAt);
   assert.is(second.steps.find((x) => x.name === 'ship')!.statusLabel, 'succeeded');
   assert.is((await e.runtime.stepLog('rs', dagRunId, 'ship', 'stdout')).content, `ship ${prep1.outputs!.PREP}`);
+  // prep ran in attempt 1 only; its log is still found.
+  assert.is((await e.runtime.stepLog('rs', dagRunId, 'prep', 'stdout')).content, prep1.outputs!.PREP);
+  assert.ok((await e.runtime.runLogs('rs', dagRunId)).stepLogs.find((x) => x.stepName === 'prep')!.hasStdout);
 });
 
 s('preconditions: an unmet step precondition skips the step; an unmet DAG precondition aborts the run', async ({ e }) => {
