@@ -240,7 +240,6 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     if (!h.actor) return;
     const r = h.record;
     h.actor = undefined;
-    queues.finished(r.queue, h.key);
     const started = r.startedAt ? Date.parse(r.startedAt) : undefined;
     const details: Record<string, unknown> = { status: r.status, attempt: r.attempt };
     if (started !== undefined && r.finishedAt) details.duration_ms = Date.parse(r.finishedAt) - started;
@@ -253,6 +252,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     queries.remember(r);
     // Notify before the write completes: subscribers read the record from memory.
     terminal.next(toRunDetails(r));
+    // Free the queue slot last, so the next run's events follow this run's end.
+    queues.finished(r.queue, h.key);
     writer
       .writeNow(h.key, r)
       .then(() => runStore.deleteSnapshot(snapshotKey(h.key)))
