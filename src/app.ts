@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAuthService } from './auth/index.ts';
 import type { TroupeConfig } from './config.ts';
+import { createLogger } from './core/index.ts';
 import { openEngine } from './engine.ts';
-import type { Engine } from './engine.ts';
+import type { Engine, EngineOptions } from './engine.ts';
 import { createHttpApp, startHttpServer } from './http/index.ts';
 import { createMcpHandler } from './mcp/index.ts';
 import { removeServerFile, writeServerFile } from './cli/server-file.ts';
@@ -43,17 +44,19 @@ export interface Troupe {
  * const troupe = await createTroupe(defaultConfig());
  * const { url } = await troupe.listen();
  */
-export async function createTroupe(config: TroupeConfig, options: { seedExamples?: boolean; onWarning?: (m: string) => void } = {}): Promise<Troupe> {
+export async function createTroupe(config: TroupeConfig, options: EngineOptions & { seedExamples?: boolean } = {}): Promise<Troupe> {
   if (options.seedExamples) seedExamples(config.dagsDir);
   else mkdirSync(config.dagsDir, { recursive: true });
-  const engine = await openEngine(config, options.onWarning ? { onWarning: options.onWarning } : {});
+  const { seedExamples: _seed, ...engineOptions } = options;
+  const engine = await openEngine(config, engineOptions);
+  const logger = options.logger ?? createLogger();
   // The CLI's credential for a running server: random per start, in a 0600 file.
   const localToken = randomBytes(32).toString('base64url');
   let server: Awaited<ReturnType<typeof startHttpServer>> | undefined;
   let mcp: ReturnType<typeof createMcpHandler> | undefined;
   try {
     const auth = await createAuthService({ store: createLevelAuthStore(engine.db), config, localToken });
-    mcp = createMcpHandler({ runtime: engine.runtime, audit: engine.audit, config });
+    mcp = createMcpHandler({ runtime: engine.runtime, audit: engine.audit, config, logger: logger.child({ component: 'mcp' }), ...(options.clock ? { clock: options.clock } : {}) });
     const handler = mcp;
     const app = createHttpApp({ config, runtime: engine.runtime, audit: engine.audit, auth, mcp: (req) => handler.handle(req) });
     let closing: Promise<void> | undefined;

@@ -1,3 +1,4 @@
+import type { TransitionRecord } from './events.ts';
 import type { RunRecord } from './types.ts';
 
 /**
@@ -16,10 +17,22 @@ export interface DagStore {
   remove(name: string): Promise<void>;
 }
 
-/** Persistence of run records and of the queue order. */
+/** What one `RunStore.putMany` batch writes besides records. */
+export interface RunStoreBatchExtras {
+  /** Transitions to append (keys are unique by run and seq; rewriting one is harmless). */
+  transitions?: TransitionRecord[];
+  /** The new upper bound of leased event sequence numbers. */
+  seqLease?: number;
+}
+
+/** Persistence of run records, their transitions, and the queue order. */
 export interface RunStore {
-  /** Writes the records atomically. */
-  putMany(records: RunRecord[]): Promise<void>;
+  /** Writes the records, transitions and lease in one atomic batch. */
+  putMany(records: RunRecord[], extras?: RunStoreBatchExtras): Promise<void>;
+  /** A run's transitions in seq order, with `seq > afterSeq`, at most `limit`. */
+  transitions(name: string, dagRunId: string, options: { afterSeq?: number; limit: number }): Promise<TransitionRecord[]>;
+  /** The highest event sequence number leased so far (0 for a new data directory). */
+  seqLease(): Promise<number>;
   get(name: string, dagRunId: string): Promise<RunRecord | undefined>;
   /** The run with the newest start (or queue) time for a DAG. */
   latest(name: string): Promise<RunRecord | undefined>;

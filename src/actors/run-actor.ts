@@ -75,7 +75,9 @@ export function provideRunMachine(deps: RunActorDeps) {
       return () => {};
     }
     const launched = proc;
-    queueMicrotask(() => sendBack({ type: 'step.spawned', pid: launched.pid, ...(launched.pidStart !== undefined ? { pidStart: launched.pidStart } : {}), now: deps.clock.now() }));
+    // Interim job id for the process-shaped executor: `pid:<pid>:<start ticks>` (recovery reaps it).
+    const jobId = `pid:${launched.pid}:${launched.pidStart ?? ''}`;
+    queueMicrotask(() => sendBack({ type: 'step.spawned', job: { jobId, where: 'local' }, now: deps.clock.now() }));
     launched.exited.then((exit) => {
       ended = true;
       sendBack({

@@ -18,8 +18,7 @@ export function toStepRecord(s: RunStepState, outputName?: string): StepRecord {
   };
   if (s.output !== undefined && outputName) r.outputs = { [outputName]: s.output };
   if (s.error !== undefined) r.error = s.error;
-  if (s.pid !== undefined && (s.status === 'running' || s.status === 'retrying')) r.pid = s.pid;
-  if (s.pidStart !== undefined && r.pid !== undefined) r.pidStart = s.pidStart;
+  if (s.job !== undefined && s.status === 'running') r.job = s.job;
   if (s.handler) r.handler = true;
   return r;
 }

@@ -13,8 +13,8 @@ export interface StepState {
   /** Captured stdout, for steps with `output:`. */
   output?: string;
   error?: string;
-  pid?: number;
-  pidStart?: number;
+  /** The executor's job and where it runs, once the executor accepted it. */
+  job?: { jobId: string; where?: string };
 }
 
 /** What a step actor reports to its run after every state change. */
@@ -40,8 +40,7 @@ export interface StepContext extends StepInput {
   finishedAt: number | null;
   output?: string;
   error?: string;
-  pid?: number;
-  pidStart?: number;
+  job?: { jobId: string; where?: string };
   /** Why the step is being stopped: a stop request or its own timeout. */
   stopReason?: 'abort' | 'timeout';
 }
@@ -50,8 +49,8 @@ export type StepEvent =
   /** Starts the step (the run sends it when the step's dependencies are satisfied). */
   | { type: 'step.start'; now: number }
   | { type: 'step.abort'; now: number }
-  /** From the executor: the process is running. */
-  | { type: 'step.spawned'; pid: number; pidStart?: number; now: number }
+  /** From the executor: the job is accepted and runs (its id and where). */
+  | { type: 'step.spawned'; job: { jobId: string; where?: string }; now: number }
   /** From the executor: the process ended (or could not start: `error`). */
   | { type: 'step.exited'; exitCode: number | null; signal?: string | null; output?: string; error?: string; now: number }
   /** Sent to the executor: signal the process group. */
@@ -104,8 +103,7 @@ function update(ctx: StepContext): StepUpdate {
   };
   if (ctx.output !== undefined) u.output = ctx.output;
   if (ctx.error !== undefined) u.error = ctx.error;
-  if (ctx.pid !== undefined) u.pid = ctx.pid;
-  if (ctx.pidStart !== undefined) u.pidStart = ctx.pidStart;
+  if (ctx.job !== undefined) u.job = ctx.job;
   return u;
 }
 
@@ -176,9 +174,9 @@ export const stepMachine = setup({
       on: { 'step.abort': { target: 'aborted' } },
     },
     running: {
-      // Reported to the run once the process is spawned (with its pid), not on entry: one
+      // Reported to the run once the job is accepted (with its id), not on entry: one
       // report per start instead of two. A launch failure is reported by the final state.
-      entry: assign({ status: 'running', pid: undefined, pidStart: undefined }),
+      entry: assign({ status: 'running', job: undefined }),
       invoke: {
         id: 'process',
         src: 'executeStep',
@@ -186,8 +184,13 @@ export const stepMachine = setup({
       },
       initial: 'active',
       states: {
+        // Only a step with `timeout_sec` holds a timer (in `timed`); most steps have none.
         active: {
-          after: { stepTimeout: { guard: 'hasTimeout', target: 'stopping', actions: assign({ stopReason: 'timeout' }) } },
+          always: { guard: 'hasTimeout', target: 'timed' },
+          on: { 'step.abort': { target: 'stopping', actions: assign({ stopReason: 'abort' }) } },
+        },
+        timed: {
+          after: { stepTimeout: { target: 'stopping', actions: assign({ stopReason: 'timeout' }) } },
           on: { 'step.abort': { target: 'stopping', actions: assign({ stopReason: 'abort' }) } },
         },
         // The process keeps running until it has exited, so the run never reports a step as
@@ -200,7 +203,7 @@ export const stepMachine = setup({
         },
       },
       on: {
-        'step.spawned': { actions: [assign({ pid: ({ event }) => event.pid, pidStart: ({ event }) => event.pidStart }), 'report'] },
+        'step.spawned': { actions: [assign({ job: ({ event }) => event.job }), 'report'] },
         'step.exited': [
           {
             guard: ({ context }) => context.stopReason === 'abort',

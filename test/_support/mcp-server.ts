@@ -1,3 +1,4 @@
+import { createMemoryLogger } from '../../src/core/index.ts';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Role, WorkspaceAccess } from '../../src/core/index.ts';
@@ -32,7 +33,7 @@ export async function startMcpServer(options: { configure?: (c: TroupeConfig) =>
     ...(options.configure ? { configure: options.configure } : {}),
     mcp: (req) => handler!.handle(req),
   });
-  handler = createMcpHandler({ runtime: server.engine.runtime, audit: server.audit, config: server.config, version: 'test' });
+  handler = createMcpHandler({ runtime: server.engine.runtime, audit: server.audit, config: server.config, version: 'test', logger: createMemoryLogger() });
   const createKey = async (name: string, role: Role, surfaces: string[], workspaceAccess?: WorkspaceAccess) =>
     (await server.auth.createApiKey({ name, role, allowedSurfaces: surfaces, attributionClass: 'service_account', ...(workspaceAccess ? { workspaceAccess } : {}) })).key;
   const keys = {

@@ -40,7 +40,8 @@ s('statuses are right, logs intact, leftover processes killed, queued runs resum
       assert.not.ok(alive(bgPid), 'the leftover process group was killed');
       const out = await e.runtime.stepLog('long', 'crash-1', 'work', 'stdout');
       assert.is(out.content, 'started', 'the log written before the crash is intact');
-      assert.ok(seen.some((x) => x.type === 'domain' && x.action === 'dag_run_interrupted'));
+      assert.ok(seen.some((x) => x.type === 'run.interrupted' && x.run.dagRunId === 'crash-1'));
+      assert.ok(seen.some((x) => x.type === 'run.finished' && x.run.dagRunId === 'crash-1' && x.status === 'failed'));
       // The queued runs were restored and now run, in their original order.
       for (const id of ['q-1', 'q-2']) {
         const { details, timedOut } = await e.runtime.waitForRun('q', id, 10_000);

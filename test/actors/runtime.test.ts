@@ -393,7 +393,7 @@ s('inline specs run under their own name and are listed; latest resolves', async
   assert.is((await e.runtime.listRuns({ status: ['failed'] })).items.length, 0);
 });
 
-s('events$: transitions and domain events carry the caller origin; a throwing subscriber breaks nothing', async ({ e }) => {
+s('events$: one ordered stream of lifecycle facts, transitions and command facts, all with the caller correlation id; a throwing subscriber breaks nothing', async ({ e }) => {
   e.writeDag('ev', `steps:\n  - name: s\n    run: true\n`);
   const seen: RuntimeEvent[] = [];
   e.runtime.events$.subscribe(() => {
@@ -404,12 +404,23 @@ s('events$: transitions and domain events carry the caller origin; a throwing su
   const d = await finish(e, 'ev', dagRunId);
   assert.is(d.statusLabel, 'succeeded');
   assert.is(d.correlationId, 'corr-123');
-  const actions = seen.filter((x) => x.type === 'domain').map((x) => x.type === 'domain' && x.action);
-  assert.equal(actions, ['dag_execute', 'dag_run_started', 'dag_run_finished']);
-  for (const ev of seen) assert.is(ev.origin?.correlationId, 'corr-123');
+  const facts = seen.filter((x) => x.type !== 'transition').map((x) => (x.type === 'domain' ? x.action : x.type));
+  assert.equal(facts, ['dag_execute', 'run.started', 'step.started', 'step.finished', 'run.finished']);
+  for (const ev of seen) assert.is(ev.correlationId, 'corr-123');
+  for (let i = 1; i < seen.length; i++) assert.ok(seen[i]!.seq > seen[i - 1]!.seq, 'seq increases');
+  assert.is(e.runtime.lastSeq(), seen[seen.length - 1]!.seq);
   const runTransitions = seen.filter((x) => x.type === 'transition' && x.actorKind === 'run').map((x) => x.type === 'transition' && x.to);
   assert.is(runTransitions[runTransitions.length - 1], 'succeeded');
   assert.ok(seen.some((x) => x.type === 'transition' && x.actorKind === 'step' && x.to === 'succeeded'));
+  // Every run and step transition is persisted, in order, with the same seq as on the stream.
+  const page = await e.runtime.transitions('ev', dagRunId);
+  const live = seen.filter((x) => x.type === 'transition').map((x) => x.seq);
+  assert.equal(page.items.map((t) => t.seq), live);
+  assert.ok(page.items.every((t) => t.correlationId === 'corr-123' && t.run.attempt === 1));
+  assert.equal(page.items.filter((t) => t.actor === 's').map((t) => t.to).slice(-1), ['succeeded']);
+  const after = await e.runtime.transitions('ev', dagRunId, { afterSeq: page.items[1]!.seq, limit: 2 });
+  assert.equal(after.items.map((t) => t.seq), live.slice(2, 4));
+  assert.is(after.nextAfterSeq, live[3]);
 });
 
 s.run();
