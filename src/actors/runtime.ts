@@ -7,7 +7,7 @@ import type { RunInput, RunStepState } from '../machines/index.ts';
 import { createDagService } from './dag-service.ts';
 import { EventBus } from './event-bus.ts';
 import type { DomainAction, RuntimeEvent, TransitionPage, TransitionQuery, TransitionRecord } from './events.ts';
-import { createLocalProcessExecutor } from './executors/local-process.ts';
+import { createLegacyLocalProcessExecutor } from './executors/legacy-local-process.ts';
 import { operationOrigin } from './operation-origin.ts';
 import type { DagStore, RunStore, StepExecutor } from './ports.ts';
 import { QueueManager } from './queue-manager.ts';
@@ -91,7 +91,7 @@ export interface RuntimeOptions {
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const clock = options.clock ?? systemClock;
   const logger = (options.logger ?? createLogger()).child({ component: 'runtime' });
-  const executor = options.executor ?? createLocalProcessExecutor({ killGraceMs: options.killGraceMs ?? 2000 });
+  const executor = options.executor ?? createLegacyLocalProcessExecutor({ killGraceMs: options.killGraceMs ?? 2000 });
   const { runStore, dataDir } = options;
   const baseEnv = options.baseEnv ?? (Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== undefined)) as Record<string, string>);
   const gate = options.gate ?? (async () => {});
