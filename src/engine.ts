@@ -20,6 +20,8 @@ export interface EngineOptions {
   clock?: Clock;
   /** @defaultValue local processes */
   executor?: StepExecutor;
+  /** Where the default local executor forks from (see `RuntimeOptions.launcher`). @defaultValue 'helper' */
+  launcher?: 'helper' | 'direct';
   /** Wraps the audit store (tests put a failing store in front of the real one). */
   auditStore?: (store: AuditStore) => AuditStore;
 }
@@ -80,6 +82,7 @@ export async function openEngine(config: TroupeConfig, options: EngineOptions = 
       logger,
       clock,
       ...(options.executor ? { executor: options.executor } : {}),
+      ...(options.launcher ? { launcher: options.launcher } : {}),
     });
     let closing: Promise<void> | undefined;
     return {

@@ -59,12 +59,12 @@ export interface RunStartedEvent extends RunFactBase {
   trigger: 'manual' | 'enqueue' | 'retry' | 'scheduler';
 }
 
-/** Where a step's job runs, as the executor reports it. */
+/** Where a step's job runs, as the executor reports it (`started.where`). */
 export interface JobPlacement {
-  /** The executor's id of the job (never a pid). */
+  /** The job's id (chosen by the runtime, persisted before the job is submitted; never a pid). */
   jobId: string;
-  /** Where it runs: `local:<hostname>`, a worker id, `memory`. */
-  where?: string;
+  /** The executor kind (`local`, `memory`, `bullmq`), the host and the worker that runs it. */
+  where?: { executor: string; host: string; workerId: string };
 }
 
 /** A step began (one event per try: a retry starts again with a higher `retryCount`). */
@@ -103,6 +103,8 @@ export interface StepFinishedEvent extends RunFactBase {
   outputs?: Record<string, string>;
   /** The step failed but `continue_on` let its dependents run. */
   continued?: boolean;
+  /** The step's log passed its limit and was truncated (a marker line says so in the log). */
+  logTruncated?: boolean;
 }
 
 /** The attempt ended. */

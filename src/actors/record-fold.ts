@@ -47,6 +47,7 @@ export function foldRunEvent(record: RunRecord, event: RunLifecycleEvent, index:
       if (event.error !== undefined) s.error = event.error;
       else delete s.error;
       if (event.outputs) s.outputs = event.outputs;
+      if (event.logTruncated) s.logTruncated = true;
       delete s.job;
       delete s.pid;
       delete s.pidStart;

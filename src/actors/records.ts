@@ -14,7 +14,9 @@ export interface StepRecord {
   outputs?: Record<string, string>;
   error?: string;
   /** The executor's job of the running try and where it runs (crash recovery reconciles it). */
-  job?: { jobId: string; where?: string };
+  job?: { jobId: string; where?: { executor: string; host: string; workerId: string } };
+  /** The step's log passed its limit and was truncated. */
+  logTruncated?: boolean;
   /** Process group id of the running step (crash recovery), with its start time in clock ticks. */
   pid?: number;
   pidStart?: number;

@@ -1,7 +1,8 @@
 import { isoTime } from '../core/index.ts';
 import type { Clock, Logger } from '../core/index.ts';
 import type { DagSpec } from '../dag/types.ts';
-import type { RunStore, StepExecutor } from './ports.ts';
+import type { JobRef, StepExecutor } from './executors/port.ts';
+import type { RunStore } from './ports.ts';
 import type { QueueManager } from './queue-manager.ts';
 import type { RecordWriter } from './record-writer.ts';
 import { keyOf, snapshotKey } from './run-handle.ts';
@@ -34,6 +35,22 @@ export interface RecoverDeps {
 export async function recoverRuns(deps: RecoverDeps): Promise<number> {
   const { runStore, writer, executor, clock, logger, queues } = deps;
   const active = await runStore.active();
+  // Before anything can submit: end what is left of the jobs of runs that were running, and
+  // every other leftover of this executor's scope (a background child of an ended step).
+  const jobs: JobRef[] = [];
+  for (const r of active) {
+    if (r.status === 'queued') continue;
+    for (const s of r.steps) if (s.job) jobs.push({ jobId: s.job.jobId, runName: r.name, runId: r.dagRunId, attempt: r.attempt, step: s.name });
+  }
+  try {
+    const fates = await executor.reconcile(jobs);
+    for (const f of fates) {
+      if (f.fate === 'running') await executor.cancel(f.jobId, { signal: 'SIGKILL', graceMs: 0 });
+      if (f.fate === 'killed') logger.info('killed what was left of a step job of an earlier process life', { job: f.jobId, processes: f.processes });
+    }
+  } catch (error) {
+    logger.error('cannot reconcile the jobs of an earlier process life', { jobs: jobs.length, error });
+  }
   const queueSeq = active.reduce((max, r) => Math.max(max, r.queueSeq ?? 0), 0);
   const queued = active.filter((r) => r.status === 'queued');
   const [specs, snapshots] = await Promise.all([
@@ -61,8 +78,6 @@ export async function recoverRuns(deps: RecoverDeps): Promise<number> {
   for (const r of active) {
     if (r.status === 'queued') continue;
     for (const s of r.steps) {
-      const leftover = leftoverProcess(s);
-      if (leftover) await executor.reap(leftover.pid, leftover.pidStart).catch((error: Error) => logger.warn('cannot reap a leftover step process', { job: s.job?.jobId, error }));
       if (s.status === 'running' || s.status === 'retrying') {
         s.status = 'failed';
         s.error = 'interrupted by restart';
@@ -92,9 +107,3 @@ export async function recoverRuns(deps: RecoverDeps): Promise<number> {
   return queueSeq;
 }
 
-/** The process of a step's job (`pid:<pid>:<start>`), or of a record written before jobs. */
-function leftoverProcess(s: RunRecord['steps'][number]): { pid: number; pidStart?: number } | undefined {
-  const m = s.job?.jobId.match(/^pid:(\d+):(\d*)$/);
-  if (m) return { pid: Number(m[1]), ...(m[2] ? { pidStart: Number(m[2]) } : {}) };
-  return s.pid === undefined ? undefined : { pid: s.pid, ...(s.pidStart !== undefined ? { pidStart: s.pidStart } : {}) };
-}

@@ -7,9 +7,10 @@ import type { RunInput, RunStepState } from '../machines/index.ts';
 import { createDagService } from './dag-service.ts';
 import { EventBus } from './event-bus.ts';
 import type { DomainAction, RuntimeEvent, TransitionPage, TransitionQuery, TransitionRecord } from './events.ts';
-import { createLegacyLocalProcessExecutor } from './executors/legacy-local-process.ts';
+import { createLocalProcessExecutor } from './executors/local-process.ts';
+import type { JobLimits, JobRef, StepExecutor } from './executors/port.ts';
 import { operationOrigin } from './operation-origin.ts';
-import type { DagStore, RunStore, StepExecutor } from './ports.ts';
+import type { DagStore, RunStore } from './ports.ts';
 import { QueueManager } from './queue-manager.ts';
 import { RecordWriter } from './record-writer.ts';
 import { foldRunEvent } from './record-fold.ts';
@@ -35,8 +36,19 @@ export interface RuntimeOptions {
   dagStore: DagStore;
   /** Run logs go to `<dataDir>/logs`. */
   dataDir: string;
-  /** @defaultValue local processes */
+  /**
+   * Runs step jobs. @defaultValue local processes (launched from a helper process, marked with
+   * the data directory as their scope); the runtime closes an executor it created.
+   */
   executor?: StepExecutor;
+  /**
+   * Where the default local executor forks step processes from: a small helper process
+   * (cheap forks from a busy server; costs a Node start on the first step) or this process.
+   * @defaultValue 'helper'
+   */
+  launcher?: 'helper' | 'direct';
+  /** Per-step log and `output:` capture limits. @defaultValue the executor's (64 MiB, 1 MiB) */
+  stepLimits?: JobLimits;
   /** Every timer and timestamp of the runtime and its actors. @defaultValue systemClock */
   clock?: Clock;
   /** Where the runtime and its parts report what they cannot throw to a caller. @defaultValue JSON lines on stderr */
@@ -91,8 +103,10 @@ export interface RuntimeOptions {
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const clock = options.clock ?? systemClock;
   const logger = (options.logger ?? createLogger()).child({ component: 'runtime' });
-  const executor = options.executor ?? createLegacyLocalProcessExecutor({ killGraceMs: options.killGraceMs ?? 2000 });
   const { runStore, dataDir } = options;
+  const graceMs = options.killGraceMs ?? 2000;
+  const ownExecutor = options.executor === undefined;
+  const executor = options.executor ?? createLocalProcessExecutor({ clock, graceMs, scope: dataDir, logger: logger.child({ component: 'executor' }), ...(options.launcher ? { launcher: options.launcher } : {}) });
   const baseEnv = options.baseEnv ?? (Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== undefined)) as Record<string, string>);
   const gate = options.gate ?? (async () => {});
   const commit = options.commit ?? (async () => {});
@@ -102,7 +116,15 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const writer = new RecordWriter(runStore, (error) => logger.warn('cannot persist run records (will retry)', { error }), clock);
   const seq = await openSeqLease(await runStore.seqLease(), writer);
   const bus = new EventBus(clock, seq, logger.child({ component: 'events' }));
-  const machine = provideRunMachine({ executor, clock, baseEnv });
+  const machine = provideRunMachine({
+    executor,
+    clock,
+    baseEnv,
+    graceMs,
+    recordJob,
+    ...(options.stepLimits ? { limits: options.stepLimits } : {}),
+    correlationOf: (name, id) => handles.get(keyOf(name, id))?.record.origin.correlationId,
+  });
   const queues = new QueueManager(options.queues ?? [], (key) => handles.get(key)?.actor?.send({ type: 'run.start', now: clock.now() }));
   const runLog = new RunLog(dataDir, logger.child({ component: 'run-log' }));
   const queries = createRunQueries({ handles, runStore, dataDir });
@@ -176,6 +198,21 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     const h = handles.get(keyOf(event.run.name, event.run.dagRunId));
     queues.finished(h?.record.queue ?? event.run.name, keyOf(event.run.name, event.run.dagRunId));
   });
+
+  /**
+   * A step's job id is durable with its run before the job is submitted: after a crash at
+   * any moment, recovery knows every job that may have started user code.
+   */
+  async function recordJob(ref: JobRef): Promise<void> {
+    const h = handles.get(keyOf(ref.runName, ref.runId));
+    if (!h || h.record.attempt !== ref.attempt) throw new Error(`run ${ref.runName}/${ref.runId} is not live`);
+    const i = h.record.steps.findIndex((s) => s.name === ref.step);
+    if (i === -1) {
+      h.record.steps.push({ name: ref.step, status: 'not_started', exitCode: null, startedAt: null, finishedAt: null, retryCount: 0, handler: true, job: { jobId: ref.jobId } });
+      h.stepIndex.clear();
+    } else h.record.steps[i]!.job = { jobId: ref.jobId };
+    await writer.writeNow(h.key, h.record);
+  }
 
   // ------------------------------------------------------------------------------------------
   // What commands and recovery share
@@ -291,6 +328,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     sessionActors.stopAll();
     bus.drain();
     runLog.close();
+    if (ownExecutor) await executor.close().catch((error: unknown) => logger.warn('cannot close the executor', { error }));
     await writer.close();
     bus.complete();
   }

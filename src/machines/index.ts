@@ -7,4 +7,4 @@ export { stepFacts } from './run.machine.ts';
 export type { RunInput, RunContext, RunEvent, RunFact, RunStepState } from './run.machine.ts';
 // Steps
 export { stepMachine, retryDelayMs } from './step.machine.ts';
-export type { StepInput, StepContext, StepEvent, StepState, StepUpdate, ExecuteStepInput, PreconditionCheckInput } from './step.machine.ts';
+export type { StepInput, StepContext, StepEvent, StepState, StepUpdate, StepJobRef, ExecuteStepInput, PreconditionCheckInput } from './step.machine.ts';

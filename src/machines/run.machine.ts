@@ -3,7 +3,7 @@ import type { DagSpec, HandlerKind, StepSpec } from '../dag/types.ts';
 import type { RunStatus } from '../dag/status.ts';
 import { isDoneStepStatus } from '../dag/status.ts';
 import { retryDelayMs, stepMachine } from './step.machine.ts';
-import type { PreconditionCheckInput, StepInput, StepState, StepUpdate } from './step.machine.ts';
+import type { PreconditionCheckInput, StepInput, StepJobRef, StepState, StepUpdate } from './step.machine.ts';
 
 /** A step's state as the run sees it. */
 export interface RunStepState extends StepState {
@@ -62,7 +62,7 @@ export interface RunContext extends RunInput {
 export type RunFact =
   | { type: 'run.queued'; now: number }
   | { type: 'run.started'; now: number }
-  | { type: 'step.started'; step: string; retryCount: number; handler: boolean; job?: { jobId: string; where?: string }; now: number }
+  | { type: 'step.started'; step: string; retryCount: number; handler: boolean; job?: StepJobRef; now: number }
   | { type: 'step.retrying'; step: string; exitCode: number | null; retryCount: number; delayMs: number; now: number }
   | {
       type: 'step.finished';
@@ -76,6 +76,7 @@ export type RunFact =
       error?: string;
       outputs?: Record<string, string>;
       continued?: boolean;
+      logTruncated?: boolean;
       now: number;
     }
   | { type: 'run.finished'; status: 'succeeded' | 'partially_succeeded' | 'failed' | 'aborted'; error?: string; startedAt: number | null; finishedAt: number; now: number };
@@ -105,6 +106,7 @@ export function stepFacts(spec: StepSpec | undefined, prev: RunStepState | undef
     if (next.error !== undefined) f.error = next.error;
     if (next.output !== undefined && spec?.output && !handler) f.outputs = { [spec.output]: next.output };
     if (next.continued) f.continued = true;
+    if (next.logTruncated) f.logTruncated = true;
     return [f];
   }
   return [];
@@ -331,6 +333,7 @@ export const runMachine = setup({
       if (u.output !== undefined) next.output = u.output;
       if (u.error !== undefined) next.error = u.error;
       if (u.job !== undefined) next.job = u.job;
+      if (u.logTruncated) next.logTruncated = true;
       if (prev?.handler) next.handler = true;
       if (stepSpec && u.status === 'failed') {
         const c = stepSpec.continueOn;

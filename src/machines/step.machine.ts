@@ -14,7 +14,15 @@ export interface StepState {
   output?: string;
   error?: string;
   /** The executor's job and where it runs, once the executor accepted it. */
-  job?: { jobId: string; where?: string };
+  job?: StepJobRef;
+  /** The step's log passed its limit and was truncated. */
+  logTruncated?: boolean;
+}
+
+/** A step's job as the executor reports it: its id and where it runs. */
+export interface StepJobRef {
+  jobId: string;
+  where?: { executor: string; host: string; workerId: string };
 }
 
 /** What a step actor reports to its run after every state change. */
@@ -40,7 +48,8 @@ export interface StepContext extends StepInput {
   finishedAt: number | null;
   output?: string;
   error?: string;
-  job?: { jobId: string; where?: string };
+  job?: StepJobRef;
+  logTruncated?: boolean;
   /** Why the step is being stopped: a stop request or its own timeout. */
   stopReason?: 'abort' | 'timeout';
 }
@@ -50,9 +59,9 @@ export type StepEvent =
   | { type: 'step.start'; now: number }
   | { type: 'step.abort'; now: number }
   /** From the executor: the job is accepted and runs (its id and where). */
-  | { type: 'step.spawned'; job: { jobId: string; where?: string }; now: number }
-  /** From the executor: the process ended (or could not start: `error`). */
-  | { type: 'step.exited'; exitCode: number | null; signal?: string | null; output?: string; error?: string; now: number }
+  | { type: 'step.spawned'; job: StepJobRef; now: number }
+  /** From the executor: the job ended (or could not start, or was lost: `error`). */
+  | { type: 'step.exited'; exitCode: number | null; signal?: string | null; output?: string; error?: string; logTruncated?: boolean; now: number }
   /** Sent to the executor: signal the process group. */
   | { type: 'step.kill'; signal: string };
 
@@ -104,6 +113,7 @@ function update(ctx: StepContext): StepUpdate {
   if (ctx.output !== undefined) u.output = ctx.output;
   if (ctx.error !== undefined) u.error = ctx.error;
   if (ctx.job !== undefined) u.job = ctx.job;
+  if (ctx.logTruncated) u.logTruncated = true;
   return u;
 }
 
@@ -134,6 +144,8 @@ export const stepMachine = setup({
     hasPreconditions: ({ context }) => context.spec.preconditions.length > 0,
   },
   actions: {
+    // Any try that truncated its log marks the step (its record says so).
+    noteLog: assign({ logTruncated: ({ context, event }) => context.logTruncated === true || (event as { logTruncated?: boolean }).logTruncated === true }),
     // A step run on its own (pure tests, tools) has no parent to report to.
     report: enqueueActions(({ context, enqueue, self }) => {
       if ((self as { _parent?: unknown })._parent) enqueue.sendParent(update(context));
@@ -208,29 +220,29 @@ export const stepMachine = setup({
           {
             guard: ({ context }) => context.stopReason === 'abort',
             target: 'aborted',
-            actions: assign({ exitCode: ({ event }) => event.exitCode, error: 'stopped' }),
+            actions: ['noteLog', assign({ exitCode: ({ event }) => event.exitCode, error: 'stopped' })],
           },
           {
             guard: ({ context }) => context.stopReason === 'timeout',
             target: 'failed',
-            actions: assign({ exitCode: ({ event }) => event.exitCode, error: ({ context }) => `timed out after ${context.spec.timeoutSec}s` }),
+            actions: ['noteLog', assign({ exitCode: ({ event }) => event.exitCode, error: ({ context }) => `timed out after ${context.spec.timeoutSec}s` })],
           },
           {
             guard: ({ event }) => event.exitCode === 0 && !event.error,
             target: 'succeeded',
-            actions: assign({ exitCode: 0, output: ({ event }) => event.output, error: undefined }),
+            actions: ['noteLog', assign({ exitCode: 0, output: ({ event }) => event.output, error: undefined })],
           },
           {
             guard: ({ context, event }) => !event.error && shouldRetry(context, event.exitCode),
             target: 'retrying',
-            actions: assign({ exitCode: ({ event }) => event.exitCode, retryCount: ({ context }) => context.retryCount + 1 }),
+            actions: ['noteLog', assign({ exitCode: ({ event }) => event.exitCode, retryCount: ({ context }) => context.retryCount + 1 })],
           },
           {
             target: 'failed',
-            actions: assign({
+            actions: ['noteLog', assign({
               exitCode: ({ event }) => event.exitCode,
               error: ({ event }) => event.error ?? (event.signal ? `killed by ${event.signal}` : `exit code ${event.exitCode}`),
-            }),
+            })],
           },
         ],
       },

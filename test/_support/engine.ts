@@ -34,6 +34,9 @@ export async function createTestEngine(options: Partial<RuntimeOptions> & { dir?
     dagStore: createDagDirStore(dagsDir),
     dataDir,
     killGraceMs: 500,
+    // Steps fork from the test process: a helper costs a Node start per engine (the executor
+    // contract suite and the crash tests cover the helper).
+    launcher: 'direct',
     logger: createMemoryLogger(),
     ...options,
   });

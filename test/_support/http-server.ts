@@ -55,7 +55,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   config.engine.killGraceMs = 500;
   options.configure?.(config);
   mkdirSync(config.dagsDir, { recursive: true });
-  const engine = await openEngine(config, { logger: createMemoryLogger() });
+  const engine = await openEngine(config, { logger: createMemoryLogger(), launcher: 'direct' });
   let broken = false;
   const real = engine.audit;
   const audit: AuditTrail = Object.create(real, {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { groupAlive } from '../../src/actors/index.ts';
+import { processLive } from '../../src/actors/executors/proc-scan.ts';
 import type { RuntimeEvent } from '../../src/actors/index.ts';
 import { runWithContext } from '../../src/core/index.ts';
 import { isTroupeError } from '../../src/core/index.ts';
@@ -168,7 +168,7 @@ s('signal_on_stop is sent first; a step that ignores it is killed after the grac
   await e.runtime.stop('stubborn', dagRunId);
   const d = await finish(e, 'stubborn', dagRunId, 10_000);
   assert.is(d.statusLabel, 'aborted');
-  assert.not.ok(groupAlive(pgid));
+  assert.not.ok(processLive(pgid));
 });
 
 s('outputs pass between steps, params override defaults, and env is interpolated', async ({ e }) => {
