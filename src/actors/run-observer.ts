@@ -12,10 +12,14 @@ export function attemptRef(h: RunHandle): RunAttemptRef {
   return { name: h.record.name, dagRunId: h.record.dagRunId, attempt: h.record.attempt };
 }
 
-/** A run machine's fact as a backbone event, with the run's identity and origin. */
+/**
+ * A run machine's fact as a backbone event, with the run's identity and origin. Its time is
+ * the clock's at emission (the bus stamps it): a step report does not carry the time of the
+ * transition that caused it (a retry timer firing, for one).
+ */
 export function lifecycleEvent(h: RunHandle, fact: RunFact): UnstampedEvent {
-  const { now, ...rest } = fact;
-  const base = { at: now, run: attemptRef(h), origin: h.record.origin, workspace: h.record.workspace };
+  const { now: _now, ...rest } = fact;
+  const base = { run: attemptRef(h), origin: h.record.origin, workspace: h.record.workspace };
   switch (rest.type) {
     case 'run.queued':
       return { ...rest, ...base, queue: h.record.queue };

@@ -101,7 +101,8 @@ async function dispatch(command: string, argv: string[], io: CliIo): Promise<num
   const handler = RUN_COMMANDS[command];
   if (handler) {
     const server = readServerFile(config.dataDir);
-    const backend = server ? remoteBackend(server) : localBackend(await openEngine(config, { logger: cliLogger(io) }));
+    // A CLI process is small: forking from it directly is as cheap as from a helper, minus the helper's start.
+    const backend = server ? remoteBackend(server) : localBackend(await openEngine(config, { logger: cliLogger(io), launcher: 'direct' }));
     try {
       return await handler(argv, backend, io);
     } finally {

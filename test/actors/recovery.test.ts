@@ -22,7 +22,7 @@ s('statuses are right, logs intact, leftover processes killed, queued runs resum
   const dir = mkdtempSync(join(tmpdir(), 'troupe-recovery-'));
   try {
     const child = spawn(process.execPath, ['--import', 'tsx', 'test/_support/engine-child.ts', dir], { stdio: ['ignore', 'inherit', 'inherit'] });
-    await until(() => existsSync(join(dir, 'ready')), 20_000, 'the child to start its runs');
+    await until(() => existsSync(join(dir, 'ready')), 90_000, 'the child to start its runs');
     const bgPid = Number(readFileSync(join(dir, 'bg.pid'), 'utf8').trim());
     assert.ok(alive(bgPid), 'the step is running');
     child.kill('SIGKILL');
