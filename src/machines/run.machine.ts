@@ -344,10 +344,15 @@ export const runMachine = setup({
       }
       const outputs =
         stepSpec?.output && u.status === 'succeeded' && u.output !== undefined ? { ...context.outputs, [stepSpec.output]: u.output } : context.outputs;
-      const steps = { ...context.steps, [u.name]: next };
+      // The step map and the scheduling state are updated in place: copying them on every
+      // report made a run O(steps²). A step's own state object is still replaced, so a
+      // consumer holding an earlier step state keeps what it saw; earlier run snapshots are
+      // not kept by anyone (a queued run's persisted snapshot is taken before any report).
+      const steps = context.steps;
+      steps[u.name] = next;
       if (!stepSpec || prev?.handler || !isDoneStepStatus(next.status) || (prev && isDoneStepStatus(prev.status))) enqueue.assign({ steps, outputs });
       else {
-        const sched: Sched = { waitingOn: { ...context.waitingOn }, ready: [...context.ready], active: context.active, unresolved: context.unresolved };
+        const sched: Sched = { waitingOn: context.waitingOn, ready: context.ready, active: context.active, unresolved: context.unresolved };
         settleStep(context.spec, sched, u.name, next, prev?.startedAt !== null && prev?.startedAt !== undefined);
         enqueue.assign({ steps, outputs, ...sched });
       }
@@ -366,13 +371,14 @@ export const runMachine = setup({
       const now = eventTime(context, event);
       const ready = readySteps(context);
       if (ready.length === 0) return;
-      const steps = { ...context.steps };
+      const steps = context.steps;
       for (const name of ready) {
         const spec = specsByName(context.spec).get(name)!;
         enqueue.spawnChild('step', { id: name, input: stepInput(context, spec, now) });
         steps[name] = { ...steps[name]!, startedAt: now };
       }
-      enqueue.assign({ steps, ready: context.ready.slice(ready.length), active: context.active + ready.length });
+      context.ready.splice(0, ready.length);
+      enqueue.assign({ steps, ready: context.ready, active: context.active + ready.length });
       for (const name of ready) enqueue.sendTo(name, { type: 'step.start', now });
     }),
     decide: assign(({ context }) => {
