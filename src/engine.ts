@@ -65,6 +65,7 @@ export async function openEngine(config: TroupeConfig, options: EngineOptions = 
       queues: config.queues,
       maxQueuedRuns: config.engine.maxQueuedRuns,
       killGraceMs: config.engine.killGraceMs,
+      stepLimits: { logBytes: config.engine.stepLogBytes, outputBytes: config.engine.maxOutputSize },
       gate: () => trail.assertWritable(),
       // Acknowledged means durable: a command answers once its audit entries are written.
       // Concurrent commands share the trail's next write (group commit).

@@ -25,6 +25,8 @@ export interface RunDetails {
     retryCount: number;
     outputs?: Record<string, string>;
     error?: string;
+    /** The step's log passed its limit and was truncated (extra beyond Dagu's shape). */
+    logTruncated?: boolean;
   }>;
   /** Extras beyond Dagu's shape. */
   queue: string;

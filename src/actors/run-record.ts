@@ -85,6 +85,7 @@ export function toRunDetails(r: RunRecord): RunDetails {
       };
       if (s.outputs) step.outputs = s.outputs;
       if (s.error !== undefined) step.error = s.error;
+      if (s.logTruncated) step.logTruncated = true;
       return step;
     }),
     queue: r.queue,

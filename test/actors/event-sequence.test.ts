@@ -196,4 +196,25 @@ s('transitions are persisted per attempt and readable after a sequence number, a
   assert.equal(after.items.map((t) => t.seq), live.slice(3));
 });
 
+s('step log and output: limits reach the record: truncated logs are marked, an oversized output fails the step clearly', async () => {
+  const clock = createSimulatedClock();
+  const e = await createTestEngine({ clock, executor: createInMemoryExecutor({ clock }), stepLimits: { logBytes: 1000, outputBytes: 16 } });
+  try {
+    e.writeDag('loud', 'steps:\n  - name: loud\n    run: yes | head -c 5000\n  - name: big\n    run: echo 0123456789abcdef0123456789\n    output: BIG\n');
+    const { dagRunId } = await e.runtime.start({ name: 'loud' });
+    for (let i = 0; i < 200 && (await e.runtime.getRun('loud', dagRunId))?.statusLabel === 'running'; i++) await clock.advance(100);
+    const d = (await e.runtime.getRun('loud', dagRunId))!;
+    assert.is(d.steps[0]!.statusLabel, 'succeeded');
+    assert.is(d.steps[0]!.logTruncated, true);
+    const log = await e.runtime.stepLog('loud', dagRunId, 'loud', 'stdout', 100_000);
+    assert.ok(log.content.includes('log truncated'), 'the marker is in the log');
+    assert.ok(Buffer.byteLength(log.content) < 1300, `bounded (${Buffer.byteLength(log.content)} bytes)`);
+    assert.is(d.steps[1]!.statusLabel, 'failed');
+    assert.match(d.steps[1]!.error ?? '', /max_output_size/);
+    assert.is(d.steps[1]!.logTruncated, undefined);
+  } finally {
+    await e.close();
+  }
+});
+
 s.run();
