@@ -1,71 +1,42 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
+import { z } from 'zod';
 import { TroupeError } from './core/index.ts';
 import type { Role } from './core/index.ts';
 
-/** Server and engine settings. Every field has a default; a YAML file overrides them. */
-export interface TroupeConfig {
-  host: string;
-  port: number;
-  /** LevelDB, run logs and the server lock file live here. */
-  dataDir: string;
-  dagsDir: string;
-  /** Everything is served under this prefix ('' or e.g. '/troupe'). */
-  basePath: string;
-  /** Trust X-Forwarded-For for the client IP. */
-  trustProxy: boolean;
-  /** Maximum request body, bytes. */
-  maxBodyBytes: number;
-  cors: { allowedOrigins: string[] };
-  auth: {
-    mode: 'none' | 'basic' | 'builtin';
-    basic: { username: string; password: string };
-    /** Session token lifetime for builtin logins, seconds. */
-    sessionTtlSec: number;
-  };
-  audit: {
-    onFailure: 'fail_closed' | 'fail_open';
-    /** 0 keeps everything. */
-    retentionDays: number;
-  };
-  queues: Array<{ name: string; maxConcurrency: number }>;
-  engine: {
-    /** Grace period between the stop signal and SIGKILL, ms. */
-    killGraceMs: number;
-    /** Most queued runs the engine accepts in total. */
-    maxQueuedRuns: number;
-  };
-  mcp: {
-    maxSessions: number;
-    sessionIdleSec: number;
-    maxSubscriptionsPerSession: number;
-    /** Extra Origins accepted on /mcp besides loopback ones. */
-    allowedOrigins: string[];
-    /** Extra Host names accepted on /mcp besides the bound host and loopback names. */
-    allowedHosts: string[];
-  };
+/*
+ * The config file, as one zod schema. The file uses snake_case keys (as Dagu does); the code
+ * reads the same tree in camelCase (`audit.retention_days` -> `config.audit.retentionDays`),
+ * derived from the schema both at the type level and at run time. Every object is strict, so an
+ * unknown key is an error at every level, and every problem is reported with its dotted path.
+ *
+ * To add a section, add ONE entry to `CONFIG_SCHEMA` below, e.g.
+ *
+ *     executor: section({
+ *       kind: z.enum(['local', 'bullmq']).default('local'),
+ *       redis_url: z.string().default('redis://127.0.0.1:6379'),
+ *     }),
+ *
+ * and read it as `config.executor.redisUrl`. Give every leaf a default (`section()` makes the
+ * section itself optional), so `defaultConfig()` and a file that omits the section both work.
+ * Keys are snake_case identifiers; a section whose keys are user data (a map) does not fit the
+ * key conversion: use a list of `{ name, ... }` entries instead, as `queues` does.
+ */
+
+/** A strict mapping whose every key has a default: the whole section may be left out. */
+export function section<S extends z.core.$ZodLooseShape>(shape: S) {
+  // `{}` is valid input because every key has a default; the generic cannot see that.
+  return z.strictObject(shape).prefault({} as never);
 }
 
-export const DEFAULT_ROLE_FOR_NONE: Role = 'admin';
-
-export function defaultConfig(cwd: string = process.cwd()): TroupeConfig {
-  return {
-    host: '127.0.0.1',
-    port: 8080,
-    dataDir: resolve(cwd, 'data'),
-    dagsDir: resolve(cwd, 'dags'),
-    basePath: '',
-    trustProxy: false,
-    maxBodyBytes: 1024 * 1024,
-    cors: { allowedOrigins: [] },
-    auth: { mode: 'none', basic: { username: '', password: '' }, sessionTtlSec: 24 * 3600 },
-    audit: { onFailure: 'fail_closed', retentionDays: 7 },
-    queues: [],
-    engine: { killGraceMs: 2000, maxQueuedRuns: 100_000 },
-    mcp: { maxSessions: 256, sessionIdleSec: 30 * 60, maxSubscriptionsPerSession: 64, allowedOrigins: [], allowedHosts: [] },
-  };
+/** An integer with a lower bound (and optional upper bound). */
+export function int(min = 0, max?: number) {
+  const n = z.number().int().min(min);
+  return max === undefined ? n : n.max(max);
 }
+
+const stringList = () => z.array(z.string()).default([]);
 
 /** Normalizes `/troupe/` and `troupe` to `/troupe`, and `/` to ''. */
 export function normalizeBasePath(value: string): string {
@@ -73,113 +44,221 @@ export function normalizeBasePath(value: string): string {
   return trimmed === '' ? '' : `/${trimmed}`;
 }
 
-type Raw = Record<string, unknown>;
-const isObj = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
+const queueSchema = z.strictObject({ name: z.string().min(1), max_concurrency: int(1).default(1) });
 
-function bad(message: string): never {
-  throw new TroupeError('INVALID_INPUT', `config: ${message}`);
+/** Every key of the config file, with its default. */
+export const CONFIG_SCHEMA = z.strictObject({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: int(0, 65535).default(8080),
+  /** LevelDB, run logs and the server lock file live here (relative to the config file). */
+  data_dir: z.string().min(1).default('data'),
+  dags_dir: z.string().min(1).default('dags'),
+  /** Everything is served under this prefix ('' or e.g. '/troupe'). */
+  base_path: z.string().default('').transform(normalizeBasePath),
+  /** Trust X-Forwarded-For for the client IP. */
+  trust_proxy: z.boolean().default(false),
+  /** Maximum request body, bytes. */
+  max_body_bytes: int(1024).default(1024 * 1024),
+  cors: section({ allowed_origins: stringList() }),
+  auth: section({
+    mode: z.enum(['none', 'basic', 'builtin']).default('none'),
+    basic: section({ username: z.string().default(''), password: z.string().default('') }),
+    /** Session token lifetime for builtin logins, seconds. */
+    session_ttl_sec: int(60).default(24 * 3600),
+  }),
+  audit: section({
+    on_failure: z.enum(['fail_closed', 'fail_open']).default('fail_closed'),
+    /** 0 keeps everything. */
+    retention_days: int(0).default(7),
+  }),
+  /** A list of `{name, max_concurrency}`, or Dagu's `{config: [...]}` form of it. */
+  queues: z
+    .preprocess((v) => (isObj(v) && Object.keys(v).length === 1 && 'config' in v ? v.config : v), z.array(queueSchema))
+    .default([]),
+  engine: section({
+    /** Grace period between the stop signal and SIGKILL, ms. */
+    kill_grace_ms: int(0).default(2000),
+    /** Most queued runs the engine accepts in total. */
+    max_queued_runs: int(1).default(100_000),
+  }),
+  mcp: section({
+    max_sessions: int(1).default(256),
+    session_idle_sec: int(1).default(30 * 60),
+    max_subscriptions_per_session: int(1).default(64),
+    /** Extra Origins accepted on /mcp besides loopback ones. */
+    allowed_origins: stringList(),
+    /** Extra Host names accepted on /mcp besides the bound host and loopback names. */
+    allowed_hosts: stringList(),
+  }),
+});
+
+type CamelCase<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Capitalize<CamelCase<T>>}` : S;
+/** The config tree with camelCase keys, as the code reads it. */
+export type Camelize<T> = T extends readonly (infer U)[]
+  ? Camelize<U>[]
+  : T extends Record<string, unknown>
+    ? { [K in keyof T as K extends string ? CamelCase<K> : K]: Camelize<T[K]> }
+    : T;
+
+/** Server and engine settings: `CONFIG_SCHEMA`'s output in camelCase. Every field has a default. */
+export type TroupeConfig = Camelize<z.output<typeof CONFIG_SCHEMA>>;
+
+export const DEFAULT_ROLE_FOR_NONE: Role = 'admin';
+
+type Raw = Record<string, unknown>;
+function isObj(v: unknown): v is Raw {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
-function str(v: unknown, key: string): string {
-  if (typeof v !== 'string') bad(`${key} must be a string`);
+
+const camel = (key: string) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+function camelize(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(camelize);
+  if (!isObj(value)) return value;
+  const out: Raw = {};
+  for (const [k, v] of Object.entries(value)) out[camel(k)] = camelize(v);
+  return out;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return JSON.stringify(value);
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let v = raw;
+  for (const key of path) v = isObj(v) || Array.isArray(v) ? (v as Record<PropertyKey, unknown>)[key] : undefined;
   return v;
 }
-function int(v: unknown, key: string, min = 0): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) bad(`${key} must be an integer >= ${min}`);
-  return v;
+
+/** `auth.basic.username`, `queues[0].name`. */
+function dotted(path: readonly PropertyKey[]): string {
+  let s = '';
+  for (const key of path) s += typeof key === 'number' ? `[${key}]` : s === '' ? String(key) : `.${String(key)}`;
+  return s;
 }
-function bool(v: unknown, key: string): boolean {
-  if (typeof v !== 'boolean') bad(`${key} must be true or false`);
-  return v;
+
+type Def = { type?: string; innerType?: unknown; in?: unknown; out?: unknown; element?: unknown; shape?: Record<string, unknown> };
+const defOf = (schema: unknown): Def => ((schema as { _zod?: { def?: Def } })?._zod?.def ?? {});
+
+/** The keys the schema knows for the mapping at `path` (to suggest one for a typo). */
+function knownKeys(path: readonly PropertyKey[]): string[] {
+  let schema: unknown = CONFIG_SCHEMA;
+  const unwrap = () => {
+    for (let d = defOf(schema); ; d = defOf(schema)) {
+      if (d.type === 'default' || d.type === 'prefault' || d.type === 'optional' || d.type === 'nullable') schema = d.innerType;
+      else if (d.type === 'pipe') schema = defOf(d.out).type === 'transform' ? d.in : d.out;
+      else return d;
+    }
+  };
+  for (const key of path) {
+    const d = unwrap();
+    if (d.type === 'array' && typeof key === 'number') schema = d.element;
+    else if (d.type === 'object' && typeof key === 'string' && d.shape) schema = d.shape[key];
+    else return [];
+  }
+  const d = unwrap();
+  return d.type === 'object' && d.shape ? Object.keys(d.shape) : [];
 }
-function strList(v: unknown, key: string): string[] {
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) bad(`${key} must be a list of strings`);
-  return v as string[];
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length]!;
+}
+
+function suggestion(key: string, known: string[]): string {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const k of known) {
+    const d = editDistance(key.toLowerCase(), k);
+    if (d < bestD) [best, bestD] = [k, d];
+  }
+  if (best !== undefined && bestD <= Math.max(2, Math.floor(best.length / 4))) return ` (did you mean ${best}?)`;
+  return known.length > 0 ? ` (known keys: ${known.join(', ')})` : '';
+}
+
+/** One line per zod issue, naming the dotted path and what was wrong. */
+export function formatConfigIssues(issues: readonly z.core.$ZodIssue[], raw: unknown): string[] {
+  const lines: string[] = [];
+  for (const issue of issues) {
+    const at = dotted(issue.path);
+    const prefix = at === '' ? '' : `${at}: `;
+    switch (issue.code) {
+      case 'unrecognized_keys':
+        for (const key of issue.keys) lines.push(`${dotted([...issue.path, key])}: unknown key${suggestion(key, knownKeys(issue.path))}`);
+        break;
+      case 'invalid_value':
+        lines.push(`${prefix}must be one of ${issue.values.map(String).join(', ')}, got ${describe(valueAt(raw, issue.path))}`);
+        break;
+      case 'invalid_type': {
+        const got = valueAt(raw, issue.path);
+        const want = issue.expected === 'object' ? 'a mapping' : issue.expected === 'array' ? 'a list' : issue.expected === 'int' ? 'an integer' : `a ${issue.expected}`;
+        lines.push(`${prefix}must be ${want}, got ${describe(got)}`);
+        break;
+      }
+      case 'too_small':
+        lines.push(issue.origin === 'string' ? `${prefix}must not be empty` : `${prefix}must be at least ${String(issue.minimum)}, got ${describe(valueAt(raw, issue.path))}`);
+        break;
+      case 'too_big':
+        lines.push(`${prefix}must be at most ${String(issue.maximum)}, got ${describe(valueAt(raw, issue.path))}`);
+        break;
+      default:
+        lines.push(`${prefix}${issue.message}`);
+    }
+  }
+  return lines;
 }
 
 /**
- * Applies a parsed YAML config (snake_case keys, as in Dagu) over `base`. Unknown keys are an
- * error, so a typo never silently falls back to a default.
+ * Validates a parsed config file (snake_case keys) and returns the effective config. Relative
+ * `data_dir`/`dags_dir` resolve against `fileDir`; left out, they are `data` and `dags` under
+ * `cwd`. Throws `INVALID_INPUT` whose message holds every problem, one a line, each with its
+ * dotted path (`details.problems` lists them).
  */
-export function applyConfigFile(base: TroupeConfig, raw: unknown, fileDir: string): TroupeConfig {
-  if (raw === null || raw === undefined) return base;
-  if (!isObj(raw)) bad('the file must hold a mapping');
-  const c: TroupeConfig = structuredClone(base);
-  const known = new Set(['host', 'port', 'data_dir', 'dags_dir', 'base_path', 'trust_proxy', 'max_body_bytes', 'cors', 'auth', 'audit', 'queues', 'engine', 'mcp']);
-  for (const key of Object.keys(raw)) if (!known.has(key)) bad(`unknown key ${key}`);
-  if (raw.host !== undefined) c.host = str(raw.host, 'host');
-  if (raw.port !== undefined) c.port = int(raw.port, 'port');
-  if (raw.data_dir !== undefined) c.dataDir = resolve(fileDir, str(raw.data_dir, 'data_dir'));
-  if (raw.dags_dir !== undefined) c.dagsDir = resolve(fileDir, str(raw.dags_dir, 'dags_dir'));
-  if (raw.base_path !== undefined) c.basePath = normalizeBasePath(str(raw.base_path, 'base_path'));
-  if (raw.trust_proxy !== undefined) c.trustProxy = bool(raw.trust_proxy, 'trust_proxy');
-  if (raw.max_body_bytes !== undefined) c.maxBodyBytes = int(raw.max_body_bytes, 'max_body_bytes', 1024);
-  if (raw.cors !== undefined) {
-    if (!isObj(raw.cors)) bad('cors must be a mapping');
-    if (raw.cors.allowed_origins !== undefined) c.cors.allowedOrigins = strList(raw.cors.allowed_origins, 'cors.allowed_origins');
+export function parseConfig(raw: unknown, options: { fileDir?: string; cwd?: string; source?: string } = {}): TroupeConfig {
+  const cwd = options.cwd ?? process.cwd();
+  const input = raw === null || raw === undefined ? {} : raw;
+  const result = CONFIG_SCHEMA.safeParse(input);
+  if (!result.success) {
+    const problems = isObj(input) ? formatConfigIssues(result.error.issues, input) : ['the file must hold a mapping of keys'];
+    const where = options.source ? `config ${options.source}` : 'config';
+    throw new TroupeError('INVALID_INPUT', problems.map((p) => `${where}: ${p}`).join('\n'), { details: { problems } });
   }
-  if (raw.auth !== undefined) {
-    const a = raw.auth;
-    if (!isObj(a)) bad('auth must be a mapping');
-    if (a.mode !== undefined) {
-      const mode = str(a.mode, 'auth.mode');
-      if (mode !== 'none' && mode !== 'basic' && mode !== 'builtin') bad('auth.mode must be none, basic or builtin');
-      c.auth.mode = mode;
-    }
-    if (a.basic !== undefined) {
-      if (!isObj(a.basic)) bad('auth.basic must be a mapping');
-      if (a.basic.username !== undefined) c.auth.basic.username = str(a.basic.username, 'auth.basic.username');
-      if (a.basic.password !== undefined) c.auth.basic.password = str(a.basic.password, 'auth.basic.password');
-    }
-    if (a.session_ttl_sec !== undefined) c.auth.sessionTtlSec = int(a.session_ttl_sec, 'auth.session_ttl_sec', 60);
-  }
-  if (raw.audit !== undefined) {
-    const a = raw.audit;
-    if (!isObj(a)) bad('audit must be a mapping');
-    if (a.on_failure !== undefined) {
-      const v = str(a.on_failure, 'audit.on_failure');
-      if (v !== 'fail_closed' && v !== 'fail_open') bad('audit.on_failure must be fail_closed or fail_open');
-      c.audit.onFailure = v;
-    }
-    if (a.retention_days !== undefined) c.audit.retentionDays = int(a.retention_days, 'audit.retention_days');
-  }
-  if (raw.queues !== undefined) {
-    const list = isObj(raw.queues) && Array.isArray(raw.queues.config) ? raw.queues.config : raw.queues;
-    if (!Array.isArray(list)) bad('queues must be a list of {name, max_concurrency}');
-    c.queues = list.map((q, i) => {
-      if (!isObj(q)) bad(`queues[${i}] must be a mapping`);
-      return { name: str(q.name, `queues[${i}].name`), maxConcurrency: int(q.max_concurrency ?? 1, `queues[${i}].max_concurrency`, 1) };
-    });
-  }
-  if (raw.engine !== undefined) {
-    if (!isObj(raw.engine)) bad('engine must be a mapping');
-    if (raw.engine.kill_grace_ms !== undefined) c.engine.killGraceMs = int(raw.engine.kill_grace_ms, 'engine.kill_grace_ms');
-    if (raw.engine.max_queued_runs !== undefined) c.engine.maxQueuedRuns = int(raw.engine.max_queued_runs, 'engine.max_queued_runs', 1);
-  }
-  if (raw.mcp !== undefined) {
-    const m = raw.mcp;
-    if (!isObj(m)) bad('mcp must be a mapping');
-    if (m.max_sessions !== undefined) c.mcp.maxSessions = int(m.max_sessions, 'mcp.max_sessions', 1);
-    if (m.session_idle_sec !== undefined) c.mcp.sessionIdleSec = int(m.session_idle_sec, 'mcp.session_idle_sec', 1);
-    if (m.max_subscriptions_per_session !== undefined) c.mcp.maxSubscriptionsPerSession = int(m.max_subscriptions_per_session, 'mcp.max_subscriptions_per_session', 1);
-    if (m.allowed_origins !== undefined) c.mcp.allowedOrigins = strList(m.allowed_origins, 'mcp.allowed_origins');
-    if (m.allowed_hosts !== undefined) c.mcp.allowedHosts = strList(m.allowed_hosts, 'mcp.allowed_hosts');
-  }
-  return c;
+  const config = camelize(result.data) as TroupeConfig;
+  const given = input as Raw;
+  config.dataDir = resolve(given.data_dir === undefined ? cwd : (options.fileDir ?? cwd), config.dataDir);
+  config.dagsDir = resolve(given.dags_dir === undefined ? cwd : (options.fileDir ?? cwd), config.dagsDir);
+  return config;
 }
 
-/** Reads a YAML config file over the defaults. Throws `INVALID_INPUT` with a clear message. */
-export function loadConfigFile(path: string, base: TroupeConfig = defaultConfig()): TroupeConfig {
+/** Every default; `data` and `dags` under `cwd`. */
+export function defaultConfig(cwd: string = process.cwd()): TroupeConfig {
+  return parseConfig({}, { cwd });
+}
+
+/** Reads and validates a YAML config file. Throws `INVALID_INPUT` with a clear message. */
+export function loadConfigFile(path: string, cwd: string = process.cwd()): TroupeConfig {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (cause) {
-    throw new TroupeError('INVALID_INPUT', `config: cannot read ${path}: ${(cause as Error).message}`, { cause });
+    throw new TroupeError('INVALID_INPUT', `config: cannot read ${path}: ${(cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (cause as Error).message}`, { cause });
   }
   let raw: unknown;
   try {
     raw = parse(text);
   } catch (cause) {
-    throw new TroupeError('INVALID_INPUT', `config: ${path} is not valid YAML: ${(cause as Error).message}`, { cause });
+    throw new TroupeError('INVALID_INPUT', `config ${path}: not valid YAML: ${(cause as Error).message.split('\n')[0]}`, { cause });
   }
-  return applyConfigFile(base, raw, resolve(path, '..'));
+  return parseConfig(raw, { fileDir: resolve(path, '..'), cwd, source: path });
 }
