@@ -2,6 +2,7 @@ import type { Clock, Subject } from '../core/index.ts';
 import { errorFields } from '../core/index.ts';
 import { sseControl, sseEvent, sseGap } from './frames.ts';
 import { openFeed } from './open-feed.ts';
+import { overflowGuard } from './overflow-guard.ts';
 import type { Feed, FeedSink } from './open-feed.ts';
 import type { StreamLimits, Topic } from './types.ts';
 
@@ -45,6 +46,7 @@ export function createSseStream<F>(options: SseStreamOptions<F>): SseStream {
   let queuedBytes = 0;
   let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
   let wanted = false;
+  let pulls = 0;
   let ending = false;
   let ended = false;
   let endReason: StreamEnd['reason'] = 'client';
@@ -74,6 +76,7 @@ export function createSseStream<F>(options: SseStreamOptions<F>): SseStream {
   const finish = (reason: StreamEnd['reason']) => {
     if (ended) return;
     ended = true;
+    guard.cancel();
     clock.clearTimeout(heartbeat);
     clock.clearTimeout(killTimer);
     feed?.close();
@@ -101,13 +104,24 @@ export function createSseStream<F>(options: SseStreamOptions<F>): SseStream {
     }, limits.heartbeatMs);
   };
 
+  const guard = overflowGuard({
+    maxBytes: limits.maxBufferBytes,
+    maxMessages: limits.maxBufferMessages,
+    bytes: () => queuedBytes,
+    messages: () => queue.length,
+    progress: () => pulls,
+    overflow: () => {
+      if (ending || ended) return;
+      feed?.close();
+      push(sseGap(topic.name, { reason: 'overflow', cursor: String(feed?.lastSeq ?? 0) }));
+      endSoon('overflow');
+    },
+  });
   const sink: FeedSink = {
     event(item) {
       if (ending) return false;
-      const frame = sseEvent(topic.name, item);
-      const size = Buffer.byteLength(frame);
-      if (queue.length + 1 > limits.maxBufferMessages || queuedBytes + size > limits.maxBufferBytes) return false;
-      push(frame, size);
+      push(sseEvent(topic.name, item));
+      guard.touch();
       return true;
     },
     gap(gap) {
@@ -141,6 +155,7 @@ export function createSseStream<F>(options: SseStreamOptions<F>): SseStream {
         beat();
       },
       pull() {
+        pulls++;
         wanted = true;
         if (queue.length > 0) flush();
         else if (ending && !ended) {

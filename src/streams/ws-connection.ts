@@ -3,6 +3,7 @@ import { TroupeError } from '../core/index.ts';
 import type { Clock, Subject } from '../core/index.ts';
 import { wsEvent, wsEventPrefix } from './frames.ts';
 import { openFeed } from './open-feed.ts';
+import { overflowGuard } from './overflow-guard.ts';
 import type { Feed, FeedSink } from './open-feed.ts';
 import type { StreamLimits, Topic } from './types.ts';
 
@@ -18,6 +19,9 @@ export const CLOSE_CODES = {
 
 /** Stable codes of `error` messages. */
 export type StreamErrorCode = 'invalid_message' | 'invalid_filter' | 'unknown_topic' | 'forbidden' | 'duplicate_id' | 'unknown_subscription' | 'limit_exceeded' | 'unavailable';
+
+/** Unsent bytes the socket may hold before frames wait in the connection's own bounded buffer. */
+const SOCKET_HIGH_WATER = 64 * 1024;
 
 const SUB_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 const CURSOR = /^\d{1,16}$/;
@@ -77,27 +81,51 @@ export function serveWsConnection(options: WsConnectionOptions): { close(code?: 
   const { ws, topics, subject, limits, clock, hooks } = options;
   const within = options.within ?? ((fn) => fn());
   const subs = new Map<string, Sub>();
-  let inflight = 0;
+  // The connection's outgoing buffer: frames the socket has not taken yet. The socket is fed
+  // while its own unsent bytes stay under SOCKET_HIGH_WATER, so a reading peer keeps this
+  // empty and a stalled one fills it.
+  const queue: string[] = [];
+  let queuedBytes = 0;
+  let taken = 0;
   let closed = false;
   let alive = true;
   let heartbeat: unknown;
   let waiters: Array<() => void> = [];
 
-  const pressured = () => inflight * 2 > limits.maxBufferMessages || ws.bufferedAmount * 2 > limits.maxBufferBytes;
+  const pressured = () => queue.length * 2 > limits.maxBufferMessages || queuedBytes * 2 > limits.maxBufferBytes;
   const wake = () => {
     if (waiters.length === 0 || (pressured() && !closed)) return;
     const w = waiters;
     waiters = [];
     for (const fn of w) fn();
   };
-  const sent = () => {
-    inflight--;
+  const pump = (): void => {
+    while (queue.length > 0 && !closed && ws.readyState === ws.OPEN && ws.bufferedAmount < SOCKET_HIGH_WATER) {
+      const text = queue.shift()!;
+      queuedBytes -= Buffer.byteLength(text);
+      taken++;
+      ws.send(text, pump);
+    }
     if (waiters.length > 0) wake();
   };
+  const guard = overflowGuard({
+    maxBytes: limits.maxBufferBytes,
+    maxMessages: limits.maxBufferMessages,
+    bytes: () => queuedBytes,
+    messages: () => queue.length,
+    progress: () => taken,
+    pump,
+    overflow: () => overflow(),
+  });
   const send = (text: string): void => {
     if (closed || ws.readyState !== ws.OPEN) return;
-    inflight++;
-    ws.send(text, sent);
+    if (queue.length === 0 && ws.bufferedAmount < SOCKET_HIGH_WATER) {
+      ws.send(text, pump);
+      return;
+    }
+    queue.push(text);
+    queuedBytes += Buffer.byteLength(text);
+    guard.touch();
   };
   const reply = (msg: Record<string, unknown>) => send(JSON.stringify(msg));
   const error = (code: StreamErrorCode, message: string, id?: string) => reply({ type: 'error', ...(id !== undefined ? { id } : {}), code, message });
@@ -111,9 +139,12 @@ export function serveWsConnection(options: WsConnectionOptions): { close(code?: 
 
   const overflow = () => {
     if (closed) return;
-    // Every subscription learns where to resume from, then the socket is closed.
+    // What is queued goes to the socket, then every subscription learns where to resume
+    // from (the last event it was sent), then the socket is closed.
+    if (ws.readyState === ws.OPEN) for (const text of queue.splice(0)) ws.send(text);
+    queuedBytes = 0;
     for (const sub of [...subs.values()]) {
-      if (sub.feed) ws.send(JSON.stringify({ type: 'gap', id: sub.id, topic: sub.topic.name, reason: 'overflow', cursor: String(sub.feed.lastSeq) }));
+      if (sub.feed && ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'gap', id: sub.id, topic: sub.topic.name, reason: 'overflow', cursor: String(sub.feed.lastSeq) }));
       endSub(sub, 'overflow');
     }
     shutdown(CLOSE_CODES.overflow, 'slow consumer: buffer overflow');
@@ -122,7 +153,6 @@ export function serveWsConnection(options: WsConnectionOptions): { close(code?: 
   const sinkFor = (sub: Sub): FeedSink => ({
     event(item) {
       if (closed) return false;
-      if (inflight + 1 > limits.maxBufferMessages || ws.bufferedAmount > limits.maxBufferBytes) return false;
       send(wsEvent(sub.prefix, sub.topic.name, item));
       return true;
     },
@@ -208,6 +238,7 @@ export function serveWsConnection(options: WsConnectionOptions): { close(code?: 
     if (closed) return;
     for (const sub of [...subs.values()]) endSub(sub, code === CLOSE_CODES.goingAway ? 'shutdown' : code === CLOSE_CODES.overflow ? 'overflow' : 'closed');
     closed = true;
+    guard.cancel();
     clock.clearTimeout(heartbeat);
     for (const w of waiters) w();
     waiters = [];
@@ -248,6 +279,7 @@ export function serveWsConnection(options: WsConnectionOptions): { close(code?: 
     within(() => {
       for (const sub of [...subs.values()]) endSub(sub, 'closed');
       closed = true;
+      guard.cancel();
       clock.clearTimeout(heartbeat);
       for (const w of waiters) w();
       waiters = [];
