@@ -16,13 +16,13 @@ export interface SseMessage {
  * @example
  * for await (const m of parseSse(response.body!)) console.log(m.event, m.data);
  */
-export async function* parseSse(body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>): AsyncGenerator<SseMessage> {
+export async function* parseSse(body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncGenerator<SseMessage> {
   const decoder = new TextDecoder();
   let buffer = '';
   let id: string | undefined;
   let event = '';
   let data: string[] = [];
-  const iterable = Symbol.asyncIterator in body ? (body as AsyncIterable<Uint8Array>) : streamIterable(body as ReadableStream<Uint8Array>);
+  const iterable = 'getReader' in body ? streamIterable(body) : body;
   for await (const chunk of iterable) {
     buffer += decoder.decode(chunk, { stream: true });
     let nl: number;
