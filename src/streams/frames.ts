@@ -35,7 +35,17 @@ export function wsEventPrefix(subscriptionId: string): string {
   return `{"type":"event","id":${JSON.stringify(subscriptionId)},`;
 }
 
-/** A WebSocket event message: the subscription's prefix and the shared item body. */
-export function wsEvent(prefix: string, topic: string, item: StreamItem): string {
-  return prefix + eventBody(topic, item).slice(1);
+const wsFrames = new WeakMap<StreamItem, { prefix: string; frame: Buffer }>();
+
+/**
+ * A WebSocket event message as UTF-8 bytes: the subscription's prefix and the shared item
+ * body. Subscribers that use the same subscription id (the common case: every client's
+ * first subscription is `s1`) share one buffer, encoded once.
+ */
+export function wsEvent(prefix: string, topic: string, item: StreamItem): Buffer {
+  const cached = wsFrames.get(item);
+  if (cached && cached.prefix === prefix) return cached.frame;
+  const frame = Buffer.from(prefix + eventBody(topic, item).slice(1), 'utf8');
+  if (!cached) wsFrames.set(item, { prefix, frame });
+  return frame;
 }

@@ -22,6 +22,7 @@ export type StreamErrorCode = 'invalid_message' | 'invalid_filter' | 'unknown_to
 
 /** Unsent bytes the socket may hold before frames wait in the connection's own bounded buffer. */
 const SOCKET_HIGH_WATER = 64 * 1024;
+const TEXT = { binary: false } as const;
 
 const SUB_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 const CURSOR = /^\d{1,16}$/;
@@ -84,7 +85,7 @@ export function serveWsConnection(options: WsConnectionOptions): { close(code?: 
   // The connection's outgoing buffer: frames the socket has not taken yet. The socket is fed
   // while its own unsent bytes stay under SOCKET_HIGH_WATER, so a reading peer keeps this
   // empty and a stalled one fills it.
-  const queue: string[] = [];
+  const queue: Buffer[] = [];
   let queuedBytes = 0;
   let taken = 0;
   let closed = false;
@@ -99,12 +100,33 @@ export function serveWsConnection(options: WsConnectionOptions): { close(code?: 
     waiters = [];
     for (const fn of w) fn();
   };
+  // Write callbacks are asked for only once the socket backs up (they cost a closure call per
+  // frame); while frames wait, at least one callback or a check is pending to pump them.
+  let watching = 0;
+  let polling = false;
+  const watched = () => {
+    watching--;
+    pump();
+  };
+  const write = (frame: Buffer) => {
+    if (ws.bufferedAmount >= SOCKET_HIGH_WATER / 4) {
+      watching++;
+      ws.send(frame, TEXT, watched);
+    } else ws.send(frame, TEXT);
+  };
   const pump = (): void => {
     while (queue.length > 0 && !closed && ws.readyState === ws.OPEN && ws.bufferedAmount < SOCKET_HIGH_WATER) {
-      const text = queue.shift()!;
-      queuedBytes -= Buffer.byteLength(text);
+      const frame = queue.shift()!;
+      queuedBytes -= frame.length;
       taken++;
-      ws.send(text, pump);
+      write(frame);
+    }
+    if (queue.length > 0 && watching === 0 && !polling && !closed) {
+      polling = true;
+      setImmediate(() => {
+        polling = false;
+        pump();
+      });
     }
     if (waiters.length > 0) wake();
   };
@@ -117,17 +139,18 @@ export function serveWsConnection(options: WsConnectionOptions): { close(code?: 
     pump,
     overflow: () => overflow(),
   });
-  const send = (text: string): void => {
+  const send = (frame: Buffer): void => {
     if (closed || ws.readyState !== ws.OPEN) return;
     if (queue.length === 0 && ws.bufferedAmount < SOCKET_HIGH_WATER) {
-      ws.send(text, pump);
+      write(frame);
       return;
     }
-    queue.push(text);
-    queuedBytes += Buffer.byteLength(text);
+    queue.push(frame);
+    queuedBytes += frame.length;
+    if (watching === 0) pump();
     guard.touch();
   };
-  const reply = (msg: Record<string, unknown>) => send(JSON.stringify(msg));
+  const reply = (msg: Record<string, unknown>) => send(Buffer.from(JSON.stringify(msg), 'utf8'));
   const error = (code: StreamErrorCode, message: string, id?: string) => reply({ type: 'error', ...(id !== undefined ? { id } : {}), code, message });
 
   const endSub = (sub: Sub, reason: string) => {
@@ -141,7 +164,7 @@ export function serveWsConnection(options: WsConnectionOptions): { close(code?: 
     if (closed) return;
     // What is queued goes to the socket, then every subscription learns where to resume
     // from (the last event it was sent), then the socket is closed.
-    if (ws.readyState === ws.OPEN) for (const text of queue.splice(0)) ws.send(text);
+    if (ws.readyState === ws.OPEN) for (const frame of queue.splice(0)) ws.send(frame, TEXT);
     queuedBytes = 0;
     for (const sub of [...subs.values()]) {
       if (sub.feed && ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'gap', id: sub.id, topic: sub.topic.name, reason: 'overflow', cursor: String(sub.feed.lastSeq) }));

@@ -1,7 +1,7 @@
 import type { Subscription } from 'rxjs';
 import { TroupeError, roleInWorkspace, systemClock } from '../../core/index.ts';
 import type { Clock, Subject } from '../../core/index.ts';
-import type { DomainEvent, Runtime, RuntimeEvent } from '../../actors/index.ts';
+import type { Runtime, RuntimeEvent } from '../../actors/index.ts';
 import { createEventJournal } from '../event-journal.ts';
 import type { StreamItem, Topic } from '../types.ts';
 
@@ -62,19 +62,55 @@ function onlyKeys(params: Record<string, string>, keys: string[], topic: string)
 const runKey = (name: string, dagRunId: string) => `${name}\u0000${dagRunId}`;
 
 /**
- * The `runs` and `actors` topics over `runtime.events$`. Each runtime event gets a seq (the
- * same in both topics) and is kept in a bounded in-memory journal per topic for resume; the
- * workspace of a run's events is the run's own (learnt from its command and lifecycle
- * events, else read once from the run), so workspace grants filter them exactly as REST
- * filters runs. Events stay in publication order, also while a workspace is being read.
+ * The fields of a runtime event this adapter reads, loosely: it serves today's events
+ * (transitions with `stepState`, `dag_run_*` domain events, no sequence) and the backbone's
+ * (a `seq`, a `correlationId` and the run's `workspace` on every run fact, lifecycle facts
+ * `run.*`/`step.*` emitted by the machines).
+ */
+interface LooseEvent {
+  type: string;
+  seq?: number;
+  at: number;
+  correlationId?: string;
+  workspace?: string;
+  origin?: { correlationId?: string };
+  // transitions
+  actorKind?: string;
+  actorId?: string;
+  machine?: string;
+  from?: string | null;
+  to?: string;
+  event?: string;
+  restored?: boolean;
+  run?: { name: string; dagRunId: string; attempt: number };
+  step?: string;
+  stepState?: { status: string; exitCode: number | null; startedAt: number | null; finishedAt: number | null; retryCount: number; error?: string };
+  // domain facts
+  action?: string;
+  resourceType?: string;
+  resourceId?: string;
+  details?: Record<string, unknown>;
+}
+
+/** What a lifecycle fact carries besides its payload (kept out of `data`). */
+const ENVELOPE = new Set(['type', 'seq', 'correlationId', 'workspace', 'origin', 'run']);
+
+/**
+ * The `runs` and `actors` topics over `runtime.events$`. Each event keeps its position (the
+ * backbone's `seq` when it has one) and is kept in a bounded in-memory journal per topic for
+ * resume; the workspace of a run's events is the run's own (carried by the event, learnt from
+ * the run's other events, else read once from the run), so workspace grants filter them
+ * exactly as REST filters runs. Events stay in publication order, also while a workspace is
+ * being read.
  *
- * Until the backbone stamps its events with a persisted sequence, seqs start at the boot
- * time in microseconds: they still grow across restarts, and a cursor from an earlier life
- * gets an explicit `gap` instead of a silent hole.
+ * Events without a backbone `seq` (today's runtime) are numbered from the boot time in
+ * microseconds: cursors still grow across restarts, and a cursor from an earlier life gets
+ * an explicit `gap` instead of a silent hole.
  */
 export function runtimeTopics(runtime: Runtime, options: RuntimeTopicsOptions = {}): RuntimeTopics {
   const clock = options.clock ?? systemClock;
-  const base = clock.now() * 1000;
+  const backboneHead = (runtime as { lastSeq?: () => number }).lastSeq?.();
+  const base = backboneHead ?? clock.now() * 1000;
   let seq = base;
   const capacity = options.capacity ?? 10_000;
   const matchesRun = (item: StreamItem, f: RunsFilter) => {
@@ -96,47 +132,57 @@ export function runtimeTopics(runtime: Runtime, options: RuntimeTopicsOptions = 
     if (workspaces.size > 10_000) workspaces.delete(workspaces.keys().next().value!);
   };
   const stepStatus = new Map<string, string>();
+  const nextSeq = (e: LooseEvent) => (e.seq !== undefined ? e.seq : ++seq);
 
-  function publish(event: RuntimeEvent, workspace: string | undefined): void {
-    const s = ++seq;
-    const correlationId = event.origin?.correlationId || undefined;
-    const common = { seq: s, ...(correlationId ? { correlationId } : {}), ...(workspace !== undefined ? { workspace } : {}) };
-    if (event.type === 'domain') {
-      const type = RUN_FACT[event.action];
-      if (!type) return;
-      const [name, dagRunId] = splitRun(event.resourceId);
-      runs.append({ ...common, type, data: { name, dagRunId, at: event.at, ...event.details } });
+  function publish(e: LooseEvent, workspace: string | undefined): void {
+    const s = nextSeq(e);
+    const correlationId = e.correlationId || e.origin?.correlationId || undefined;
+    const common = { ...(correlationId ? { correlationId } : {}), ...(workspace !== undefined ? { workspace } : {}) };
+    if (e.type === 'domain') {
+      const type = e.action ? RUN_FACT[e.action] : undefined;
+      if (!type || !e.resourceId) return;
+      const [name, dagRunId] = splitRun(e.resourceId);
+      runs.append({ seq: s, ...common, type, data: { name, dagRunId, at: e.at, ...e.details } });
       return;
     }
+    if (e.type.startsWith('run.') || e.type.startsWith('step.')) {
+      // A backbone lifecycle fact: its own fields, with the run flattened.
+      const data: Record<string, unknown> = {};
+      if (e.run) Object.assign(data, { name: e.run.name, dagRunId: e.run.dagRunId, attempt: e.run.attempt });
+      for (const [k, v] of Object.entries(e)) if (!ENVELOPE.has(k)) data[k] = v;
+      runs.append({ seq: s, ...common, type: e.type, data });
+      return;
+    }
+    if (e.type !== 'transition') return;
     actors.append({
+      seq: s,
       ...common,
-      type: event.from === null ? 'actor.created' : 'actor.transition',
+      type: e.from === null || e.from === undefined ? 'actor.created' : 'actor.transition',
       data: {
-        actorKind: event.actorKind,
-        actorId: event.actorId,
-        machine: event.machine,
-        from: event.from,
-        to: event.to,
-        event: event.event,
-        restored: event.restored,
-        at: event.at,
-        ...(event.run ? { name: event.run.name, dagRunId: event.run.dagRunId, attempt: event.run.attempt } : {}),
-        ...(event.step ? { step: event.step } : {}),
+        actorKind: e.actorKind,
+        actorId: e.actorId,
+        machine: e.machine,
+        from: e.from ?? null,
+        to: e.to,
+        event: e.event,
+        restored: e.restored === true,
+        at: e.at,
+        ...(e.run ? { name: e.run.name, dagRunId: e.run.dagRunId, attempt: e.run.attempt } : {}),
+        ...(e.step ? { step: e.step } : {}),
       },
     });
-    if (event.actorKind === 'step' && event.stepState && event.run) {
-      const st = event.stepState;
-      const previous = stepStatus.get(event.actorId);
-      if (previous === st.status) return;
-      if (TERMINAL_STEP.has(st.status)) stepStatus.delete(event.actorId);
-      else stepStatus.set(event.actorId, st.status);
+    // Today's runtime has no step facts: they are derived from the step actors' state.
+    if (e.seq === undefined && e.actorKind === 'step' && e.stepState && e.run && e.actorId) {
+      const st = e.stepState;
+      if (st.status === 'not_started' || stepStatus.get(e.actorId) === st.status) return;
+      if (TERMINAL_STEP.has(st.status)) stepStatus.delete(e.actorId);
+      else stepStatus.set(e.actorId, st.status);
       const type = st.status === 'running' ? 'step.started' : st.status === 'retrying' ? 'step.retrying' : TERMINAL_STEP.has(st.status) ? 'step.finished' : `step.${st.status}`;
       runs.append({
         seq: ++seq,
-        ...(correlationId ? { correlationId } : {}),
-        ...(workspace !== undefined ? { workspace } : {}),
+        ...common,
         type,
-        data: { name: event.run.name, dagRunId: event.run.dagRunId, attempt: event.run.attempt, step: event.step, status: st.status, exitCode: st.exitCode, retryCount: st.retryCount, startedAt: st.startedAt, finishedAt: st.finishedAt, ...(st.error ? { error: st.error } : {}), at: event.at },
+        data: { name: e.run.name, dagRunId: e.run.dagRunId, attempt: e.run.attempt, step: e.step, status: st.status, exitCode: st.exitCode, retryCount: st.retryCount, startedAt: st.startedAt, finishedAt: st.finishedAt, ...(st.error ? { error: st.error } : {}), at: e.at },
       });
     }
   }
@@ -147,20 +193,21 @@ export function runtimeTopics(runtime: Runtime, options: RuntimeTopicsOptions = 
   }
 
   /** The run an event belongs to, if any. */
-  function runOf(event: RuntimeEvent): [string, string] | undefined {
-    if (event.type === 'domain') return event.resourceType === 'dag_run' ? splitRun(event.resourceId) : undefined;
-    return event.run ? [event.run.name, event.run.dagRunId] : undefined;
+  function runOf(e: LooseEvent): [string, string] | undefined {
+    if (e.type === 'domain') return e.resourceType === 'dag_run' && e.resourceId ? splitRun(e.resourceId) : undefined;
+    return e.run ? [e.run.name, e.run.dagRunId] : undefined;
   }
 
   // Events wait behind a pending workspace read so that order is kept.
   let pending: Promise<void> | undefined;
   let waiting = 0;
   function onEvent(event: RuntimeEvent): void {
-    const run = runOf(event);
-    if (event.type === 'domain' && run) remember(runKey(run[0], run[1]), (event as DomainEvent).workspace);
+    const e = event as unknown as LooseEvent;
+    const run = runOf(e);
+    if (run && typeof e.workspace === 'string') remember(runKey(run[0], run[1]), e.workspace);
     const known = run ? workspaces.get(runKey(run[0], run[1])) : undefined;
     if (!pending && (!run || known !== undefined)) {
-      publish(event, known);
+      publish(e, known);
       return;
     }
     waiting++;
@@ -171,7 +218,7 @@ export function runtimeTopics(runtime: Runtime, options: RuntimeTopicsOptions = 
         const details = await runtime.getRun(run[0], run[1]).catch(() => undefined);
         if (details) remember(runKey(run[0], run[1]), (ws = details.workspace));
       }
-      publish(event, ws);
+      publish(e, ws);
     });
     pending = step.finally(() => {
       if (--waiting === 0) pending = undefined;
