@@ -135,4 +135,15 @@ s('followStream (the CLI helper) reconnects with Last-Event-ID when the server d
   assert.equal(cursors, stored, 'every dag_execute entry, in order');
 });
 
+s('OpenAPI documents the SSE routes of a server that serves them', async () => {
+  const doc = await (await fetch(`${srv.api}/openapi.json`)).json();
+  const sse = doc.paths['/streams/{topic}'].get;
+  assert.ok(sse.responses['200'].content['text/event-stream']);
+  assert.equal(sse.parameters.find((p: { name: string }) => p.name === 'topic').schema.enum, ['audit', 'runs', 'actors']);
+  for (const name of ['after', 'token', 'Last-Event-ID', 'action', 'correlationId', 'name', 'dagRunId', 'actorId', 'kind']) {
+    assert.ok(sse.parameters.some((p: { name: string }) => p.name === name), name);
+  }
+  assert.ok(doc.paths['/streams'].get.responses['101']);
+});
+
 s.run();
