@@ -90,7 +90,7 @@ async function troupeSetup() {
   config.streams.maxBufferBytes = 512 * 1024 * 1024;
   config.streams.maxBufferMessages = 10_000_000;
   mkdirSync(config.dagsDir, { recursive: true });
-  const troupe = await createTroupe(config, { onWarning: () => {} });
+  const troupe = await createTroupe(config);
   const { url } = await troupe.listen();
   const c = child();
   await ask(c, { cmd: 'connect', url: `${url.replace(/^http/, 'ws')}/api/v1/streams`, n: subscribers, subscribe: true }, 'ready');

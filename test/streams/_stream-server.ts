@@ -36,7 +36,7 @@ export async function startStreamServer(options: { dir?: string; configure?: (c:
   config.engine.killGraceMs = 500;
   options.configure?.(config);
   mkdirSync(config.dagsDir, { recursive: true });
-  const troupe = await createTroupe(config, { onWarning: () => {} });
+  const troupe = await createTroupe(config);
   const { url } = await troupe.listen();
   const api = `${url}/api/v1`;
   const admin = options.adminKey ?? (await troupe.auth.createApiKey({ name: 'admin', role: 'admin', allowedSurfaces: ['rest_api'] })).key;
