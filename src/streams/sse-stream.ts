@@ -31,6 +31,8 @@ export interface SseStream {
 }
 
 const encoder = new TextEncoder();
+/** Live items held while a replay runs: shared objects, not copies, so more than the buffer is cheap. */
+const PENDING_FACTOR = 10;
 
 /**
  * A `text/event-stream` body for one subscriber: `id`/`event`/`data` messages, a comment
@@ -148,7 +150,7 @@ export function createSseStream<F>(options: SseStreamOptions<F>): SseStream {
       start(c) {
         controller = c;
         queue.push(`retry: 2000\n: ${topic.name} stream\n\n`);
-        feed = openFeed({ topic, filter: options.filter, subject: options.subject, ...(options.after !== undefined ? { after: options.after } : {}), sink, maxPendingLive: limits.maxBufferMessages });
+        feed = openFeed({ topic, filter: options.filter, subject: options.subject, ...(options.after !== undefined ? { after: options.after } : {}), sink, maxPendingLive: limits.maxBufferMessages * PENDING_FACTOR });
         void feed.live.then(() => {
           if (!ending && !ended) push(sseControl('live', { topic: topic.name, cursor: String(feed!.lastSeq) }));
         });

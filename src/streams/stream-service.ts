@@ -177,10 +177,12 @@ export function createStreamService(options: StreamServiceOptions): StreamServic
         limits,
         clock,
         within,
+        // Hooks also run from timers (heartbeat, overflow checks): always inside the
+        // connection's context, so their audit entries carry its credential.
         hooks: {
-          subscribed: (topic, id, keys, after) => recordSubscribe('websocket', topic, keys, after, id),
-          denied: (topic) => recordDenied(op, topic, 'GET'),
-          ended: (topic, id, reason, delivered, last) => recordEnd('websocket', topic, reason, delivered, last, id),
+          subscribed: (topic, id, keys, after) => within(() => recordSubscribe('websocket', topic, keys, after, id)),
+          denied: (topic) => within(() => recordDenied(op, topic, 'GET')),
+          ended: (topic, id, reason, delivered, last) => within(() => recordEnd('websocket', topic, reason, delivered, last, id)),
           closed: () => {
             release();
             open.delete(conn);

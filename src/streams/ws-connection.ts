@@ -23,6 +23,8 @@ export type StreamErrorCode = 'invalid_message' | 'invalid_filter' | 'unknown_to
 /** Unsent bytes the socket may hold before frames wait in the connection's own bounded buffer. */
 const SOCKET_HIGH_WATER = 64 * 1024;
 const TEXT = { binary: false } as const;
+/** Live items held while a replay runs: shared objects, not copies, so more than the buffer is cheap. */
+const PENDING_FACTOR = 10;
 
 const SUB_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 const CURSOR = /^\d{1,16}$/;
@@ -221,7 +223,7 @@ export function serveWsConnection(options: WsConnectionOptions): { close(code?: 
       subs.set(id, sub);
       reply({ type: 'subscribed', id, topic: topic.name });
       hooks.subscribed(topic.name, id, Object.keys(params), after);
-      sub.feed = openFeed({ topic, filter, subject, ...(after !== undefined ? { after } : {}), sink: sinkFor(sub), maxPendingLive: limits.maxBufferMessages });
+      sub.feed = openFeed({ topic, filter, subject, ...(after !== undefined ? { after } : {}), sink: sinkFor(sub), maxPendingLive: limits.maxBufferMessages * PENDING_FACTOR });
       void sub.feed.live.then(() => {
         if (subs.get(id) === sub) reply({ type: 'live', id, cursor: String(sub.feed!.lastSeq) });
       });

@@ -141,6 +141,9 @@ s('a stalled subscriber overflows its own buffer: it gets a gap and close 4008; 
     }
     await srv.troupe.engine.audit.flush();
     assert.ok(cutAt >= 0, 'the stalled subscriber was cut off');
+    const cut = (await srv.troupe.engine.audit.query({ action: 'stream_end', result: 'failed' })).entries.find((e) => e.details.end_reason === 'overflow')!;
+    assert.is(cut.credential_type, 'api_key', 'the overflow entry is attributed to the connection\'s credential');
+    assert.is(cut.details.transport, 'websocket');
     while (healthyCount < N) await new Promise((r) => setTimeout(r, 10));
     const details = await srv.troupe.engine.runtime.waitForRun('chain', runId, 15_000);
     assert.is(details.details.statusLabel, 'succeeded', 'the run is unaffected');
