@@ -65,9 +65,9 @@ function schedule(t0: number, produce: (from: number, to: number) => void): Prom
 interface RoundResult { delivered: number; ratePerSub: number; p50: number; p99: number; complete: number }
 
 async function collect(c: ChildProcess, t0: number, total: number): Promise<RoundResult> {
-  // Wait for the last events to arrive (or 30 s).
+  // Wait for the last events to arrive (or 120 s).
   let report: { counts: number[]; delays: number[]; lastAt: number };
-  const deadline = now() + 30_000;
+  const deadline = now() + 120_000;
   for (;;) {
     report = await ask(c, { cmd: 'report' }, 'report');
     const got = report.counts.reduce((a, b) => a + b, 0);

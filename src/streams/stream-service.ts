@@ -167,7 +167,14 @@ export function createStreamService(options: StreamServiceOptions): StreamServic
     },
 
     acceptWebSocket(ws, op) {
-      const release = acquire(op);
+      let release: () => void;
+      try {
+        release = acquire(op);
+      } catch {
+        // Another connection of the credential took the last slot during the handshake.
+        ws.close(1013, 'too many open streams for this credential');
+        return;
+      }
       const subject = op.subject ?? NOBODY;
       const within = <T>(fn: () => T): T => runWithContext(op, fn);
       const conn = serveWsConnection({

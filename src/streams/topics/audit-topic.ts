@@ -1,63 +1,18 @@
 import { Observable, map, share } from 'rxjs';
 import { TroupeError, canManageAudit } from '../../core/index.ts';
 import { encodeCursor, equalsOf } from '../../audit/filter.ts';
+import { AUDIT_FILTER_PARAMS, auditEntryJson } from '../../audit/rest-shape.ts';
 import type { FilterField } from '../../audit/ports.ts';
 import type { AuditEntry, AuditFilter, AuditTrail } from '../../audit/types.ts';
 import type { StreamItem, Topic, TopicSource } from '../types.ts';
-
-/** Stream filter parameter (camelCase, as `GET /api/v1/audit`) → audit field. */
-const PARAMS: Record<string, keyof AuditFilter> = {
-  category: 'category',
-  action: 'action',
-  source: 'source',
-  surface: 'surface',
-  result: 'result',
-  correlationId: 'correlation_id',
-  requestId: 'request_id',
-  sessionId: 'session_id',
-  resourceType: 'resource_type',
-  resourceId: 'resource_id',
-  workspace: 'workspace',
-  credentialId: 'credential_id',
-  credentialType: 'credential_type',
-  mcpTool: 'mcp_tool',
-  userId: 'user_id',
-  ipAddress: 'ip_address',
-};
 
 /** What a page of the replay reads at most. */
 const PAGE = 500;
 // An ISO time for cursors built from a seq alone: the store orders by seq.
 const ANY_TIME = '1970-01-01T00:00:00.000Z';
 
-/** The REST (camelCase) form of an entry, the `data` of an `audit.entry` message. */
-export function auditEntryData(e: AuditEntry): Record<string, unknown> {
-  return {
-    id: e.id,
-    seq: e.seq,
-    timestamp: e.timestamp,
-    category: e.category,
-    action: e.action,
-    source: e.source,
-    surface: e.surface,
-    result: e.result,
-    correlationId: e.correlation_id,
-    requestId: e.request_id,
-    sessionId: e.session_id,
-    resourceType: e.resource_type,
-    resourceId: e.resource_id,
-    workspace: e.workspace,
-    credentialId: e.credential_id,
-    credentialType: e.credential_type,
-    mcpTool: e.mcp_tool,
-    userId: e.user_id,
-    username: e.username,
-    ipAddress: e.ip_address,
-    details: e.details,
-    prevHash: e.prev_hash,
-    hash: e.hash,
-  };
-}
+/** The `data` of an `audit.entry` message: the entry as `GET /api/v1/audit` answers it. */
+export const auditEntryData = auditEntryJson;
 
 /** A parsed audit stream filter: exact-match conditions, as the trail's query takes them. */
 export interface AuditStreamFilter {
@@ -149,8 +104,8 @@ export function auditTopic(trail: AuditTrail): Topic<AuditStreamFilter> {
     parseFilter(params) {
       const filter: AuditFilter = {};
       for (const [key, value] of Object.entries(params)) {
-        const field = PARAMS[key];
-        if (!field) throw new TroupeError('INVALID_INPUT', `unknown audit stream filter ${key}; filters are ${Object.keys(PARAMS).join(', ')}`, { details: { field: key } });
+        const field = AUDIT_FILTER_PARAMS[key];
+        if (!field) throw new TroupeError('INVALID_INPUT', `unknown audit stream filter ${key}; filters are ${Object.keys(AUDIT_FILTER_PARAMS).join(', ')}`, { details: { field: key } });
         if (value.length > 256) throw new TroupeError('INVALID_INPUT', `${key} is too long`, { details: { field: key } });
         if (value !== '') (filter as Record<string, string>)[field] = value;
       }
