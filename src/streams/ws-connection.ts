@@ -21,7 +21,7 @@ export const CLOSE_CODES = {
 export type StreamErrorCode = 'invalid_message' | 'invalid_filter' | 'unknown_topic' | 'forbidden' | 'duplicate_id' | 'unknown_subscription' | 'limit_exceeded' | 'unavailable';
 
 /** Unsent bytes the socket may hold before frames wait in the connection's own bounded buffer. */
-const SOCKET_HIGH_WATER = 64 * 1024;
+const SOCKET_HIGH_WATER = 256 * 1024;
 const TEXT = { binary: false } as const;
 /** Live items held while a replay runs: shared objects, not copies, so more than the buffer is cheap. */
 const PENDING_FACTOR = 10;
@@ -102,20 +102,12 @@ export function serveWsConnection(options: WsConnectionOptions): { close(code?: 
     waiters = [];
     for (const fn of w) fn();
   };
-  // Write callbacks are asked for only once the socket backs up (they cost a closure call per
-  // frame); while frames wait, at least one callback or a check is pending to pump them.
-  let watching = 0;
+  // No write callbacks (they cost a closure per frame): frames that wait are pumped when the
+  // socket drains ('drain' follows every write that found its buffer over its high-water mark,
+  // which SOCKET_HIGH_WATER exceeds), with a next-turn check as a fallback.
   let polling = false;
-  const watched = () => {
-    watching--;
-    pump();
-  };
-  const write = (frame: Buffer) => {
-    if (ws.bufferedAmount >= SOCKET_HIGH_WATER / 4) {
-      watching++;
-      ws.send(frame, TEXT, watched);
-    } else ws.send(frame, TEXT);
-  };
+  const socket = (ws as unknown as { _socket?: { on(e: 'drain', fn: () => void): void; off(e: 'drain', fn: () => void): void } })._socket;
+  const write = (frame: Buffer) => ws.send(frame, TEXT);
   const pump = (): void => {
     while (queue.length > 0 && !closed && ws.readyState === ws.OPEN && ws.bufferedAmount < SOCKET_HIGH_WATER) {
       const frame = queue.shift()!;
@@ -123,7 +115,7 @@ export function serveWsConnection(options: WsConnectionOptions): { close(code?: 
       taken++;
       write(frame);
     }
-    if (queue.length > 0 && watching === 0 && !polling && !closed) {
+    if (queue.length > 0 && !socket && !polling && !closed) {
       polling = true;
       setImmediate(() => {
         polling = false;
@@ -132,6 +124,7 @@ export function serveWsConnection(options: WsConnectionOptions): { close(code?: 
     }
     if (waiters.length > 0) wake();
   };
+  socket?.on('drain', pump);
   const guard = overflowGuard({
     maxBytes: limits.maxBufferBytes,
     maxMessages: limits.maxBufferMessages,
@@ -149,7 +142,6 @@ export function serveWsConnection(options: WsConnectionOptions): { close(code?: 
     }
     queue.push(frame);
     queuedBytes += frame.length;
-    if (watching === 0) pump();
     guard.touch();
   };
   const reply = (msg: Record<string, unknown>) => send(Buffer.from(JSON.stringify(msg), 'utf8'));
@@ -305,6 +297,7 @@ export function serveWsConnection(options: WsConnectionOptions): { close(code?: 
       for (const sub of [...subs.values()]) endSub(sub, 'closed');
       closed = true;
       guard.cancel();
+      socket?.off('drain', pump);
       clock.clearTimeout(heartbeat);
       for (const w of waiters) w();
       waiters = [];
