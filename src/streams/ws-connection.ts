@@ -78,7 +78,8 @@ function filterParams(raw: unknown): Record<string, string> {
  * server. Every subscription shares one outgoing buffer, bounded by the socket's unsent bytes
  * and by the messages not yet written; a subscriber that overflows it gets a `gap` per
  * subscription and close code 4008. A ping every `heartbeatMs` (on the injected clock) finds
- * dead peers: one missed pong and the socket is terminated.
+ * dead peers: no pong, no message and no byte taken by the socket since the last ping, and
+ * the socket is terminated (a live peer behind a long backlog answers late but keeps reading).
  */
 export function serveWsConnection(options: WsConnectionOptions): { close(code?: number, reason?: string): void } {
   const { ws, topics, subject, limits, clock, hooks } = options;
@@ -106,7 +107,11 @@ export function serveWsConnection(options: WsConnectionOptions): { close(code?: 
   // socket drains ('drain' follows every write that found its buffer over its high-water mark,
   // which SOCKET_HIGH_WATER exceeds), with a next-turn check as a fallback.
   let polling = false;
-  const socket = (ws as unknown as { _socket?: { on(e: 'drain', fn: () => void): void; off(e: 'drain', fn: () => void): void } })._socket;
+  const socket = (ws as unknown as { _socket?: { on(e: 'drain', fn: () => void): void; off(e: 'drain', fn: () => void): void; bytesWritten?: number; writableLength?: number } })._socket;
+  // Bytes the kernel has taken: a peer behind a long backlog answers pings late, but while
+  // it keeps reading (and acknowledging) this keeps growing.
+  const flushed = () => (socket?.bytesWritten ?? 0) - (socket?.writableLength ?? 0);
+  let flushedAtPing = 0;
   const write = (frame: Buffer) => ws.send(frame, TEXT);
   const pump = (): void => {
     while (queue.length > 0 && !closed && ws.readyState === ws.OPEN && ws.bufferedAmount < SOCKET_HIGH_WATER) {
@@ -269,8 +274,8 @@ export function serveWsConnection(options: WsConnectionOptions): { close(code?: 
   const beat = () => {
     heartbeat = clock.setTimeout(() => {
       if (closed) return;
-      if (!alive) {
-        // No pong (nor anything else) since the last ping: the peer is gone.
+      if (!alive && flushed() === flushedAtPing) {
+        // No pong, no message and nothing read since the last ping: the peer is gone.
         for (const sub of [...subs.values()]) endSub(sub, 'dead_peer');
         ws.terminate();
         return;
@@ -281,6 +286,7 @@ export function serveWsConnection(options: WsConnectionOptions): { close(code?: 
       } catch {
         // the socket is closing; 'close' follows
       }
+      flushedAtPing = flushed();
       beat();
     }, limits.heartbeatMs);
   };
