@@ -89,6 +89,10 @@ export const CONFIG_SCHEMA = z.strictObject({
     max_sessions: int(1).default(256),
     session_idle_sec: int(1).default(30 * 60),
     max_subscriptions_per_session: int(1).default(64),
+    /** Bytes (JSON characters) of messages each 2025-era session keeps for stream resumption. */
+    replay_buffer_bytes: int(1024).default(512 * 1024),
+    /** Open 2026-07-28 `subscriptions/listen` streams per credential. */
+    max_listens_per_credential: int(1).default(16),
     /** Extra Origins accepted on /mcp besides loopback ones. */
     allowed_origins: stringList(),
     /** Extra Host names accepted on /mcp besides the bound host and loopback names. */

@@ -6,11 +6,12 @@ import { redactDetailsWith } from './redact.ts';
 import type { AuditInput } from './types.ts';
 
 const NO_ORIGIN: Partial<OperationOrigin> = {};
-const EXTRAS: [[string, string | undefined], [string, string | undefined], [string, string | undefined], [string, string | undefined]] = [
+const EXTRAS: [[string, string | undefined], [string, string | undefined], [string, string | undefined], [string, string | undefined], [string, string | undefined]] = [
   ['client_name', undefined],
   ['client_version', undefined],
   ['transport', undefined],
   ['mcp_action', undefined],
+  ['traceparent', undefined],
 ];
 
 // `toISOString` was a visible share of every entry; entries come in bursts within one second,
@@ -53,6 +54,7 @@ export function attributeEntry(input: AuditInput, nowMs: number): UnsealedEntry 
   EXTRAS[1][1] = o.clientVersion;
   EXTRAS[2][1] = o.transport;
   EXTRAS[3][1] = o.mcpAction;
+  EXTRAS[4][1] = o.traceparent;
   const details = redactDetailsWith(input.details, EXTRAS);
   const draft = {
     action: input.action,

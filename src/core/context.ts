@@ -46,6 +46,8 @@ export interface OperationContext {
   ipAddress?: string;
   mcpTool?: string;
   mcpAction?: string;
+  /** A W3C `traceparent` the client sent (MCP `_meta` or HTTP header), already validated. */
+  traceparent?: string;
 }
 
 /**
@@ -69,6 +71,7 @@ export interface OperationOrigin {
   ipAddress?: string;
   mcpTool?: string;
   mcpAction?: string;
+  traceparent?: string;
 }
 
 const storage = new AsyncLocalStorage<OperationContext>();
@@ -115,5 +118,6 @@ export function originOf(ctx: OperationContext): OperationOrigin {
     ipAddress: ctx.ipAddress,
     mcpTool: ctx.mcpTool,
     mcpAction: ctx.mcpAction,
+    traceparent: ctx.traceparent,
   });
 }

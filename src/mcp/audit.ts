@@ -1,11 +1,20 @@
 import { currentContext } from '../core/index.ts';
 import type { AuditResult, AuditTrail } from '../audit/types.ts';
+import { currentModern } from './era-context.ts';
 
-/** The `details` keys an MCP entry always carries, from the current operation context. */
+/**
+ * The `details` keys an MCP entry always carries, from the current operation context. In the
+ * 2026-07-28 era there is no session: the request's JSON-RPC id (and a listen stream's
+ * subscription id) take its place, with the protocol version from the request's envelope.
+ */
 export function sessionDetails(): Record<string, unknown> {
   const ctx = currentContext();
+  const modern = currentModern();
   return compact({
     session_id: ctx?.sessionId,
+    protocol_version: modern?.protocolVersion,
+    mcp_request_id: modern?.jsonrpcId,
+    subscription_id: modern?.subscriptionId,
     client_name: ctx?.clientName,
     client_version: ctx?.clientVersion,
     transport: ctx?.transport,

@@ -1,24 +1,18 @@
-import { randomUUID } from 'node:crypto';
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
-import { ErrorCode, McpError, isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import { DEFAULT_WORKSPACE, currentContext, systemClock, withContextPatch } from '../core/index.ts';
-import type { Clock, Logger } from '../core/index.ts';
+import { isLegacyRequest } from '@modelcontextprotocol/server';
+import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
+import { DEFAULT_WORKSPACE, createLogger, currentContext, systemClock, withContextPatch } from '../core/index.ts';
+import type { Clock, Logger, OperationContext } from '../core/index.ts';
 import type { Runtime } from '../actors/types.ts';
 import type { AuditTrail } from '../audit/types.ts';
 import type { TroupeConfig } from '../config.ts';
-import { sessionMachine } from '../machines/session.machine.ts';
-import type { SessionCloseReason } from '../machines/session.machine.ts';
-import { canSee } from './access.ts';
-import { auditString, recordMcp } from './audit.ts';
-import { SessionEventStore } from './event-store.ts';
-import { jsonRpcError, readBodyLimited, trackStream } from './http-responses.ts';
+import { auditString } from './audit.ts';
+import { validTraceparent } from './era-context.ts';
+import { jsonRpcError, readBodyLimited } from './http-responses.ts';
+import { createLegacySessions } from './legacy-sessions.ts';
+import { createModernEra } from './modern.ts';
 import { createOriginPolicy } from './origin.ts';
-import { RESOURCE_NOT_FOUND } from './resources.ts';
-import { createSessionServer } from './server.ts';
-import type { McpSession } from './session.ts';
 import { subjectKeyOf } from './session.ts';
 import { SubscriptionHub } from './subscriptions.ts';
-import { parseDaguUri, uriAuditResource } from './uris.ts';
 
 /** What `createMcpHandler` needs. */
 export interface McpHandlerDeps {
@@ -27,26 +21,42 @@ export interface McpHandlerDeps {
   config: TroupeConfig;
   /** @defaultValue systemClock */
   clock?: Clock;
-  /** Server version in the initialize result. @defaultValue '0.1.0' */
+  /** Server version in the initialize / discover result. @defaultValue '0.1.0' */
   version?: string;
-  /** Where problems that have no caller go (a failed notification). */
-  logger: Logger;
+  /** Where problems that have no caller go (a failed notification). @defaultValue a JSON-lines logger on stderr */
+  logger?: Logger;
 }
 
 /** The `/mcp` endpoint as a web-standard handler. */
 export interface McpHandler {
   /** Handles one HTTP request to `{basePath}/mcp`, inside the caller's operation context. */
   handle(req: Request): Promise<Response>;
-  /** Closes every session (their streams end) and stops the idle sweep. */
+  /** Closes every session and listen stream (their streams end) and stops the idle sweep. */
   close(): Promise<void>;
+  /** Open 2025-era sessions. */
   sessionCount(): number;
+  /** Open 2026-07-28 `subscriptions/listen` streams. */
+  listenCount(): number;
+  /** Bytes held by the replay buffers of all 2025-era sessions. */
+  replayBytes(): number;
 }
 
+const isJson = (ct: string | null): boolean => ct !== null && /^application\/json\s*(;|$)/i.test(ct.trim());
+
 /**
- * Creates the MCP endpoint: Streamable HTTP (SSE mode, stateful, resumable), one session
- * actor and one MCP server per session, Origin/Host validation, a session cap and idle
- * expiry. Authentication happened before (the HTTP layer put the subject into the operation
- * context); every request is still checked against the subject that created its session.
+ * Creates the MCP endpoint, serving both protocol eras on one path:
+ *
+ * - **2025-11-25** (and older): sessionful Streamable HTTP (SSE mode, resumable GET stream,
+ *   `resources/subscribe`) on SDK 1.x, one session actor per session (`legacy-sessions.ts`).
+ * - **2026-07-28**: stateless per-request serving, `server/discover` and `subscriptions/listen`
+ *   on SDK 2.x `createMcpHandler` (`modern.ts`).
+ *
+ * Routing is the SDK's own `isLegacyRequest` on the parsed body. Gates common to both run
+ * first: authentication happened before (the HTTP layer put the subject into the operation
+ * context), Origin/Host, method, and the body (read here for every POST, chunked or not, under
+ * `max_body_bytes`; an empty batch is an Invalid Request). A `traceparent` from the envelope's
+ * `_meta` or the HTTP header is carried on the context, so the call's audit entries and the
+ * runs it starts record it.
  *
  * @example
  * const mcp = createMcpHandler({ runtime, audit, config });
@@ -56,102 +66,12 @@ export function createMcpHandler(deps: McpHandlerDeps): McpHandler {
   const { runtime, audit, config } = deps;
   const clock = deps.clock ?? systemClock;
   const version = deps.version ?? '0.1.0';
-  const logger = deps.logger;
-  const warn = (message: string) => logger.warn(message);
-  const sessions = new Map<string, McpSession>();
-  const hub = new SubscriptionHub(runtime, (e) => warn(`mcp subscription: ${(e as Error).message}`));
+  const logger = deps.logger ?? createLogger({ bindings: { component: 'mcp' } });
+  const hub = new SubscriptionHub(runtime, (e) => logger.warn('mcp subscription watch failed', { error: e }));
+  const legacy = createLegacySessions({ runtime, audit, config, clock, version, logger, hub });
+  const modern = createModernEra({ runtime, audit, config, version, logger, hub });
   const originOk = createOriginPolicy({ boundHost: config.host, allowedOrigins: config.mcp.allowedOrigins, allowedHosts: config.mcp.allowedHosts });
-  const idleMs = config.mcp.sessionIdleSec * 1000;
   let shuttingDown = false;
-  let sweepTimer: unknown;
-
-  const scheduleSweep = () => {
-    if (shuttingDown) return;
-    sweepTimer = clock.setTimeout(sweep, Math.max(250, Math.min(60_000, idleMs / 4)));
-    (sweepTimer as { unref?: () => void } | undefined)?.unref?.();
-  };
-  function sweep(): void {
-    const now = clock.now();
-    for (const s of sessions.values()) if (s.openStreams === 0 && now - s.lastSeen >= idleMs) void closeSession(s, 'idle_timeout');
-    scheduleSweep();
-  }
-  scheduleSweep();
-
-  /** Bookkeeping once a session ends, however it ends; idempotent. */
-  async function closeSession(s: McpSession, reason: SessionCloseReason, closeTransport = true): Promise<void> {
-    if (s.closed) return;
-    s.closed = true;
-    sessions.delete(s.id);
-    hub.removeSession(s.id);
-    s.actor.send({ type: 'session.close', reason });
-    if (closeTransport) await s.server.close().catch(() => {});
-    s.actor.send({ type: 'session.closed' });
-  }
-
-  function subscriptionsOf(s: McpSession) {
-    const about = (uri: string, action: string) => ({ ...uriAuditResource(uri), details: { mcp_action: action } });
-    return {
-      async subscribe(uri: string): Promise<void> {
-        const parsed = parseDaguUri(uri);
-        if (!parsed.ok) throw new McpError(ErrorCode.InvalidParams, `Invalid resource URI: ${parsed.problem.message}`, { uri });
-        const u = parsed.uri;
-        // Only runs change in a way that is notified; other dagu:// URIs are accepted quietly (as Dagu does).
-        if (u.kind !== 'run' && u.kind !== 'run_logs') return;
-        const run = await runtime.getRun(u.name, u.dagRunId);
-        if (!run || !canSee(run.workspace)) throw new McpError(RESOURCE_NOT_FOUND, 'Resource not found', { uri });
-        if (!s.actor.getSnapshot().can({ type: 'session.subscribe', uri })) {
-          throw new McpError(ErrorCode.InvalidRequest, `Subscription limit reached (${config.mcp.maxSubscriptionsPerSession} per session)`, { uri });
-        }
-        s.actor.send({ type: 'session.subscribe', uri });
-        hub.add(s.id, uri, { name: run.name, dagRunId: run.dagRunId }, (target) => {
-          if (s.closed) return;
-          s.server.server.sendResourceUpdated({ uri: target }).catch((e: Error) => warn(`mcp notification to ${s.id}: ${e.message}`));
-        });
-        recordMcp(audit, 'mcp.resource.subscribe.succeeded', 'succeeded', about(uri, 'subscribe_resource'));
-      },
-      async unsubscribe(uri: string): Promise<void> {
-        s.actor.send({ type: 'session.unsubscribe', uri });
-        hub.remove(s.id, uri);
-        recordMcp(audit, 'mcp.resource.unsubscribe.succeeded', 'succeeded', about(uri, 'unsubscribe_resource'));
-      },
-    };
-  }
-
-  async function createSession(req: Request, body: unknown, subjectKey: string): Promise<Response> {
-    const id = randomUUID();
-    const params = (body as { params?: { protocolVersion?: unknown; clientInfo?: { name?: unknown; version?: unknown } } }).params;
-    const protocolVersion = String(params?.protocolVersion ?? '');
-    const clientName = auditString(String(params?.clientInfo?.name ?? req.headers.get('user-agent') ?? ''), 128);
-    const clientVersion = auditString(String(params?.clientInfo?.version ?? ''), 64);
-    const events = new SessionEventStore();
-    const transport = new WebStandardStreamableHTTPServerTransport({
-      sessionIdGenerator: () => id,
-      eventStore: events,
-      retryInterval: 1000,
-      // The SDK closes the transport itself after this callback (DELETE).
-      onsessionclosed: () => {
-        const s = sessions.get(id);
-        if (s) void closeSession(s, 'client_delete', false);
-      },
-    });
-    const actor = runtime.spawn(sessionMachine, {
-      kind: 'session',
-      id,
-      input: { sessionId: id, subjectId: subjectKey, clientName, clientVersion, maxSubscriptions: config.mcp.maxSubscriptionsPerSession },
-    });
-    const session = { id, subjectKey, clientName, clientVersion, transport, actor, events, lastSeen: clock.now(), openStreams: 0, closed: false } as McpSession;
-    session.server = createSessionServer({ runtime, audit }, subscriptionsOf(session), version);
-    session.server.server.oninitialized = () => {
-      actor.send({ type: 'session.initialized', clientName, clientVersion, protocolVersion });
-    };
-    session.server.server.onclose = () => void closeSession(session, 'transport_closed', false);
-    await session.server.connect(transport);
-    sessions.set(id, session);
-    const res = await withContextPatch({ sessionId: id, clientName, clientVersion }, () => transport.handleRequest(req, { parsedBody: body }));
-    // An initialize the transport refused leaves no session behind.
-    if (transport.sessionId === undefined) await closeSession(session, 'transport_closed');
-    return res;
-  }
 
   async function handle(req: Request): Promise<Response> {
     const ctx = currentContext();
@@ -163,47 +83,48 @@ export function createMcpHandler(deps: McpHandlerDeps): McpHandler {
     }
     if (shuttingDown) return jsonRpcError(503, -32000, 'Server is shutting down');
     const subjectKey = subjectKeyOf(ctx.subject.userId, ctx.credential?.id);
-    const sid = req.headers.get('mcp-session-id');
-    if (sid) {
-      const s = sessions.get(sid);
-      // A session id is never a credential: another subject's id reads as unknown.
-      if (!s || s.closed || s.subjectKey !== subjectKey) return jsonRpcError(404, -32001, 'Session not found');
-      s.lastSeen = clock.now();
-      const res = await withContextPatch({ sessionId: s.id, clientName: s.clientName, clientVersion: s.clientVersion }, () => s.transport.handleRequest(req));
-      if (req.method === 'GET' && res.ok && res.headers.get('content-type')?.includes('text/event-stream')) {
-        s.openStreams++;
-        return trackStream(res, () => {
-          s.openStreams--;
-          s.lastSeen = clock.now();
-        });
-      }
-      return res;
-    }
-    if (req.method !== 'POST') return jsonRpcError(400, -32000, 'Bad Request: Mcp-Session-Id header is required');
+    if (req.method !== 'POST') return legacy.handle(req, undefined, subjectKey);
+
+    if (!isJson(req.headers.get('content-type'))) return jsonRpcError(415, -32000, 'Unsupported Media Type: Content-Type must be application/json');
+    // Every POST body is read here under the limit, so a chunked body without Content-Length is bounded too.
     const text = await readBodyLimited(req, config.maxBodyBytes);
-    if (text === undefined) return jsonRpcError(413, -32000, 'Request body too large');
+    if (text === undefined) return jsonRpcError(413, -32000, `Request body exceeds the limit of ${config.maxBodyBytes} bytes`);
     let body: unknown;
     try {
       body = JSON.parse(text);
     } catch {
       return jsonRpcError(400, ErrorCode.ParseError, 'Parse error');
     }
-    if (!isInitializeRequest(body)) return jsonRpcError(400, -32000, 'Bad Request: No valid session ID provided');
-    if (sessions.size >= config.mcp.maxSessions) return jsonRpcError(503, -32000, 'Too many open sessions', { 'retry-after': '5' });
-    return createSession(req, body, subjectKey);
+    if (Array.isArray(body) && body.length === 0) return jsonRpcError(400, ErrorCode.InvalidRequest, 'Invalid Request: empty batch');
+    if (typeof body !== 'object' || body === null) return jsonRpcError(400, ErrorCode.InvalidRequest, 'Invalid Request');
+
+    const meta = Array.isArray(body) ? undefined : ((body as { params?: { _meta?: Record<string, unknown> } }).params?._meta ?? undefined);
+    const patch: Partial<OperationContext> = {};
+    const traceparent = validTraceparent(meta?.['traceparent']) ?? validTraceparent(req.headers.get('traceparent'));
+    if (traceparent) patch.traceparent = traceparent;
+
+    if (await isLegacyRequest(req, body, { maxRequestBodySize: config.maxBodyBytes })) {
+      return withContextPatch(patch, () => legacy.handle(req, body, subjectKey));
+    }
+    const info = meta?.['io.modelcontextprotocol/clientInfo'] as { name?: unknown; version?: unknown } | undefined;
+    if (typeof info?.name === 'string') patch.clientName = auditString(info.name, 128);
+    if (typeof info?.version === 'string') patch.clientVersion = auditString(info.version, 64);
+    return withContextPatch(patch, () => modern.handle(req, body, subjectKey));
   }
 
   return {
-    handle: (req) => withContextPatch({ workspace: currentContext()?.workspace ?? DEFAULT_WORKSPACE }, () => handle(req)).catch((e: Error) => {
-      warn(`mcp handler: ${e.message}`);
-      return jsonRpcError(500, ErrorCode.InternalError, 'Internal server error');
-    }),
+    handle: (req) =>
+      withContextPatch({ workspace: currentContext()?.workspace ?? DEFAULT_WORKSPACE }, () => handle(req)).catch((error: Error) => {
+        logger.error('mcp handler failed', { error });
+        return jsonRpcError(500, ErrorCode.InternalError, 'Internal server error');
+      }),
     async close() {
       shuttingDown = true;
-      clock.clearTimeout(sweepTimer);
-      await Promise.all([...sessions.values()].map((s) => closeSession(s, 'server_shutdown')));
+      await Promise.all([legacy.close(), modern.close()]);
       hub.close();
     },
-    sessionCount: () => sessions.size,
+    sessionCount: () => legacy.count(),
+    listenCount: () => modern.openListens(),
+    replayBytes: () => legacy.replayBytes(),
   };
 }

@@ -1,27 +1,17 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import {
   CallToolRequestSchema,
-  ErrorCode,
   GetPromptRequestSchema,
   ListPromptsRequestSchema,
   ListResourceTemplatesRequestSchema,
   ListResourcesRequestSchema,
   ListToolsRequestSchema,
-  McpError,
   ReadResourceRequestSchema,
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { PROMPTS, findPrompt } from './prompts.ts';
-import { INSTRUCTIONS } from './reference/index.ts';
-import { RESOURCE_TEMPLATES, STATIC_RESOURCES, readResource } from './resources.ts';
-import { changeTool } from './tools/change.ts';
-import { TOOL_DEFINITIONS } from './tools/definitions.ts';
-import { executeTool } from './tools/execute.ts';
-import { readTool } from './tools/read.ts';
-import { runTool } from './tools/run.ts';
-import type { ToolDeps, ToolHandler } from './tools/run.ts';
+import { CAPABILITIES, INSTRUCTIONS, SERVER_INFO, createSurface } from './surface.ts';
+import type { ToolDeps } from './tools/run.ts';
 
 /** Subscribe/unsubscribe as the session manager implements them. */
 export interface SubscriptionPort {
@@ -29,53 +19,29 @@ export interface SubscriptionPort {
   unsubscribe(uri: string): Promise<void>;
 }
 
-const TOOLS = new Map<string, ToolHandler<never>>(
-  [readTool, changeTool, executeTool].map((t) => [t.name, t as unknown as ToolHandler<never>]),
-);
-
 /**
- * Builds the MCP server of one session: the three tools (hand-written schemas, strict parsing
- * in the tools), the reference resources and run/spec templates, the three prompts, logging,
- * and subscriptions. Handlers run inside the HTTP request's operation context.
+ * Builds the 2025-11-25 MCP server of one session (SDK 1.x): the surface of `surface.ts`
+ * (tools, resources, templates, prompts), logging, and `resources/subscribe`, which only this
+ * era has. Handlers run inside the HTTP request's operation context.
  */
 export function createSessionServer(deps: ToolDeps, subscriptions: SubscriptionPort, version: string): McpServer {
-  const mcp = new McpServer(
-    { name: 'troupe', title: 'Troupe (Dagu-compatible)', version },
-    {
-      capabilities: { tools: {}, resources: { subscribe: true }, prompts: {}, logging: {} },
-      instructions: INSTRUCTIONS,
-    },
-  );
+  const mcp = new McpServer({ ...SERVER_INFO, version }, { capabilities: structuredClone(CAPABILITIES) as never, instructions: INSTRUCTIONS });
   const server = mcp.server;
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [...TOOL_DEFINITIONS] }));
-  server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult> => {
-    const tool = TOOLS.get(request.params.name);
-    // Spec 2025-11-25 lists unknown tools under protocol errors.
-    if (!tool) throw new McpError(ErrorCode.InvalidParams, `Tool ${request.params.name} not found`);
-    return runTool(tool, request.params.arguments ?? {}, deps);
-  });
-  server.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: STATIC_RESOURCES }));
-  server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({ resourceTemplates: RESOURCE_TEMPLATES }));
-  server.setRequestHandler(ReadResourceRequestSchema, async (request) => readResource(request.params.uri, deps));
-  server.setRequestHandler(SubscribeRequestSchema, async (request) => {
-    await subscriptions.subscribe(request.params.uri);
+  const surface = createSurface(deps);
+  server.setRequestHandler(ListToolsRequestSchema, () => surface['tools/list']());
+  server.setRequestHandler(CallToolRequestSchema, (r) => surface['tools/call'](r.params));
+  server.setRequestHandler(ListResourcesRequestSchema, () => surface['resources/list']());
+  server.setRequestHandler(ListResourceTemplatesRequestSchema, () => surface['resources/templates/list']());
+  server.setRequestHandler(ReadResourceRequestSchema, (r) => surface['resources/read'](r.params));
+  server.setRequestHandler(ListPromptsRequestSchema, () => surface['prompts/list']());
+  server.setRequestHandler(GetPromptRequestSchema, (r) => surface['prompts/get'](r.params) as never);
+  server.setRequestHandler(SubscribeRequestSchema, async (r) => {
+    await subscriptions.subscribe(r.params.uri);
     return {};
   });
-  server.setRequestHandler(UnsubscribeRequestSchema, async (request) => {
-    await subscriptions.unsubscribe(request.params.uri);
+  server.setRequestHandler(UnsubscribeRequestSchema, async (r) => {
+    await subscriptions.unsubscribe(r.params.uri);
     return {};
-  });
-  server.setRequestHandler(ListPromptsRequestSchema, async () => ({
-    prompts: PROMPTS.map((p) => ({ name: p.name, title: p.title, description: p.description, arguments: p.arguments })),
-  }));
-  server.setRequestHandler(GetPromptRequestSchema, async (request) => {
-    const prompt = findPrompt(request.params.name);
-    if (!prompt) throw new McpError(ErrorCode.InvalidParams, `Prompt ${request.params.name} not found`);
-    const args = request.params.arguments ?? {};
-    return {
-      description: prompt.description,
-      messages: [{ role: 'user' as const, content: { type: 'text' as const, text: prompt.render(args) } }],
-    };
   });
   return mcp;
 }

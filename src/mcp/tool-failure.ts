@@ -39,12 +39,50 @@ export class ToolFailure extends Error {
     this.extras = extras;
   }
 
-  /** The error object, with undefined extras dropped. */
+  /**
+   * The error object, with undefined extras dropped and everything a caller sent cut: the
+   * message to {@link MAX_MESSAGE_CHARS}, echoed strings to {@link MAX_ECHO_CHARS}, lists to
+   * {@link MAX_ECHO_ITEMS} items. A hostile argument is never amplified by its error.
+   */
   toObject(): ToolErrorObject {
-    const out: ToolErrorObject = { code: this.code, message: this.message };
-    for (const [k, v] of Object.entries(this.extras)) if (v !== undefined) out[k] = v;
+    const out: ToolErrorObject = { code: this.code, message: cutText(this.message, MAX_MESSAGE_CHARS) };
+    for (const [k, v] of Object.entries(this.extras)) if (v !== undefined) out[k] = cutEcho(v, 0);
     return out;
   }
+}
+
+/** Longest error message, in code units. */
+export const MAX_MESSAGE_CHARS = 512;
+/** Longest echoed string value (a `uri`, `target`, `dagName`, …), in code units. */
+export const MAX_ECHO_CHARS = 256;
+/** Most items kept of an echoed list (`details.errors`, `details.fields`). */
+export const MAX_ECHO_ITEMS = 20;
+
+/** Cuts `text` to `max` code units (never splitting a surrogate pair), marking the cut with `…`. */
+export function cutText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = max - 1;
+  const c = text.charCodeAt(end - 1);
+  if (c >= 0xd800 && c <= 0xdbff) end--;
+  return `${text.slice(0, end)}…`;
+}
+
+function cutEcho(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return cutText(value, MAX_ECHO_CHARS);
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth >= 3) return '[cut]';
+  if (Array.isArray(value)) {
+    const items = value.slice(0, MAX_ECHO_ITEMS).map((v) => cutEcho(v, depth + 1));
+    if (value.length > MAX_ECHO_ITEMS) items.push(`… ${value.length - MAX_ECHO_ITEMS} more`);
+    return items;
+  }
+  const out: Record<string, unknown> = {};
+  let n = 0;
+  for (const [k, v] of Object.entries(value)) {
+    if (++n > MAX_ECHO_ITEMS) break;
+    out[cutText(k, 64)] = cutEcho(v, depth + 1);
+  }
+  return out;
 }
 
 /** Brand check (no `instanceof`, so it works across module copies). */

@@ -42,6 +42,7 @@ export function parseDaguUri(raw: string): UriParse {
   }
   const query = queryPart ?? '';
   const hasQuery = queryPart !== undefined;
+  if (hasQuery && !wellEncoded(query)) return invalid('Resource URI query has malformed percent-encoding.');
   let segments: string[] = [];
   if (path !== '') {
     const rawSegments = path.slice(1).split('/');
@@ -72,6 +73,24 @@ export function parseDaguUri(raw: string): UriParse {
       break;
   }
   return invalid('Unsupported resource URI path.');
+}
+
+const PERCENT = /%(?![0-9A-Fa-f]{2})/;
+
+/**
+ * Whether every key and value of a query decodes: `URLSearchParams` keeps a stray `%zz` as
+ * literal text and turns bad UTF-8 (`%C3%28`) into U+FFFD, so malformed input would pass
+ * silently. Checked with `decodeURIComponent`, which throws on both.
+ */
+export function wellEncoded(query: string): boolean {
+  if (PERCENT.test(query)) return false;
+  if (!query.includes('%')) return true;
+  try {
+    for (const part of query.split(/[&=]/)) decodeURIComponent(part);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Percent-encodes one path segment (`demo dag` → `demo%20dag`, `run/1` → `run%2F1`). */

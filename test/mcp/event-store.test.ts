@@ -37,10 +37,25 @@ s('stays bounded and still resumes after the last seen event was evicted', async
   const store = new SessionEventStore(10);
   const ids: string[] = [];
   for (let i = 0; i < 100; i++) ids.push(await store.storeEvent('_GET_stream', note(String(i))));
-  assert.ok(store.size <= 10 + 32);
+  assert.is(store.size, 10);
   const { seen } = await replay(store, ids[0]!);
   assert.is(seen.length, 10);
   assert.is((seen[9]![1] as unknown as { params: { uri: string } }).params.uri, '99');
+});
+
+s('is bounded in bytes: old messages go first, one over the whole budget is not kept', async () => {
+  const store = new SessionEventStore(1000, 4096);
+  const big = (n: number): JSONRPCMessage => ({ jsonrpc: '2.0', id: n, result: { text: 'x'.repeat(1000) } });
+  const ids: string[] = [];
+  for (let i = 0; i < 20; i++) ids.push(await store.storeEvent('req', big(i)));
+  assert.ok(store.bytes <= 4096, `${store.bytes}`);
+  assert.ok(store.size >= 3 && store.size <= 4, `${store.size}`);
+  const { seen } = await replay(store, ids[0]!);
+  assert.equal(seen.map(([id]) => id), ids.slice(-store.size));
+  const huge = await store.storeEvent('req', { jsonrpc: '2.0', id: 99, result: { text: 'y'.repeat(10_000) } });
+  assert.ok(store.bytes <= 4096);
+  const after = await replay(store, ids[19]!);
+  assert.equal(after.seen.map(([id]) => id), [], `the oversized ${huge} is not replayed`);
 });
 
 s.run();

@@ -44,10 +44,11 @@ export const changeToolDefinition: Tool = {
       newName: str('New DAG name (rename_dag).'),
     },
     additionalProperties: false,
+    // Dagu's branches (§3.3.1): keyed by a one-value `enum` on `type`; `type` may be left out for upsert_dag only.
     oneOf: [
-      { properties: { type: { const: 'upsert_dag' } }, required: ['name', 'spec'] },
-      { properties: { type: { const: 'rename_dag' } }, required: ['type', 'name', 'newName'] },
-      { properties: { type: { const: 'delete_dag' } }, required: ['type', 'name'] },
+      { properties: { type: { enum: ['upsert_dag'] } }, required: ['name', 'spec'] },
+      { properties: { type: { enum: ['rename_dag'] } }, required: ['type', 'name', 'newName'] },
+      { properties: { type: { enum: ['delete_dag'] } }, required: ['type', 'name'] },
     ],
   },
   annotations: { title: 'Preview or apply Dagu changes', destructiveHint: true, openWorldHint: false },

@@ -99,7 +99,8 @@ export function parseReadInput(args: unknown): ReadRequest {
   if (values.uri !== undefined) {
     const mixed = FIELDS.filter((f) => f !== 'uri' && values[f] !== undefined);
     if (mixed.length > 0) {
-      throw invalidInput('URI mode cannot be combined with target-mode fields.', 'uri', { details: { fields: mixed } });
+      // Name the field URI mode forbids (`target` first, then the order of FIELDS), not `uri`.
+      throw invalidInput(`The ${mixed[0]} field is not allowed in URI mode.`, mixed[0], { details: { fields: mixed } });
     }
     return fromUri(values.uri);
   }

@@ -1,3 +1,5 @@
+import { wellEncoded } from '../uris.ts';
+
 /**
  * Validation of `dagu_read` list/log queries (Dagu's `validateReadQuery`): only known
  * parameters, each at most once (except the runs `status`), each value well formed.
@@ -52,6 +54,7 @@ export function validateReadQuery(target: QueryTarget, query: string): { ok: tru
   const params: ReadQuery = new Map();
   if (query === '') return { ok: true, params };
   if (query.startsWith('?')) return { ok: false, reason: 'The query must not start with "?".' };
+  if (!wellEncoded(query)) return { ok: false, reason: 'The query has malformed percent-encoding.' };
   const rules = RULES[target];
   let parsed: URLSearchParams;
   try {

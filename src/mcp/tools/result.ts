@@ -62,14 +62,18 @@ export function successResult(out: ToolOutput, correlationId: string): CallToolR
   };
 }
 
-/** A failed tool result: `isError`, the message first, the error object as JSON text and structured content. */
+/**
+ * A failed tool result: `isError`, the (cut) message first, the code and field as JSON text
+ * (for gateways that drop `structuredContent`), and the error object, whose echoes of the
+ * caller's input are cut, as structured content: each echo appears once.
+ */
 export function errorResult(failure: ToolFailure, correlationId: string): CallToolResult {
   const obj = failure.toObject();
   return {
     isError: true,
     content: [
-      { type: 'text', text: failure.message },
-      { type: 'text', text: JSON.stringify(obj) },
+      { type: 'text', text: obj.message },
+      { type: 'text', text: JSON.stringify(obj.field === undefined ? { code: obj.code } : { code: obj.code, field: obj.field }) },
     ],
     structuredContent: obj,
     _meta: { [CORRELATION_META_KEY]: correlationId },

@@ -41,6 +41,14 @@ export interface ToolHandler<P> {
  * not parse is answered without audit entries, as Dagu does.
  */
 export async function runTool<P>(handler: ToolHandler<P>, args: unknown, deps: ToolDeps): Promise<CallToolResult> {
+  const result = await runToolInner(handler, args, deps);
+  // The client's trace context goes back with the result, next to Troupe's correlation id.
+  const traceparent = currentContext()?.traceparent;
+  if (traceparent && result._meta) result._meta.traceparent = traceparent;
+  return result;
+}
+
+async function runToolInner<P>(handler: ToolHandler<P>, args: unknown, deps: ToolDeps): Promise<CallToolResult> {
   const correlationId = newId();
   let parsed: P;
   try {

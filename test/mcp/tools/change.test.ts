@@ -1,5 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { Ajv } from 'ajv';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -28,6 +29,15 @@ s('schema: additionalProperties false, string properties, oneOf per type (case 2
   assert.is(schema.additionalProperties, false);
   assert.ok(Object.values(schema.properties).every((p) => p.type === 'string'));
   assert.equal(schema.oneOf.map((b) => b.required), [['name', 'spec'], ['type', 'name', 'newName'], ['type', 'name']]);
+  assert.equal(schema.oneOf.map((b) => (b as unknown as { properties: { type: { enum: string[] } } }).properties.type.enum), [['upsert_dag'], ['rename_dag'], ['delete_dag']]);
+  // A real JSON Schema validator agrees with the branches: exactly one matches each valid call.
+  const validate = new Ajv({ strict: false }).compile(tool.inputSchema);
+  for (const ok of [{ name: 'a', spec: 's' }, { type: 'upsert_dag', name: 'a', spec: 's', mode: 'apply' }, { type: 'rename_dag', name: 'a', newName: 'b' }, { type: 'delete_dag', name: 'a' }]) {
+    assert.ok(validate(ok), JSON.stringify(ok));
+  }
+  for (const bad of [{ name: 'a' }, { type: 'rename_dag', name: 'a' }, { type: 'delete_dag' }, { type: 'nope', name: 'a', spec: 's' }, { name: 'a', spec: 's', extra: 1 }, { name: 1, spec: 's' }]) {
+    assert.not.ok(validate(bad), JSON.stringify(bad));
+  }
   assert.is(tool.annotations?.destructiveHint, true);
   assert.is(tool.annotations?.openWorldHint, false);
 });

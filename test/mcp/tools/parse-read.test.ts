@@ -34,6 +34,12 @@ s('input errors carry Dagu codes and fields (case 20)', () => {
   const mixed = failure({ uri: 'dagu://reference/tools', target: 'reference' });
   assert.is(mixed.code, 'invalid_tool_input');
   assert.equal((mixed.details as { fields: string[] }).fields, ['target']);
+  assert.is(mixed.field, 'target');
+  assert.is(failure({ uri: 'dagu://runs/a/b', dagRunId: 'b' }).field, 'dagRunId');
+  assert.is(failure({ uri: 'dagu://runs', query: 'limit=1', name: 'x' }).field, 'name');
+  assert.is(failure({ target: 'runs', query: 'name=%zz' }).field, 'query');
+  assert.is(failure({ target: 'runs', query: 'name=%' }).field, 'query');
+  assert.is(failure({ uri: 'dagu://runs?name=%C3%28' }).code, 'invalid_resource_uri');
 });
 
 s('URI errors echo the uri (case 21)', () => {
