@@ -10,7 +10,11 @@ import {
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { CAPABILITIES, INSTRUCTIONS, SERVER_INFO, createSurface } from './surface.ts';
+import type { RunTaskStore } from './tasks.ts';
+import { CORRELATION_META_KEY } from './tools/result.ts';
 import type { ToolDeps } from './tools/run.ts';
 
 /** Subscribe/unsubscribe as the session manager implements them. */
@@ -24,12 +28,29 @@ export interface SubscriptionPort {
  * (tools, resources, templates, prompts), logging, and `resources/subscribe`, which only this
  * era has. Handlers run inside the HTTP request's operation context.
  */
-export function createSessionServer(deps: ToolDeps, subscriptions: SubscriptionPort, version: string): McpServer {
-  const mcp = new McpServer({ ...SERVER_INFO, version }, { capabilities: structuredClone(CAPABILITIES) as never, instructions: INSTRUCTIONS });
+export function createSessionServer(deps: ToolDeps, subscriptions: SubscriptionPort, version: string, tasks: RunTaskStore): McpServer {
+  const capabilities = { ...structuredClone(CAPABILITIES), tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } } };
+  const mcp = new McpServer({ ...SERVER_INFO, version }, { capabilities: capabilities as never, instructions: INSTRUCTIONS, taskStore: tasks });
   const server = mcp.server;
   const surface = createSurface(deps);
   server.setRequestHandler(ListToolsRequestSchema, () => surface['tools/list']());
-  server.setRequestHandler(CallToolRequestSchema, (r) => surface['tools/call'](r.params));
+  server.setRequestHandler(CallToolRequestSchema, async (r, extra) => {
+    const task = (r.params as { task?: { ttl?: number } }).task;
+    if (!task) return surface['tools/call'](r.params);
+    // MCP Tasks: only dagu_execute start/enqueue run as a task; the task follows the run.
+    const args = (r.params.arguments ?? {}) as Record<string, unknown>;
+    const action = typeof args.action === 'string' ? args.action.trim() : '';
+    if (r.params.name !== 'dagu_execute' || (action !== 'start' && action !== 'enqueue')) {
+      throw new McpError(ErrorCode.InvalidParams, 'Only dagu_execute with action start or enqueue can be called as a task');
+    }
+    const started = (await surface['tools/call']({ ...r.params, arguments: { ...args, wait: false } })) as CallToolResult;
+    // A call that could not start a run answers as a plain tool error; there is no run to follow.
+    if (started.isError) return started;
+    const out = started.structuredContent as { dagName: string; dagRunId: string };
+    const created = await extra.taskStore!.createTask({ ...(task.ttl !== undefined ? { ttl: task.ttl } : {}) });
+    tasks.follow(created.taskId, extra.sessionId, { name: out.dagName, dagRunId: out.dagRunId }, String(started._meta?.[CORRELATION_META_KEY] ?? ''));
+    return { task: created } as never;
+  });
   server.setRequestHandler(ListResourcesRequestSchema, () => surface['resources/list']());
   server.setRequestHandler(ListResourceTemplatesRequestSchema, () => surface['resources/templates/list']());
   server.setRequestHandler(ReadResourceRequestSchema, (r) => surface['resources/read'](r.params));
