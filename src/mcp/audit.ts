@@ -8,20 +8,29 @@ import { currentModern } from './era-context.ts';
  * subscription id) take its place, with the protocol version from the request's envelope.
  */
 export function sessionDetails(): Record<string, unknown> {
+  return putSessionDetails({});
+}
+
+/**
+ * Writes the session keys into `out`, leaving absent values out (no `delete` afterwards: an
+ * entry's details were built three times per call, and deleting keys made each object slow).
+ */
+function putSessionDetails(out: Record<string, unknown>): Record<string, unknown> {
   const ctx = currentContext();
   const modern = currentModern();
-  return compact({
-    session_id: ctx?.sessionId,
-    protocol_version: modern?.protocolVersion,
-    mcp_request_id: modern?.jsonrpcId,
-    subscription_id: modern?.subscriptionId,
-    client_name: ctx?.clientName,
-    client_version: ctx?.clientVersion,
-    transport: ctx?.transport,
-    request_id: ctx?.requestId,
-    mcp_action: ctx?.mcpAction,
-    requested_workspace: ctx?.workspace ?? 'default',
-  });
+  if (ctx?.sessionId !== undefined) out.session_id = ctx.sessionId;
+  if (modern) {
+    out.protocol_version = modern.protocolVersion;
+    if (modern.jsonrpcId !== undefined) out.mcp_request_id = modern.jsonrpcId;
+    if (modern.subscriptionId !== undefined) out.subscription_id = modern.subscriptionId;
+  }
+  if (ctx?.clientName !== undefined) out.client_name = ctx.clientName;
+  if (ctx?.clientVersion !== undefined) out.client_version = ctx.clientVersion;
+  if (ctx?.transport !== undefined) out.transport = ctx.transport;
+  if (ctx?.requestId !== undefined) out.request_id = ctx.requestId;
+  if (ctx?.mcpAction !== undefined) out.mcp_action = ctx.mcpAction;
+  out.requested_workspace = ctx?.workspace ?? 'default';
+  return out;
 }
 
 /** What an `mcp.*` entry is about. */
@@ -32,19 +41,31 @@ export interface McpAuditSubject {
   details?: Record<string, unknown>;
 }
 
+function putDefined(out: Record<string, unknown>, from: Record<string, unknown> | undefined): void {
+  if (!from) return;
+  for (const k in from) {
+    const v = from[k];
+    if (v !== undefined) out[k] = v;
+  }
+}
+
 /** Builds the `AuditInput` of one `mcp.*` entry (category `mcp`, context from the caller). */
-export function mcpEntry(action: string, result: AuditResult, about: McpAuditSubject, extra: Record<string, unknown> = {}) {
-  const ctx = currentContext();
-  return {
+export function mcpEntry(action: string, result: AuditResult, about: McpAuditSubject, extra?: Record<string, unknown>) {
+  const details = putSessionDetails({});
+  details.result = result;
+  putDefined(details, about.details);
+  putDefined(details, extra);
+  const entry: { category: string; action: string; result: AuditResult; resource_type: string; resource_id: string; workspace: string; mcp_tool?: string; details: Record<string, unknown> } = {
     category: 'mcp',
     action,
     result,
     resource_type: about.resource_type,
     resource_id: about.resource_id,
-    workspace: ctx?.workspace ?? 'default',
-    ...(about.mcp_tool ? { mcp_tool: about.mcp_tool } : {}),
-    details: compact({ ...sessionDetails(), result, ...about.details, ...extra }),
+    workspace: currentContext()?.workspace ?? 'default',
+    details,
   };
+  if (about.mcp_tool) entry.mcp_tool = about.mcp_tool;
+  return entry;
 }
 
 /** Records an `mcp.*` entry without waiting (never throws). */

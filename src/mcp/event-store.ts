@@ -14,10 +14,28 @@ interface Stored {
   bytes: number;
 }
 
-/** Size of a message as the replay buffer counts it: its JSON length (what SSE sends). */
-function sizeOf(message: JSONRPCMessage): number {
-  // Priming events carry an empty message; responses and notifications are plain JSON.
-  return 'jsonrpc' in message ? JSON.stringify(message).length : 2;
+/**
+ * Size of a message as the replay buffer counts it: about its JSON length (what SSE sends).
+ * Tool and resource results are counted from their content items without serializing them a
+ * second time (the transport serializes each message once already): every text item counts,
+ * and structured content counts as much as the largest text item, since Troupe's results carry
+ * it again as JSON text. Anything else (notifications, small results) is measured exactly.
+ */
+export function sizeOf(message: JSONRPCMessage): number {
+  // Priming events carry an empty message.
+  if (!('jsonrpc' in message)) return 2;
+  const result = (message as { result?: { content?: unknown; contents?: unknown; structuredContent?: unknown } }).result;
+  const items = result && (Array.isArray(result.content) ? result.content : Array.isArray(result.contents) ? result.contents : undefined);
+  if (!items) return JSON.stringify(message).length;
+  let bytes = 256;
+  let largest = 0;
+  for (const item of items as Array<{ text?: unknown; blob?: unknown; uri?: unknown }>) {
+    const n = (typeof item.text === 'string' ? item.text.length : 0) + (typeof item.blob === 'string' ? item.blob.length : 0) + (typeof item.uri === 'string' ? item.uri.length + 64 : 16);
+    bytes += n;
+    if (n > largest) largest = n;
+  }
+  if (result.structuredContent !== undefined) bytes += largest;
+  return bytes;
 }
 
 /**
