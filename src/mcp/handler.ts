@@ -1,4 +1,3 @@
-import { isLegacyRequest } from '@modelcontextprotocol/server';
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { DEFAULT_WORKSPACE, createLogger, currentContext, systemClock, withContextPatch } from '../core/index.ts';
 import type { Clock, Logger, OperationContext } from '../core/index.ts';
@@ -9,7 +8,7 @@ import { auditString } from './audit.ts';
 import { validTraceparent } from './era-context.ts';
 import { jsonRpcError, readBodyLimited } from './http-responses.ts';
 import { createLegacySessions } from './legacy-sessions.ts';
-import { createModernEra } from './modern.ts';
+import type { ModernEra } from './modern.ts';
 import { createOriginPolicy } from './origin.ts';
 import { subjectKeyOf } from './session.ts';
 import { SubscriptionHub } from './subscriptions.ts';
@@ -69,7 +68,11 @@ export function createMcpHandler(deps: McpHandlerDeps): McpHandler {
   const logger = deps.logger ?? createLogger({ bindings: { component: 'mcp' } });
   const hub = new SubscriptionHub(runtime, (e) => logger.warn('mcp subscription watch failed', { error: e }));
   const legacy = createLegacySessions({ runtime, audit, config, clock, version, logger, hub });
-  const modern = createModernEra({ runtime, audit, config, version, logger, hub });
+  // SDK 2.x (the classifier and the modern leg) loads in the background, so a server that only
+  // ever sees 2025 clients starts as fast as before; the first POST waits for it.
+  const sdk2 = import('./modern.ts').then((m) => ({ isLegacyRequest: m.isLegacyRequest, modern: m.createModernEra({ runtime, audit, config, version, logger, hub }) }));
+  sdk2.catch((error: unknown) => logger.error('mcp: the SDK 2.x modern leg failed to load', { error }));
+  let modern: ModernEra | undefined;
   const originOk = createOriginPolicy({ boundHost: config.host, allowedOrigins: config.mcp.allowedOrigins, allowedHosts: config.mcp.allowedHosts });
   let shuttingDown = false;
 
@@ -103,13 +106,15 @@ export function createMcpHandler(deps: McpHandlerDeps): McpHandler {
     const traceparent = validTraceparent(meta?.['traceparent']) ?? validTraceparent(req.headers.get('traceparent'));
     if (traceparent) patch.traceparent = traceparent;
 
-    if (await isLegacyRequest(req, body, { maxRequestBodySize: config.maxBodyBytes })) {
+    const loaded = await sdk2;
+    modern = loaded.modern;
+    if (await loaded.isLegacyRequest(req, body, { maxRequestBodySize: config.maxBodyBytes })) {
       return withContextPatch(patch, () => legacy.handle(req, body, subjectKey));
     }
     const info = meta?.['io.modelcontextprotocol/clientInfo'] as { name?: unknown; version?: unknown } | undefined;
     if (typeof info?.name === 'string') patch.clientName = auditString(info.name, 128);
     if (typeof info?.version === 'string') patch.clientVersion = auditString(info.version, 64);
-    return withContextPatch(patch, () => modern.handle(req, body, subjectKey));
+    return withContextPatch(patch, () => loaded.modern.handle(req, body, subjectKey));
   }
 
   return {
@@ -120,11 +125,11 @@ export function createMcpHandler(deps: McpHandlerDeps): McpHandler {
       }),
     async close() {
       shuttingDown = true;
-      await Promise.all([legacy.close(), modern.close()]);
+      await Promise.all([legacy.close(), sdk2.then((m) => m.modern.close(), () => undefined)]);
       hub.close();
     },
     sessionCount: () => legacy.count(),
-    listenCount: () => modern.openListens(),
+    listenCount: () => modern?.openListens() ?? 0,
     replayBytes: () => legacy.replayBytes(),
   };
 }

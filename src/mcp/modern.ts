@@ -14,6 +14,9 @@ import type { SubscriptionHub } from './subscriptions.ts';
 import { CAPABILITIES, INSTRUCTIONS, SERVER_INFO, SURFACE_METHODS, createSurface } from './surface.ts';
 import { parseDaguUri, uriAuditResource } from './uris.ts';
 
+/** The SDK's era classifier, re-exported so the handler loads SDK 2.x through this module only. */
+export { isLegacyRequest } from '@modelcontextprotocol/server';
+
 /** The revision the SDK 2.x handler serves. */
 export const MODERN_PROTOCOL_VERSION = '2026-07-28';
 

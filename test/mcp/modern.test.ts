@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { QUICK_DAG, startMcpServer } from '../_support/mcp-server.ts';
+import { QUICK_DAG, SLOW_DAG, startMcpServer } from '../_support/mcp-server.ts';
 import type { McpTestServer } from '../_support/mcp-server.ts';
 
 // The 2026-07-28 era on the same /mcp, with the real SDK 2.x client (no initialize, no session).
@@ -38,6 +38,7 @@ s.before(async () => {
   srv = await startMcpServer({ configure: (c) => void (c.mcp.maxListensPerCredential = 2) });
   srv.writeDag('quick', QUICK_DAG());
   srv.writeDag('gate', 'steps:\n  - name: wait\n    run: sleep 0.5\n');
+  srv.writeDag('slow', SLOW_DAG);
 });
 s.after(async () => {
   await Promise.all(clients.map((c) => c.close().catch(() => {})));
@@ -114,13 +115,15 @@ s('listen: notified exactly once per run end, at once for an ended run, never af
   assert.is(seen.length, 1, 'the first listener is not told again');
   await sub.close();
   await sub2.close();
-  // After close: a new run end on a closed stream is not delivered.
-  const next = await srv.engine.runtime.start({ name: 'gate' });
-  const nextUri = `dagu://runs/gate/${next.dagRunId}`;
+  // After close: a run end on a closed stream is not delivered (the run ends only when stopped,
+  // after the close, however slow the machine is).
+  const next = await srv.engine.runtime.start({ name: 'slow' });
+  const nextUri = `dagu://runs/slow/${next.dagRunId}`;
   const sub3 = await client.listen({ resourceSubscriptions: [nextUri] });
   await sub3.close();
   await until(() => srv.mcp.listenCount() === 0);
-  await srv.engine.runtime.waitForRun('gate', next.dagRunId, 10_000);
+  await srv.engine.runtime.stop('slow', next.dagRunId);
+  await srv.engine.runtime.waitForRun('slow', next.dagRunId, 10_000);
   await sleep(300);
   assert.is(seen.length, 1);
   await srv.audit.flush();

@@ -50,11 +50,13 @@ s('no notification after unsubscribe', async () => {
   const { client: sub } = await srv.connect();
   const seen: string[] = [];
   sub.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void seen.push(n.params.uri));
-  const started = await srv.engine.runtime.start({ name: 'gate' });
-  const uri = `dagu://runs/gate/${started.dagRunId}`;
+  // A run that only ends when stopped, so its end comes after the unsubscribe however slow the machine is.
+  const started = await srv.engine.runtime.start({ name: 'slow' });
+  const uri = `dagu://runs/slow/${started.dagRunId}`;
   await sub.subscribeResource({ uri });
   await sub.unsubscribeResource({ uri });
-  await srv.engine.runtime.waitForRun('gate', started.dagRunId, 10_000);
+  await srv.engine.runtime.stop('slow', started.dagRunId);
+  await srv.engine.runtime.waitForRun('slow', started.dagRunId, 10_000);
   await sleep(300);
   assert.equal(seen, []);
 });
