@@ -12,6 +12,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { loadLegacy, loadModern } from './mcp-load.ts';
 import type { ToolCall } from './mcp-load.ts';
+import { interleave, median } from './mcp-servers.ts';
 
 const calls = Number(process.argv[2] ?? 1500);
 const connections = Number(process.argv[3] ?? 8);
@@ -55,25 +56,17 @@ async function measure(c: Child, era: string, n: number): Promise<number> {
   return (after - before) / made;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 console.log(`node ${process.version}, ${calls} calls per round, connections=${connections}, ${rounds} interleaved rounds`);
 for (const era of eras) {
   const troupe = await start(`troupe-${era}`);
   const bare = await start(`bare-${era}`);
   await measure(bare, era, 300);
   await measure(troupe, era, 300);
-  const t: number[] = [];
-  const b: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    if (i % 2 === 0) {
-      b.push(await measure(bare, era, calls));
-      t.push(await measure(troupe, era, calls));
-    } else {
-      t.push(await measure(troupe, era, calls));
-      b.push(await measure(bare, era, calls));
-    }
-  }
-  const ratios = t.map((x, i) => b[i]! / x);
+  // Ratio of CPU per call, bare over Troupe: the throughput-equivalent ratio.
+  const r = await interleave(rounds, () => measure(bare, era, calls), () => measure(troupe, era, calls));
+  const b = r.a;
+  const t = r.b;
+  const ratios = r.ratios;
   const fmt = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(' / ');
   console.log(`[${era}] bare SDK echo tool server CPU : ${fmt(b)} µs/call (median ${median(b).toFixed(0)})`);
   console.log(`[${era}] troupe dagu_read server CPU   : ${fmt(t)} µs/call (median ${median(t).toFixed(0)})`);

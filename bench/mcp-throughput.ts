@@ -1,95 +1,30 @@
-// Benchmark: `dagu_read target=run` tools/call throughput through the whole Troupe stack (h3 app,
-// auth stack, MCP handler, session routing, audit entries, runtime read) against a bare SDK
-// server with a trivial `echo` tool on the same transport (web-standard Streamable HTTP in SSE
-// mode on node:http + h3), in the same process and run. Loopback only, bounded by time.
+// Benchmark: `dagu_read target=run` tools/call throughput in the 2025-11-25 era through the whole
+// Troupe stack (h3 app, auth stack, MCP handler, session routing, audit entries, runtime read)
+// against a bare SDK 1.x server with a trivial `echo` tool on the same transport (web-standard
+// Streamable HTTP in SSE mode on node:http + h3), in the same process and run, rounds
+// interleaved (the machine is shared). Loopback only, bounded by time.
 //
 // Usage: node --import tsx bench/mcp-throughput.ts [seconds per round=3] [connections=8] [rounds=5]
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
-import { H3, toNodeHandler } from 'h3';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import { z } from 'zod';
-import { createTroupe } from '../src/app.ts';
 import { loadLegacy } from './mcp-load.ts';
-import { defaultConfig } from '../src/config.ts';
+import { ECHO_CALL, interleave, median, startBareLegacy, startTroupe } from './mcp-servers.ts';
 
 const seconds = Number(process.argv[2] ?? 3);
 const connections = Number(process.argv[3] ?? 8);
 const rounds = Number(process.argv[4] ?? 5);
 
-/** The bare baseline: one McpServer + transport per session, an echo tool, nothing else. */
-async function startBare(): Promise<{ url: string; server: Server }> {
-  const sessions = new Map<string, WebStandardStreamableHTTPServerTransport>();
-  const app = new H3().all('/mcp', async (event) => {
-    const req = event.req;
-    const sid = req.headers.get('mcp-session-id');
-    const t = sid ? sessions.get(sid) : undefined;
-    if (t) return t.handleRequest(req);
-    const body = await req.json();
-    if (!isInitializeRequest(body)) return new Response('bad', { status: 400 });
-    const mcp = new McpServer({ name: 'bare', version: '1' });
-    mcp.registerTool('echo', { description: 'echo', inputSchema: { text: z.string() } }, async ({ text }) => ({ content: [{ type: 'text', text }] }));
-    const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: randomUUID, onsessioninitialized: (id) => void sessions.set(id, transport) });
-    await mcp.connect(transport);
-    return transport.handleRequest(req, { parsedBody: body });
-  });
-  const server = createServer(toNodeHandler(app));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  return { url: `http://127.0.0.1:${port}/mcp`, server };
-}
-
-const dir = mkdtempSync(join(tmpdir(), 'troupe-bench-mcp-'));
-const config = defaultConfig(dir);
-config.port = 0;
-config.auth.mode = 'none';
-config.mcp.maxSessions = 1000;
-mkdirSync(config.dagsDir, { recursive: true });
-writeFileSync(join(config.dagsDir, 'hello.yaml'), 'steps:\n  - name: hello\n    run: echo hello\n');
-const troupe = await createTroupe(config, { onWarning: () => {} });
-const troupeUrl = `${(await troupe.listen()).url}/mcp`;
-const run = await troupe.engine.runtime.start({ name: 'hello' });
-await troupe.engine.runtime.waitForRun('hello', run.dagRunId, 10_000);
-const bare = await startBare();
-
-const readCall = { name: 'dagu_read', arguments: { target: 'run', name: 'hello', dagRunId: run.dagRunId } };
-const echoCall = { name: 'echo', arguments: { text: 'hi' } };
+const troupe = await startTroupe();
+const bare = await startBareLegacy();
+const troupeLoad = () => loadLegacy(troupe.url, troupe.readCall, seconds * 1000, connections);
+const bareLoad = () => loadLegacy(bare.url, ECHO_CALL, seconds * 1000, connections);
 // Warm-up (JIT, connection pools) for both.
-const load = (url: string, call: { name: string; arguments: Record<string, unknown> }, ms: number) => loadLegacy(url, call, ms, connections);
-await load(bare.url, echoCall, 1000);
-await load(troupeUrl, readCall, 1000);
-
-// Interleaved rounds (the machine is shared): each round measures both, alternating which goes
-// first, and the reported figure is the median of the per-round ratios.
-const bareRates: number[] = [];
-const troupeRates: number[] = [];
-for (let i = 0; i < rounds; i++) {
-  if (i % 2 === 0) {
-    bareRates.push(await load(bare.url, echoCall, seconds * 1000));
-    troupeRates.push(await load(troupeUrl, readCall, seconds * 1000));
-  } else {
-    troupeRates.push(await load(troupeUrl, readCall, seconds * 1000));
-    bareRates.push(await load(bare.url, echoCall, seconds * 1000));
-  }
-}
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const b = median(bareRates);
-const t = median(troupeRates);
+await loadLegacy(bare.url, ECHO_CALL, 1000, connections);
+await loadLegacy(troupe.url, troupe.readCall, 1000, connections);
+const r = await interleave(rounds, troupeLoad, bareLoad);
 const fmt = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(' / ');
-console.log(`connections=${connections}, ${rounds} rounds of ${seconds} s, node ${process.version}`);
-console.log(`bare SDK echo tool         : ${fmt(bareRates)} calls/s (median ${b.toFixed(0)})`);
-console.log(`troupe dagu_read target=run: ${fmt(troupeRates)} calls/s (median ${t.toFixed(0)})`);
-const ratios = troupeRates.map((x, i) => x / bareRates[i]!);
-console.log(`per-round ratios           : ${ratios.map((r) => r.toFixed(2)).join(' / ')}`);
-console.log(`median ratio troupe/bare = ${median(ratios).toFixed(2)} (ratio of medians ${(t / b).toFixed(2)}; target >= 0.8)`);
-await troupe.engine.audit.flush();
+console.log(`2025-11-25 era, connections=${connections}, ${rounds} interleaved rounds of ${seconds} s, node ${process.version}`);
+console.log(`bare SDK echo tool         : ${fmt(r.b)} calls/s (median ${median(r.b).toFixed(0)})`);
+console.log(`troupe dagu_read target=run: ${fmt(r.a)} calls/s (median ${median(r.a).toFixed(0)})`);
+console.log(`per-round ratios           : ${r.ratios.map((x) => x.toFixed(2)).join(' / ')}`);
+console.log(`median ratio troupe/bare = ${r.median.toFixed(2)} (target >= 0.8)`);
 await troupe.close();
-bare.server.closeAllConnections();
-bare.server.close();
-rmSync(dir, { recursive: true, force: true });
+await bare.close();

@@ -68,10 +68,18 @@ export function createMcpHandler(deps: McpHandlerDeps): McpHandler {
   const logger = deps.logger ?? createLogger({ bindings: { component: 'mcp' } });
   const hub = new SubscriptionHub(runtime, (e) => logger.warn('mcp subscription watch failed', { error: e }));
   const legacy = createLegacySessions({ runtime, audit, config, clock, version, logger, hub });
-  // SDK 2.x (the classifier and the modern leg) loads in the background, so a server that only
-  // ever sees 2025 clients starts as fast as before; the first POST waits for it.
-  const sdk2 = import('./modern.ts').then((m) => ({ isLegacyRequest: m.isLegacyRequest, modern: m.createModernEra({ runtime, audit, config, version, logger, hub }) }));
-  sdk2.catch((error: unknown) => logger.error('mcp: the SDK 2.x modern leg failed to load', { error }));
+  // SDK 2.x (the classifier and the modern leg) is loaded by the first POST, so start-up is not
+  // slowed by a second SDK (seconds on a loaded machine); later POSTs reuse it.
+  let sdk2: Promise<{ isLegacyRequest: typeof import('./modern.ts').isLegacyRequest; modern: ModernEra }> | undefined;
+  const loadSdk2 = () =>
+    (sdk2 ??= import('./modern.ts').then(
+      (m) => ({ isLegacyRequest: m.isLegacyRequest, modern: m.createModernEra({ runtime, audit, config, version, logger, hub }) }),
+      (error: unknown) => {
+        sdk2 = undefined;
+        logger.error('mcp: the SDK 2.x modern leg failed to load', { error });
+        throw error;
+      },
+    ));
   let modern: ModernEra | undefined;
   const originOk = createOriginPolicy({ boundHost: config.host, allowedOrigins: config.mcp.allowedOrigins, allowedHosts: config.mcp.allowedHosts });
   let shuttingDown = false;
@@ -106,7 +114,7 @@ export function createMcpHandler(deps: McpHandlerDeps): McpHandler {
     const traceparent = validTraceparent(meta?.['traceparent']) ?? validTraceparent(req.headers.get('traceparent'));
     if (traceparent) patch.traceparent = traceparent;
 
-    const loaded = await sdk2;
+    const loaded = await loadSdk2();
     modern = loaded.modern;
     if (await loaded.isLegacyRequest(req, body, { maxRequestBodySize: config.maxBodyBytes })) {
       return withContextPatch(patch, () => legacy.handle(req, body, subjectKey));
@@ -125,7 +133,7 @@ export function createMcpHandler(deps: McpHandlerDeps): McpHandler {
       }),
     async close() {
       shuttingDown = true;
-      await Promise.all([legacy.close(), sdk2.then((m) => m.modern.close(), () => undefined)]);
+      await Promise.all([legacy.close(), sdk2?.then((m) => m.modern.close(), () => undefined)]);
       hub.close();
     },
     sessionCount: () => legacy.count(),
