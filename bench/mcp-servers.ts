@@ -16,6 +16,7 @@ import { z } from 'zod';
 import { createTroupe } from '../src/app.ts';
 import type { Troupe } from '../src/app.ts';
 import { defaultConfig } from '../src/config.ts';
+import { createLogger } from '../src/core/index.ts';
 import type { ToolCall } from './mcp-load.ts';
 
 export const ECHO_CALL: ToolCall = { name: 'echo', arguments: { text: 'hi' } };
@@ -79,7 +80,7 @@ export async function startTroupe(): Promise<BenchServer & { troupe: Troupe; rea
   config.mcp.maxSessions = 1000;
   mkdirSync(config.dagsDir, { recursive: true });
   writeFileSync(join(config.dagsDir, 'hello.yaml'), 'steps:\n  - name: hello\n    run: echo hello\n');
-  const troupe = await createTroupe(config, { onWarning: () => {} });
+  const troupe = await createTroupe(config, { logger: createLogger({ level: 'error' }) });
   const url = `${(await troupe.listen()).url}/mcp`;
   const run = await troupe.engine.runtime.start({ name: 'hello' });
   await troupe.engine.runtime.waitForRun('hello', run.dagRunId, 10_000);
