@@ -52,13 +52,22 @@ function line(ev: RuntimeEvent): string | undefined {
   }
 }
 
-/** Moves the clock in small steps until the run has ended (or `maxMs` of simulated time passed). */
-async function runToEnd(ctx: Ctx, name: string, dagRunId: string, maxMs = 120_000): Promise<void> {
+/**
+ * Moves the clock in small steps until the run's attempt has ended (or `maxMs` of simulated
+ * time passed). Call it once the attempt's first step has started: starting a run writes to
+ * LevelDB (real I/O), and simulated time moved meanwhile would be spent before the run exists.
+ */
+async function runToEnd(ctx: Ctx, name: string, dagRunId: string, maxMs = 120_000, attempt = 1): Promise<void> {
   for (let t = 0; t <= maxMs; t += 100) {
-    if (ctx.seen.some((ev) => ev.type === 'run.finished' && ev.run.dagRunId === dagRunId)) return;
+    if (ctx.seen.some((ev) => ev.type === 'run.finished' && ev.run.dagRunId === dagRunId && ev.run.attempt === attempt)) return;
     await ctx.clock.advance(100);
   }
-  throw new Error(`run ${name}/${dagRunId} did not end within ${maxMs} simulated ms`);
+  throw new Error(`run ${name}/${dagRunId} attempt ${attempt} did not end within ${maxMs} simulated ms`);
+}
+
+/** Waits (in real time) until an attempt's first step has started. */
+function firstStepStarted(ctx: Ctx, dagRunId: string, attempt = 1): Promise<RuntimeEvent> {
+  return until(() => ctx.seen.find((ev) => ev.type === 'step.started' && ev.run.dagRunId === dagRunId && ev.run.attempt === attempt), 10_000, `attempt ${attempt} to start a step`);
 }
 
 const TABLE: Array<{ name: string; yaml: string; action?: (ctx: Ctx, id: string) => Promise<void>; expect: string[] }> = [
@@ -179,9 +188,13 @@ s('enqueue emits run.queued (audited as dag_run_queued) before run.started', asy
 s('transitions are persisted per attempt and readable after a sequence number, across a retry', async (ctx: Ctx) => {
   ctx.e.writeDag('tr', 'steps:\n  - name: a\n    run: exit 1\n');
   const { dagRunId } = await ctx.e.runtime.start({ name: 'tr' });
+  await firstStepStarted(ctx, dagRunId);
   await runToEnd(ctx, 'tr', dagRunId);
+  // The retry, like the start, persists before its first step runs: wait for that step in
+  // real time before moving the clock, or the clock runs out before the attempt exists.
   await ctx.e.runtime.retry('tr', dagRunId);
-  for (let i = 0; i < 50 && ctx.seen.filter((ev) => ev.type === 'run.finished').length < 2; i++) await ctx.clock.advance(100);
+  await firstStepStarted(ctx, dagRunId, 2);
+  await runToEnd(ctx, 'tr', dagRunId, 120_000, 2);
   const all = await ctx.e.runtime.transitions('tr', dagRunId);
   assert.equal([...new Set(all.items.map((t) => t.run.attempt))], [1, 2]);
   const second = await ctx.e.runtime.transitions('tr', dagRunId, { attempt: 2 });
@@ -202,8 +215,14 @@ s('step log and output: limits reach the record: truncated logs are marked, an o
   try {
     e.writeDag('loud', 'steps:\n  - name: loud\n    run: yes | head -c 5000\n  - name: big\n    run: echo 0123456789abcdef0123456789\n    output: BIG\n');
     const { dagRunId } = await e.runtime.start({ name: 'loud' });
-    for (let i = 0; i < 200 && (await e.runtime.getRun('loud', dagRunId))?.statusLabel === 'running'; i++) await clock.advance(100);
-    const d = (await e.runtime.getRun('loud', dagRunId))!;
+    // Until the run has ended, however long its start takes in real time (LevelDB writes):
+    // a record still `not_started` is not an ended run.
+    const d = await until(async () => {
+      const r = await e.runtime.getRun('loud', dagRunId);
+      if (r && ['succeeded', 'failed', 'aborted', 'partially_succeeded'].includes(r.statusLabel)) return r;
+      await clock.advance(100);
+      return undefined;
+    }, 10_000, 'the run to end');
     assert.is(d.steps[0]!.statusLabel, 'succeeded');
     assert.is(d.steps[0]!.logTruncated, true);
     const log = await e.runtime.stepLog('loud', dagRunId, 'loud', 'stdout', 100_000);
