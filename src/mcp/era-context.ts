@@ -7,6 +7,10 @@ export interface ModernRequestInfo {
   jsonrpcId?: string;
   /** Set for `subscriptions/listen`: the SDK stamps this id on every notification of the stream. */
   subscriptionId?: string;
+  /** The credential the request is bound to (tasks belong to it). */
+  subjectKey?: string;
+  /** The request's capabilities declare the Tasks extension (`io.modelcontextprotocol/tasks`). */
+  tasks?: boolean;
 }
 
 const store = new AsyncLocalStorage<ModernRequestInfo>();

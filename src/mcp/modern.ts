@@ -8,7 +8,8 @@ import type { AuditTrail } from '../audit/types.ts';
 import type { TroupeConfig } from '../config.ts';
 import { canSee } from './access.ts';
 import { auditString, recordMcp } from './audit.ts';
-import { runModern } from './era-context.ts';
+import { currentModern, runModern } from './era-context.ts';
+import { ModernTasks, TASKS_EXTENSION, TaskIdParams, declaresTasks, isTaskableCall } from './modern-tasks.ts';
 import { RESOURCE_NOT_FOUND } from './resources.ts';
 import type { SubscriptionHub } from './subscriptions.ts';
 import { CAPABILITIES, INSTRUCTIONS, SERVER_INFO, SURFACE_METHODS, createSurface } from './surface.ts';
@@ -113,6 +114,36 @@ class RunTerminalBus implements ServerEventBus {
   }
 }
 
+type WrappedHandler = (request: { params?: unknown }, ctx: unknown) => Promise<Record<string, unknown>>;
+
+/** Carries a task handle past the SDK's `CallToolResult` validation (see {@link TaskAwareServer}). */
+class TaskHandle {
+  constructor(readonly result: Record<string, unknown>) {}
+}
+
+/**
+ * The SDK 2.x `Server` with one seam: a `tools/call` that became a task (the Tasks extension)
+ * answers a `CreateTaskResult` (`resultType: "task"`), which the SDK's validation of
+ * `tools/call` results (a `CallToolResult`) would reject. The SDK still validates the request
+ * and every plain result; only the task handle is lifted past the result check.
+ */
+class TaskAwareServer extends Server {
+  protected override _wrapHandler(method: string, handler: Parameters<Server['_wrapHandler']>[1]): ReturnType<Server['_wrapHandler']> {
+    if (method !== 'tools/call') return super._wrapHandler(method, handler);
+    const inner = handler as unknown as WrappedHandler;
+    const wrapped = super._wrapHandler(method, (async (request: { params?: unknown }, ctx: unknown) => {
+      const result = await inner(request, ctx);
+      if (result.resultType === 'task') throw new TaskHandle(result);
+      return result;
+    }) as never) as unknown as WrappedHandler;
+    const taskAware: WrappedHandler = (request, ctx) => wrapped(request, ctx).catch((e: unknown) => {
+      if (e instanceof TaskHandle) return e.result;
+      throw e;
+    });
+    return taskAware as never;
+  }
+}
+
 const inBand = (id: unknown, code: number, message: string): Response =>
   Response.json({ jsonrpc: '2.0', id: id ?? null, error: { code, message } }, { status: 200 });
 
@@ -129,12 +160,29 @@ export function createModernEra(deps: ModernEraDeps) {
   const surface = createSurface({ runtime, audit });
   const bus = new RunTerminalBus(hub, audit);
 
+  const tasks = new ModernTasks(runtime, audit, logger);
+  // The Tasks extension is this era's only addition to the shared capabilities.
+  const capabilities = { ...structuredClone(CAPABILITIES), extensions: { [TASKS_EXTENSION]: {} } };
+  const taskCall = (fn: (taskId: string, subjectKey: string, declared: boolean) => Promise<unknown>) => (params: { taskId: string }) => {
+    const m = currentModern();
+    return fn(params.taskId, m?.subjectKey ?? '', m?.tasks === true) as Promise<Record<string, unknown>>;
+  };
+
   const factory = () => {
-    const server = new Server({ ...SERVER_INFO, version }, { capabilities: structuredClone(CAPABILITIES) as never, instructions: INSTRUCTIONS });
+    const server = new TaskAwareServer({ ...SERVER_INFO, version }, { capabilities: capabilities as never, instructions: INSTRUCTIONS });
     for (const method of SURFACE_METHODS) {
       const handler = surface[method] as (params: unknown) => Promise<unknown>;
       server.setRequestHandler(method, ((request: { params?: unknown }) => handler(request.params)) as never);
     }
+    // A dagu_execute start/enqueue from a client that declares the Tasks extension becomes a task.
+    server.setRequestHandler('tools/call', ((request: { params: Record<string, unknown> }) => {
+      const m = currentModern();
+      if (m?.tasks && isTaskableCall(request.params)) return tasks.start(request.params, surface, m.subjectKey ?? '', m.jsonrpcId ?? '');
+      return surface['tools/call'](request.params);
+    }) as never);
+    server.setRequestHandler('tasks/get', { params: TaskIdParams }, taskCall((id, subject, declared) => tasks.get(id, subject, declared)));
+    server.setRequestHandler('tasks/cancel', { params: TaskIdParams }, taskCall((id, subject, declared) => tasks.cancel(id, subject, declared)));
+    server.setRequestHandler('tasks/update', { params: TaskIdParams }, taskCall((id, subject, declared) => tasks.update(id, subject, declared)));
     return server;
   };
 
@@ -200,7 +248,14 @@ export function createModernEra(deps: ModernEraDeps) {
     const msg = body as Record<string, unknown> | undefined;
     const id = msg && !Array.isArray(msg) && (typeof msg.id === 'string' || typeof msg.id === 'number') ? String(msg.id) : undefined;
     const isListen = msg?.method === 'subscriptions/listen';
-    const info = { protocolVersion: MODERN_PROTOCOL_VERSION, ...(id !== undefined ? { jsonrpcId: id } : {}), ...(isListen && id !== undefined ? { subscriptionId: id } : {}) };
+    const meta = (msg?.params as { _meta?: Record<string, unknown> } | undefined)?._meta;
+    const info = {
+      protocolVersion: MODERN_PROTOCOL_VERSION,
+      subjectKey,
+      tasks: declaresTasks(meta),
+      ...(id !== undefined ? { jsonrpcId: id } : {}),
+      ...(isListen && id !== undefined ? { subscriptionId: id } : {}),
+    };
     return runModern(info, () => (isListen ? listen(req, msg, subjectKey) : handler.fetch(req, { parsedBody: body })));
   }
 
@@ -208,7 +263,12 @@ export function createModernEra(deps: ModernEraDeps) {
     handle,
     /** Open `subscriptions/listen` streams. */
     openListens: () => bus.open,
-    close: () => handler.close(),
+    /** Tasks that still follow a run. */
+    followingTasks: () => tasks.following,
+    close: async () => {
+      tasks.close();
+      await handler.close();
+    },
   };
 }
 
