@@ -23,8 +23,9 @@ export interface Engine {
  * Opens the engine on `config.dataDir`: LevelDB, the audit trail (its fail-closed policy gates
  * every state change of the runtime), the runtime, and the audit pipeline that records the
  * runtime's domain events. Throws `STORE_LOCKED` when another process owns the directory.
+ * `holdQueued`: queued runs are kept, never dispatched (the CLI without a server).
  */
-export async function openEngine(config: TroupeConfig, options: { onWarning?: (m: string) => void } = {}): Promise<Engine> {
+export async function openEngine(config: TroupeConfig, options: { onWarning?: (m: string) => void; holdQueued?: boolean } = {}): Promise<Engine> {
   const db = await openDatabase(config.dataDir);
   let audit: AuditTrail | undefined;
   try {
@@ -43,6 +44,7 @@ export async function openEngine(config: TroupeConfig, options: { onWarning?: (m
         subscription = attachRuntimeEvents(trail, events$);
       },
       ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+      ...(options.holdQueued ? { holdQueued: true } : {}),
     });
     let closing: Promise<void> | undefined;
     return {

@@ -66,6 +66,12 @@ export interface RuntimeOptions {
    * the events recovery emits (`dag_run_interrupted`, ...).
    */
   observe?: (events$: Observable<RuntimeEvent>) => void;
+  /**
+   * Queued runs (enqueued now or restored from the store) wait and are never dispatched. For a
+   * short-lived CLI process that opens the data directory while no server runs: the runs stay
+   * queued on disk and the next server dispatches them. @defaultValue false
+   */
+  holdQueued?: boolean;
   /** Where the runtime reports problems it cannot throw to a caller. @defaultValue stderr */
   onWarning?: (message: string) => void;
 }
@@ -103,7 +109,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const queues = new QueueManager(options.queues ?? [], (key) => {
     const h = handles.get(key);
     h?.actor?.send({ type: 'run.start', now: clock.now() });
-  });
+  }, options.holdQueued === true);
   let queueSeq = 0;
   let closed = false;
 
