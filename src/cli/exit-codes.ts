@@ -32,7 +32,10 @@ const HINTS: Partial<Record<ErrorCode, string>> = {
 export function failureLines(command: string, error: unknown, debug: boolean): { lines: string[]; code: number } {
   const prefix = command ? `troupe ${command}: ` : 'troupe: ';
   if (isTroupeError(error)) {
-    const lines = error.message.split('\n').map((l) => prefix + l);
+    // A DAG with several problems: one line each (the message joins them for one-line surfaces).
+    const errors = error.details.errors;
+    const list = Array.isArray(errors) && errors.length > 0 && errors.every((e) => typeof e === 'string') ? (errors as string[]) : error.message.split('\n');
+    const lines = list.map((l) => prefix + l);
     const hint = (error.details.hint as string | undefined) ?? HINTS[error.code];
     if (hint) lines.push(`  hint: ${hint}`);
     if (debug && error.stack) lines.push(error.stack);

@@ -15,7 +15,10 @@ export async function openBackend(flags: GlobalFlags, io: CliIo): Promise<CliBac
   const server = readServerFile(dataDir);
   if (server) return (await import('./remote-backend.ts')).remoteBackend(server, dataDir);
   const config = await resolveConfig(flags, io.env);
-  const [{ openEngine }, { localBackend }] = await Promise.all([import('../engine.ts'), import('./local-backend.ts')]);
+  const [{ openEngine }, { localBackend }, { seedExamples }] = await Promise.all([import('../engine.ts'), import('./local-backend.ts'), import('../store/examples.ts')]);
+  // As `npm start` does: a first run without a server has the examples to play with.
+  const seeded = seedExamples(config.dagsDir);
+  if (seeded.length > 0) io.err(`note: created ${config.dagsDir} with the examples (${seeded.map((f) => f.replace(/\.yaml$/, '')).join(', ')})`);
   const engine = await openEngine(config, { holdQueued: true, onWarning: (m) => io.err(`warning: ${m}`) });
   return localBackend(engine);
 }

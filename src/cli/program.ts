@@ -97,7 +97,7 @@ export function buildProgram(io: CliIo, result: ProgramResult): Command {
     .addOption(noWait())
     .action(backendAction(async (b, f, name: string, id: string) => (await import('./run-commands.ts')).restartCommand(b, io, name, id, f)));
 
-  cmd(program, 'retry', 'retry a run as a new attempt: the steps that did not succeed, or --step and (with --include-downstream) what depends on it', 'troupe retry retry-and-continue latest --step flaky --include-downstream')
+  cmd(program, 'retry', 'retry a run as a new attempt: the steps that did not succeed, or --step and (with --include-downstream) what depends on it', 'troupe retry hello latest --step compose --include-downstream')
     .argument('<name>', 'DAG name')
     .argument('<runId>', 'dag-run ID, or latest')
     .option('--step <step>', 're-run this step')

@@ -5,6 +5,23 @@ import { followDetails } from './backend.ts';
 import type { CliBackend } from './backend.ts';
 import type { ServerFile } from './server-file.ts';
 
+/** The server's Dagu-style error codes, back to Troupe's (so exit codes match the local engine's). */
+const BODY_CODES: Record<string, ErrorCode> = {
+  bad_request: 'INVALID_INPUT',
+  not_found: 'NOT_FOUND',
+  not_running: 'NOT_RUNNING',
+  not_queued: 'NOT_QUEUED',
+  already_exists: 'CONFLICT',
+  already_running: 'CONFLICT',
+  already_queued: 'CONFLICT',
+  conflict: 'CONFLICT',
+  queue_full: 'QUEUE_FULL',
+  too_many_requests: 'LIMIT_EXCEEDED',
+  audit_unavailable: 'AUDIT_UNAVAILABLE',
+  shutting_down: 'SHUTTING_DOWN',
+  unauthorized: 'UNAUTHENTICATED',
+  forbidden: 'FORBIDDEN',
+};
 const CODES: Record<number, ErrorCode> = { 400: 'INVALID_INPUT', 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 409: 'CONFLICT', 503: 'STORE_UNAVAILABLE' };
 
 /**
@@ -33,8 +50,10 @@ export function remoteBackend(server: ServerFile, dataDir: string): CliBackend {
       throw new TroupeError('INTERNAL', `the server at ${server.url} answered ${res.status} with a body that is not JSON`);
     }
     if (!res.ok) {
-      const message = (json as { message?: string } | undefined)?.message ?? `${res.status} ${res.statusText}`;
-      throw new TroupeError(CODES[res.status] ?? 'INTERNAL', message);
+      const body = json as { code?: string; message?: string; errors?: unknown } | undefined;
+      const message = body?.message ?? `${res.status} ${res.statusText}`;
+      const code = (body?.code !== undefined ? BODY_CODES[body.code] : undefined) ?? CODES[res.status] ?? 'INTERNAL';
+      throw new TroupeError(code, message, Array.isArray(body?.errors) ? { details: { errors: body.errors } } : {});
     }
     return json as T;
   }

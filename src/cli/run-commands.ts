@@ -21,6 +21,36 @@ export interface StartFlags {
 
 const SUCCESS = new Set(['succeeded', 'partially_succeeded']);
 
+/** Without a server a run lives in this process: it cannot be left running in the background. */
+function refuseNoWaitLocally(backend: CliBackend, wait: boolean | undefined, command: string): void {
+  if (wait !== false || backend.kind !== 'local') return;
+  throw new TroupeError('INVALID_INPUT', `--no-wait needs a running server: without one the run lives in this process and would stop when it exits`, {
+    details: { hint: `start \`troupe server\` first, or use \`troupe enqueue\` (the run then waits for the server), or drop --no-wait to follow it here (${command})` },
+  });
+}
+
+/**
+ * While a run follows in this process (no server), Ctrl-C or SIGTERM stops the run cleanly
+ * (its steps get their stop signal) instead of leaving it to be found "interrupted" later; a
+ * second signal exits at once.
+ */
+function stopOnSignal(backend: CliBackend, io: CliIo, name: string, id: string): () => void {
+  if (backend.kind !== 'local') return () => {};
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    io.err(`${signal}: stopping ${name} ${id} (again to exit at once)`);
+    backend.stop(name, id).catch((e: Error) => io.err(`cannot stop: ${e.message}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}
+
 function startOptions(f: StartFlags): StartOptions {
   const o: StartOptions = {};
   if (f.params !== undefined) o.params = f.params;
@@ -45,10 +75,12 @@ async function checkParams(backend: CliBackend, target: string, params: string |
 export async function followRun(backend: CliBackend, io: CliIo, name: string, id: string, json: boolean): Promise<number> {
   const initial = io.tty && !json ? await backend.getRun(name, id) : undefined;
   const reporter = reporterFor(io, json, initial);
+  const release = stopOnSignal(backend, io, name, id);
   let details: RunDetails;
   try {
     details = await backend.follow(name, id, (p) => reporter.step(p));
   } finally {
+    release();
     reporter.end();
   }
   if (json) io.out(JSON.stringify(details, null, 2));
@@ -58,6 +90,7 @@ export async function followRun(backend: CliBackend, io: CliIo, name: string, id
 
 /** `troupe start`: runs a DAG and follows it; exit 0 on success, 1 when the run fails. */
 export async function startCommand(backend: CliBackend, io: CliIo, target: string, f: StartFlags): Promise<number> {
+  refuseNoWaitLocally(backend, f.wait, 'start');
   await checkParams(backend, target, f.params, io);
   const { name, dagRunId } = await backend.start(dagRef(target), startOptions(f));
   if (f.wait === false) {
@@ -107,6 +140,7 @@ export async function dequeueCommand(backend: CliBackend, io: CliIo, name: strin
 
 /** `troupe retry`: a new attempt of the same run (failed steps, or --step and its downstream). */
 export async function retryCommand(backend: CliBackend, io: CliIo, name: string, runId: string, f: { step?: string; includeDownstream?: boolean; json?: boolean; wait?: boolean }): Promise<number> {
+  refuseNoWaitLocally(backend, f.wait, 'retry');
   const id = await resolveRunId(backend, name, runId);
   await backend.retry(name, id, { ...(f.step ? { stepName: f.step } : {}), ...(f.includeDownstream ? { includeDownstream: true } : {}) });
   if (!f.json || f.wait === false) io.out(f.json ? JSON.stringify({ name, dagRunId: id }) : `retrying ${name} ${id}`);
@@ -119,6 +153,7 @@ export async function retryCommand(backend: CliBackend, io: CliIo, name: string,
  * waits until it has ended, then starts a new run of the same DAG with the same params.
  */
 export async function restartCommand(backend: CliBackend, io: CliIo, name: string, id: string, f: { json?: boolean; wait?: boolean }): Promise<number> {
+  refuseNoWaitLocally(backend, f.wait, 'restart');
   const d = await backend.getRun(name, id);
   if (!d) throw new TroupeError('RUN_NOT_FOUND', `dag-run ${name}:${id} not found`);
   if (d.statusLabel === 'queued') {

@@ -30,8 +30,31 @@ async function scheduledDags(runtime: { listDags(): Promise<Array<{ name: string
   return names;
 }
 
+/**
+ * Resolves on the first SIGINT or SIGTERM; a second one exits at once. Installed before the
+ * server starts, so a signal during startup (a process manager stopping it early) still ends in
+ * a clean shutdown instead of the default abrupt exit that would leave server.json behind.
+ */
+function shutdownSignal(io: CliIo): Promise<string> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) {
+        io.err(`${signal} again: exiting without waiting`);
+        process.exit(1);
+      }
+      stopping = true;
+      io.err(`${signal}: shutting down (send it again to exit at once)`);
+      resolve(signal);
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  });
+}
+
 /** `troupe server`: serves REST, /mcp and the health check until SIGINT or SIGTERM. */
 export async function serverCommand(config: TroupeConfig, io: CliIo): Promise<number> {
+  const signalled = shutdownSignal(io);
   await probePort(config.host, config.port);
   const { createTroupe } = await import('../app.ts');
   const troupe = await createTroupe(config, { seedExamples: true, onWarning: (m) => io.err(`warning: ${m}`) });
@@ -46,20 +69,7 @@ export async function serverCommand(config: TroupeConfig, io: CliIo): Promise<nu
   io.out(`  REST ${url}/api/v1   MCP ${url}/mcp   health ${url}/api/v1/health`);
   const scheduled = await scheduledDags(troupe.engine.runtime).catch(() => []);
   if (scheduled.length > 0) io.err(`note: schedules are validated but not fired yet: ${scheduled.join(', ')} will not start on their own`);
-  await new Promise<void>((resolve) => {
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) {
-        io.err(`${signal} again: exiting without waiting`);
-        process.exit(1);
-      }
-      stopping = true;
-      io.err(`${signal}: shutting down (send it again to exit at once)`);
-      resolve();
-    };
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGTERM', () => stop('SIGTERM'));
-  });
+  await signalled;
   await troupe.close();
   return 0;
 }
