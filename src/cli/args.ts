@@ -1,4 +1,6 @@
 import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import { TroupeError } from '../core/errors.ts';
 import type { TroupeConfig } from '../config.ts';
 
@@ -52,4 +54,26 @@ export async function resolveDirs(flags: GlobalFlags, env: NodeJS.ProcessEnv = p
     return { dataDir: c.dataDir, dagsDir: c.dagsDir };
   }
   return { dataDir: resolve(flags.data ?? env.TROUPE_DATA_DIR ?? 'data'), dagsDir: resolve(flags.dags ?? env.TROUPE_DAGS_DIR ?? 'dags') };
+}
+
+/** The global options as node:util parseArgs declarations (for `parseCommand`). */
+const GLOBAL_OPTIONS = {
+  data: { type: 'string' },
+  dags: { type: 'string' },
+  config: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+/**
+ * Parses a command's own argv strictly with node:util parseArgs: an unknown flag is an
+ * INVALID_INPUT error (exit 2), not ignored. For a command that takes its raw arguments
+ * (declared with `.allowUnknownOption().helpOption(false)`); commands whose options are
+ * declared with commander in program.ts do not need it.
+ */
+export function parseCommand<O extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: O) {
+  try {
+    return parseArgs({ args: argv, options: { ...GLOBAL_OPTIONS, ...options }, allowPositionals: true, strict: true });
+  } catch (cause) {
+    throw new TroupeError('INVALID_INPUT', (cause as Error).message.replace(/^TypeError \[\w+\]: /, ''), { cause });
+  }
 }

@@ -1,5 +1,5 @@
-// The first hour of a new user, with real processes: npm start under a process manager, enqueue
-// without a server, admin commands on a stopped server, config typos, a busy port.
+// The first hour of a new user, with real processes: npm start under a process manager, a busy
+// port, schedules. (Enqueue without a server, admin commands and config typos: first-hour-store.)
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -39,55 +39,6 @@ s('npm start, then SIGTERM to npm (what a process manager does): the node server
   } finally {
     if (npm.child.exitCode === null) npm.child.kill('SIGKILL');
   }
-});
-
-s('enqueue without a server keeps the run queued; admin commands leave it alone; the server then runs it (findings 2, 3)', async ({ dir }) => {
-  const q = troupe(dir, ['enqueue', 'hello', '--run-id', 'q1']);
-  assert.is(q.code, 0, q.err);
-  assert.match(q.out, /^queued hello q1$/m);
-  assert.match(q.err, /waits in the queue until `troupe server` starts/);
-  const status = () => JSON.parse(troupe(dir, ['status', 'hello', 'q1', '--json']).out).statusLabel as string;
-  assert.is(status(), 'queued', 'the CLI process did not run it');
-  // Admin commands: no recovery, no dispatch, no failing of runs.
-  const verify = troupe(dir, ['audit', 'verify']);
-  assert.is(verify.code, 0, verify.err);
-  assert.match(verify.out, /audit chain ok: \d+ entries verified/);
-  const entries = (troupe(dir, ['audit', 'query', '--json']).out.match(/"seq"/g) ?? []).length;
-  assert.is(troupe(dir, ['audit', 'verify']).code, 0);
-  assert.is(troupe(dir, ['apikey', 'list']).code, 0);
-  assert.is(troupe(dir, ['user', 'list']).code, 0);
-  const after = JSON.parse(troupe(dir, ['audit', 'query', '--json', '--limit', '1000']).out) as { entries: Array<{ action: string }>; total: number };
-  assert.is(after.entries.filter((e) => e.action === 'audit_verify').length, 0, 'audit verify wrote nothing');
-  assert.ok(after.total >= entries, 'nothing was purged');
-  assert.is(after.entries.filter((e) => /dag_run_(started|finished|interrupted)/.test(e.action)).length, 0, 'no run was started, failed or interrupted');
-  assert.is(status(), 'queued');
-  // The server dispatches it.
-  const server = spawnTroupe(process.execPath, [BIN, 'server', '--port', '0'], { cwd: dir, env: envFor(dir) });
-  try {
-    await server.waitFor(/troupe listening on/);
-    await waitUntil(() => status() === 'succeeded', 60_000, 'the queued run to succeed under the server');
-  } finally {
-    server.child.kill('SIGTERM');
-    assert.is(await server.exited, 0, server.err());
-  }
-});
-
-s('a typo inside a config section stops the server before it starts, one line per problem with its dotted path (finding 4)', ({ dir }) => {
-  const file = join(dir, 'troupe.yaml');
-  writeFileSync(file, 'port: 0\nauth:\n  mod: builtin\naudit:\n  retention_dayz: 3\nmcp:\n  max_sesions: 4\n');
-  const r = troupe(dir, ['server', '--config', file]);
-  assert.is(r.code, 2, r.err);
-  assert.not.match(r.out, /listening/);
-  assert.equal(r.err.trim().split('\n'), [
-    `troupe server: config ${file}: auth.mod: unknown key (did you mean mode?)`,
-    `troupe server: config ${file}: audit.retention_dayz: unknown key (did you mean retention_days?)`,
-    `troupe server: config ${file}: mcp.max_sesions: unknown key (did you mean max_sessions?)`,
-  ]);
-  assert.not.ok(existsSync(join(dir, 'data')), 'nothing was opened');
-  // The same file through TROUPE_CONFIG, for any command that reads the config.
-  const env = troupe(dir, ['runs'], { env: { TROUPE_CONFIG: file } });
-  assert.is(env.code, 2);
-  assert.match(env.err, /auth\.mod: unknown key/);
 });
 
 s('a port already in use is one clear line with a hint, no stack trace, and no run is touched (finding 5)', async ({ dir }) => {

@@ -114,26 +114,6 @@ s('an unknown --params name is warned about, naming the DAG\'s parameters (findi
   assert.match(d.err, /no parameter WHO/);
 });
 
-s('every command has --help: exit 0, usage, options and an example; bare troupe prints help with exit 0 (finding 8)', ({ dir }) => {
-  const bare = troupe(dir, []);
-  assert.is(bare.code, 0);
-  assert.match(bare.out, /^Usage: troupe <command>/m);
-  const commands = [...bare.out.matchAll(/^ {2}([a-z]+) /gm)].map((m) => m[1]!).filter((c) => c !== 'help');
-  assert.ok(commands.length >= 16, commands.join(' '));
-  const nested = ['audit query', 'audit verify', 'apikey create', 'apikey list', 'apikey delete', 'user create', 'user list'];
-  for (const c of [...commands, ...nested]) {
-    for (const flag of ['--help', '-h']) {
-      const r = troupe(dir, [...c.split(' '), flag]);
-      assert.is(r.code, 0, `${c} ${flag}: ${r.err}`);
-      assert.match(r.out, new RegExp(`^Usage: troupe ${c}`, 'm'), c);
-      assert.match(r.out, /^Options:/m, c);
-      assert.match(r.out, /^Example:\n {2}\S/m, c);
-      assert.is(r.err, '', c);
-    }
-  }
-  assert.is(troupe(dir, ['audit']).code, 0, 'a command group alone prints its help');
-});
-
 s('dags lists every DAG with its last run; dry prints the plan and runs nothing', ({ dir }) => {
   writeFileSync(join(dir, 'dags', 'a.yaml'), 'schedule: "0 9 * * 1-5"\nparams:\n  - WHO: x\nsteps:\n  - name: one\n    run: echo "${WHO}" > ' + join(dir, 'ran') + '\n  - name: two\n    depends: one\n    run: "true"\n');
   writeFileSync(join(dir, 'dags', 'b.yaml'), 'steps:\n  - name: x\n    run: "true"\n');
