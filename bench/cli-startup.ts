@@ -44,7 +44,7 @@ for (let r = 0; r < rounds; r++) {
   // Rotate the order each round, so no command always runs first (or right after the build).
   const order = commands.map((_, i) => commands[(i + r) % commands.length]!);
   const out = join(dir, `round-${r}.json`);
-  const res = spawnSync('hyperfine', ['-N', '--warmup', '2', '--runs', String(runs), '--export-json', out, ...order.map((c) => c.cmd)], { cwd: dir, encoding: 'utf8' });
+  const res = spawnSync('hyperfine', ['-N', '--warmup', '2', '--runs', String(runs), '--export-json', out, ...order.map((c) => c.cmd)], { cwd: root, encoding: 'utf8' });
   if (res.status !== 0) throw new Error(`hyperfine failed: ${res.stderr}`);
   const json = JSON.parse(readFileSync(out, 'utf8')) as { results: Array<{ command: string; median: number; user: number; system: number }> };
   for (const row of json.results) {
