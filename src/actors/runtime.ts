@@ -76,6 +76,12 @@ export interface RuntimeOptions {
    * the events recovery publishes (`run.interrupted`, ...).
    */
   observe?: (events$: Observable<RuntimeEvent>) => void;
+  /**
+   * Queued runs (enqueued now or restored from the store) wait and are never dispatched. For a
+   * short-lived CLI process that opens the data directory while no server runs: the runs stay
+   * queued on disk and the next server dispatches them. @defaultValue false
+   */
+  holdQueued?: boolean;
 }
 
 /**
@@ -125,7 +131,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     ...(options.stepLimits ? { limits: options.stepLimits } : {}),
     correlationOf: (name, id) => handles.get(keyOf(name, id))?.record.origin.correlationId,
   });
-  const queues = new QueueManager(options.queues ?? [], (key) => handles.get(key)?.actor?.send({ type: 'run.start', now: clock.now() }));
+  const queues = new QueueManager(options.queues ?? [], (key) => handles.get(key)?.actor?.send({ type: 'run.start', now: clock.now() }), options.holdQueued === true);
   const runLog = new RunLog(dataDir, logger.child({ component: 'run-log' }));
   const queries = createRunQueries({ handles, runStore, dataDir });
   let closed = false;
