@@ -24,7 +24,7 @@ Usage: troupe <command> [options]
   dequeue <name> <runId>       status <name> [runId|latest] [--json]
   logs <name> <runId> [--step S] [--stderr] [--tail N]
   runs [<name>] [--status LABEL] [--json]
-  validate <file.yaml>
+  validate <file.yaml> [--show-unresolved]
   audit query [--category C] [--action A] [--correlation-id ID] ... [--json]
   audit verify
   apikey create --name N --role R --surfaces rest_api,mcp [--json]
