@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { processLive } from '../../src/actors/executors/proc-scan.ts';
+import { findMarked, processLive } from '../../src/actors/executors/proc-scan.ts';
 import type { RuntimeEvent } from '../../src/actors/index.ts';
 import { runWithContext } from '../../src/core/index.ts';
 import { isTroupeError } from '../../src/core/index.ts';
@@ -228,11 +228,14 @@ steps:
 
 s('queue: FIFO order with the per-DAG concurrency of 1; a global queue runs 2 at a time', async ({ e }) => {
   const order = join(e.dir, 'order');
-  e.writeDag('q', `steps:\n  - name: s\n    run: echo "$TAG start" >> ${order}; sleep 0.3; echo "$TAG end" >> ${order}\n`);
+  const go = join(e.dir, 'go');
+  // The first run holds the DAG's queue until the test lets it go: no timing involved.
+  e.writeDag('q', `steps:\n  - name: s\n    run: echo "$TAG start" >> ${order}; while [ ! -e ${go} ]; do sleep 0.05; done; echo "$TAG end" >> ${order}\n`);
   const ids: string[] = [];
   for (const tag of ['one', 'two', 'three']) ids.push((await e.runtime.enqueue({ name: 'q' }, { params: { TAG: tag } })).dagRunId);
-  const queued = await e.runtime.getRun('q', ids[2]!);
-  assert.is(queued?.statusLabel, 'queued');
+  await until(() => existsSync(order), 10_000, 'the first run to start');
+  assert.equal(await Promise.all(ids.map(async (id) => (await e.runtime.getRun('q', id))?.statusLabel)), ['running', 'queued', 'queued']);
+  writeFileSync(go, '');
   for (const id of ids) assert.is((await finish(e, 'q', id)).statusLabel, 'succeeded');
   assert.is(readFileSync(order, 'utf8'), 'one start\none end\ntwo start\ntwo end\nthree start\nthree end\n');
 });
@@ -442,6 +445,19 @@ s('events$: one ordered stream of lifecycle facts, transitions and command facts
   const after = await e.runtime.transitions('ev', dagRunId, { afterSeq: page.items[1]!.seq, limit: 2 });
   assert.equal(after.items.map((t) => t.seq), live.slice(2, 4));
   assert.is(after.nextAfterSeq, live[3]);
+});
+
+s('no process outlives its step: background children and setsid escapes are ended at the step end and on stop', async ({ e }) => {
+  e.writeDag('bg', `steps:\n  - name: leaves\n    run: sleep 300 & setsid sleep 300 & true\n`);
+  const a = await e.runtime.start({ name: 'bg' });
+  assert.is((await finish(e, 'bg', a.dagRunId)).statusLabel, 'succeeded');
+  assert.equal(findMarked({ scope: e.dataDir }), [], 'nothing of the ended step runs');
+  e.writeDag('bgstop', `steps:\n  - name: holds\n    run: setsid sleep 300 & sleep 300\n`);
+  const b = await e.runtime.start({ name: 'bgstop' });
+  await until(() => findMarked({ scope: e.dataDir }).length >= 2, 10_000, 'the step processes');
+  await e.runtime.stop('bgstop', b.dagRunId);
+  assert.is((await finish(e, 'bgstop', b.dagRunId)).statusLabel, 'aborted');
+  assert.equal(findMarked({ scope: e.dataDir }), [], 'nothing of the stopped step runs');
 });
 
 s.run();
