@@ -141,7 +141,8 @@ export function buildProgram(io: CliIo, result: ProgramResult): Command {
 
   cmd(program, 'validate', 'check a DAG file: every problem, one a line, with line:column', 'troupe validate examples/hello.yaml')
     .argument('<file>', 'a DAG .yaml file')
-    .option('--json', 'print {"valid", "errors"} as JSON')
+    .option('--json', 'print {"valid", "errors", "warnings", "notices"} as JSON')
+    .option('--show-unresolved', 'also print references whose value is only known when the DAG runs')
     .action(run(async (f, file: string) => (await import('./validate-command.ts')).validateCommand(file, io, f)));
 
   cmd(program, 'dry', 'validate a DAG, resolve its params and env, and print the steps in order with their commands; runs nothing', 'troupe dry hello --params NAME=Ada')
