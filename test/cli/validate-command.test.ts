@@ -18,7 +18,7 @@ async function validate(dir: string, yaml: string, ...flags: string[]) {
   const out: string[] = [];
   const err: string[] = [];
   const f = { json: flags.includes('--json'), showUnresolved: flags.includes('--show-unresolved') };
-  const code = await validateCommand(file, { out: (l) => out.push(l), err: (l) => err.push(l), readStdin: async () => '', env: {} } as unknown as Parameters<typeof validateCommand>[1], f);
+  const code = await validateCommand(file, { out: (l: string) => out.push(l), err: (l: string) => err.push(l), readStdin: async () => '', env: {} } as unknown as Parameters<typeof validateCommand>[1], f);
   return { code, out, err, file };
 }
 
