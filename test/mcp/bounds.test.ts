@@ -1,6 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { request } from 'node:http';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { QUICK_DAG, startMcpServer } from '../_support/mcp-server.ts';
 import type { McpTestServer } from '../_support/mcp-server.ts';
@@ -43,6 +45,30 @@ s('the replay buffer is bounded in bytes while a client repeats large reads', as
   // And the session still works and still replays small messages.
   assert.is((await client.listTools()).tools.length, 3);
   assert.ok(srv.mcp.replayBytes() > 0);
+});
+
+/** A full garbage collection (the flag is set at run time, so the test needs no node option). */
+function collect(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
+
+s('memory stays under 64 MB of growth while a viewer session repeats reads of a 3.5 MB spec', async () => {
+  // The hostile client of the issue: one viewer session, many reads of a multi-megabyte spec.
+  // Without a byte bound its replay buffer kept every answer (~7 MB each: spec + text copy).
+  srv.writeDag('huge', `${QUICK_DAG()}# ${'y'.repeat(3.5 * 1024 * 1024)}\n`);
+  const viewer = await srv.connect({ token: srv.keys.viewer, name: 'hostile-viewer' });
+  const read = async () => (await viewer.client.callTool({ name: 'dagu_read', arguments: { target: 'dag_spec', name: 'huge' } })) as unknown as Result;
+  assert.not.ok((await read()).isError);
+  collect();
+  const before = process.memoryUsage().heapUsed;
+  const reads = 20;
+  for (let i = 0; i < reads; i++) assert.not.ok((await read()).isError);
+  collect();
+  const grown = process.memoryUsage().heapUsed - before;
+  // 20 reads moved ~140 MB of JSON through the session; what stays is the bounded buffer.
+  assert.ok(grown < 64 * 1024 * 1024, `heap grew ${(grown / 1048576).toFixed(1)} MB over ${reads} reads`);
+  assert.ok(srv.mcp.replayBytes() <= 2 * 256 * 1024, `replay buffers hold ${srv.mcp.replayBytes()} bytes`);
 });
 
 /** POSTs `chunks` with Transfer-Encoding: chunked (no Content-Length) and resolves with the status and body. */
