@@ -83,7 +83,8 @@ export const executeToolDefinition: Tool = {
     additionalProperties: false,
   },
   annotations: { title: 'Execute, enqueue, retry, or stop DAG-runs', destructiveHint: true, openWorldHint: false },
-  // start/enqueue may be called as an MCP task (2025-11-25 tasks/*): the task follows the run.
+  // start/enqueue may be called as an MCP task (2025-11-25 tasks/*; in 2026-07-28 the Tasks
+  // extension, see modern-tasks.ts): the task follows the run.
   execution: { taskSupport: 'optional' },
 };
 
