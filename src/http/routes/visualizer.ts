@@ -1,0 +1,139 @@
+import type { H3 } from 'h3';
+import type { Runtime } from '../../actors/index.ts';
+import { TroupeError } from '../../core/index.ts';
+import { HANDLER_STEP_NAMES } from '../../machines/index.ts';
+import { createActorBoard } from '../../visualizer/actor-board.ts';
+import type { ActorBoard, ActorChange } from '../../visualizer/actor-board.ts';
+import { finalStatesOf, machineCatalog } from '../../visualizer/machine-catalog.ts';
+import { replayOf } from '../../visualizer/replay-source.ts';
+import { assertWorkspace, visibleWorkspaces } from '../access.ts';
+import { apiRoute } from '../api-route.ts';
+import type { ApiDeps, RouteScope } from '../api-route.ts';
+import { badRequest } from '../api-error.ts';
+
+const KINDS = new Set(['run', 'step', 'session']);
+/** Messages a live subscriber may have queued before it is cut off with a `gap`. */
+const MAX_QUEUED = 5000;
+const HEARTBEAT_MS = 15_000;
+
+function textQuery(scope: RouteScope, name: string, max = 200): string | undefined {
+  const v = scope.url.searchParams.get(name);
+  if (v === null || v === '') return undefined;
+  if (v.length > max) throw badRequest(`${name} is too long`);
+  return v;
+}
+
+/**
+ * The visualizer's read API under `{base}/api/v1`:
+ * - `GET /machines`: every machine definition, derived from the machine objects.
+ * - `GET /actors?kind=&dag=&state=`: live actors with counts per kind; `GET /actors/{id}`: one actor and its event log.
+ * - `GET /actors/live`: TEMPORARY server-sent-events bridge from `runtime.events$` until the
+ *   `actors` topic of the live streams (issue 9) is on main; the page reads it through one
+ *   client module (`src/ui/live.ts`), which is the only thing to change when it goes.
+ * - `GET /dag-runs/{name}/{id}/graph` (steps and `depends`) and `/replay` (its transitions).
+ * Workspaces filter everything exactly as the REST run routes do.
+ */
+export function registerVisualizerRoutes(app: H3, prefix: string, deps: ApiDeps & { runtime: Runtime }): ActorBoard {
+  const { runtime } = deps;
+  const catalog = machineCatalog();
+  const machinesBody = { machines: catalog };
+  const board = createActorBoard({ runtime, finalStates: finalStatesOf(catalog) });
+  const route = (h: Parameters<typeof apiRoute>[1]) => apiRoute(deps, h);
+
+  app.get(`${prefix}/machines`, route(() => machinesBody));
+
+  app.get(
+    `${prefix}/actors`,
+    route((scope) => {
+      const kind = textQuery(scope, 'kind', 20);
+      if (kind !== undefined && !KINDS.has(kind)) throw badRequest('kind must be run, step or session');
+      const dag = textQuery(scope, 'dag');
+      const state = textQuery(scope, 'state');
+      return board.list({ workspaces: visibleWorkspaces(scope.subject), ...(kind ? { kind } : {}), ...(dag ? { dag } : {}), ...(state ? { state } : {}) });
+    }),
+  );
+
+  app.get(
+    `${prefix}/actors/live`,
+    route(({ subject, event }) => {
+      const workspaces = visibleWorkspaces(subject);
+      const encoder = new TextEncoder();
+      let cleanup = () => {};
+      const body = new ReadableStream<Uint8Array>(
+        {
+          start(controller) {
+            const send = (text: string) => controller.enqueue(encoder.encode(text));
+            send(': troupe actors (temporary bridge)\n\n');
+            const onChange = (c: ActorChange) => {
+              if (!board.visible(c.actor, workspaces)) return;
+              if ((controller.desiredSize ?? 0) < -MAX_QUEUED) {
+                send(`event: gap\ndata: ${JSON.stringify({ reason: 'slow_consumer', after: c.seq - 1 })}\n\n`);
+                cleanup();
+                controller.close();
+                return;
+              }
+              send(`id: ${c.seq}\nevent: change\ndata: ${JSON.stringify(c)}\n\n`);
+            };
+            const sub = board.changes$.subscribe({ next: onChange, complete: () => { cleanup(); try { controller.close(); } catch { /* already closed */ } } });
+            const beat = setInterval(() => send(': hb\n\n'), HEARTBEAT_MS);
+            beat.unref?.();
+            cleanup = () => {
+              sub.unsubscribe();
+              clearInterval(beat);
+            };
+            event.req.signal?.addEventListener('abort', () => cleanup());
+          },
+          cancel() {
+            cleanup();
+          },
+        },
+        { highWaterMark: 0 },
+      );
+      return new Response(body, { headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' } });
+    }),
+  );
+
+  app.get(
+    `${prefix}/actors/:id`,
+    route((scope) => {
+      const id = scope.param('id');
+      if (id.length > 600) throw badRequest('id is too long');
+      const found = board.get(id);
+      if (!found || !board.visible(found.actor, visibleWorkspaces(scope.subject))) throw new TroupeError('NOT_FOUND', `actor ${id} not found`);
+      return found;
+    }),
+  );
+
+  async function visibleRun(scope: RouteScope) {
+    const name = scope.param('name');
+    const id = scope.param('dagRunId');
+    const run = await runtime.getRun(name, id);
+    const notFound = `dag-run ${name}:${id} not found`;
+    if (!run) throw new TroupeError('RUN_NOT_FOUND', notFound);
+    assertWorkspace(scope.subject, run.workspace, 'read', notFound);
+    return run;
+  }
+
+  app.get(
+    `${prefix}/dag-runs/:name/:dagRunId/graph`,
+    route(async (scope) => {
+      const run = await visibleRun(scope);
+      // The DAG's current definition gives `depends`; steps of the run it no longer has keep no edges.
+      const def = await runtime.getDag(run.name).catch(() => undefined);
+      const specs = new Map((def?.spec?.steps ?? []).map((s) => [s.name, s]));
+      const handlers = new Set(Object.values(HANDLER_STEP_NAMES));
+      const nodes = run.steps.map((s) => ({ name: s.name, depends: (specs.get(s.name)?.depends ?? []).filter((d) => run.steps.some((x) => x.name === d)), handler: !specs.has(s.name) && handlers.has(s.name) }));
+      return { name: run.name, dagRunId: run.dagRunId, nodes };
+    }),
+  );
+
+  app.get(
+    `${prefix}/dag-runs/:name/:dagRunId/replay`,
+    route(async (scope) => {
+      const run = await visibleRun(scope);
+      return { run, ...replayOf(run, board) };
+    }),
+  );
+
+  return board;
+}
