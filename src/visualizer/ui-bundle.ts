@@ -44,7 +44,7 @@ async function build(): Promise<UiBundle> {
     format: 'esm',
     platform: 'browser',
     target: ['es2022'],
-    minify: true,
+    minify: process.env.TROUPE_UI_DEBUG !== "1",
     legalComments: 'none',
     logLevel: 'silent',
   });

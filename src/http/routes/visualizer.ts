@@ -15,6 +15,8 @@ const KINDS = new Set(['run', 'step', 'session']);
 /** Messages a live subscriber may have queued before it is cut off with a `gap`. */
 const MAX_QUEUED = 5000;
 const HEARTBEAT_MS = 15_000;
+/** Run graphs kept (oldest dropped first). */
+const GRAPH_CACHE = 256;
 
 function textQuery(scope: RouteScope, name: string, max = 200): string | undefined {
   const v = scope.url.searchParams.get(name);
@@ -114,15 +116,22 @@ export function registerVisualizerRoutes(app: H3, prefix: string, deps: ApiDeps 
     return run;
   }
 
+  // A run's steps never change; reading its DAG costs a YAML parse (hundreds of ms for 200 steps).
+  const graphs = new Map<string, { name: string; depends: string[]; handler: boolean }[]>();
   app.get(
     `${prefix}/dag-runs/:name/:dagRunId/graph`,
     route(async (scope) => {
       const run = await visibleRun(scope);
+      const key = `${run.name}/${run.dagRunId}/${run.attempt}`;
+      const cached = graphs.get(key);
+      if (cached) return { name: run.name, dagRunId: run.dagRunId, nodes: cached };
       // The DAG's current definition gives `depends`; steps of the run it no longer has keep no edges.
       const def = await runtime.getDag(run.name).catch(() => undefined);
       const specs = new Map((def?.spec?.steps ?? []).map((s) => [s.name, s]));
       const handlers = new Set(Object.values(HANDLER_STEP_NAMES));
       const nodes = run.steps.map((s) => ({ name: s.name, depends: (specs.get(s.name)?.depends ?? []).filter((d) => run.steps.some((x) => x.name === d)), handler: !specs.has(s.name) && handlers.has(s.name) }));
+      graphs.set(key, nodes);
+      if (graphs.size > GRAPH_CACHE) graphs.delete(graphs.keys().next().value!);
       return { name: run.name, dagRunId: run.dagRunId, nodes };
     }),
   );

@@ -8,8 +8,9 @@ import { can } from '../store.ts';
 import { navigate, statusClass, time, useFrameRefresh } from '../util.ts';
 
 const KINDS = ['run', 'step', 'session'];
-/** Rows drawn at once; the counts always cover everything. */
-const MAX_ROWS = 1000;
+/** Row height in px (fixed, see style.css): only the rows in view are drawn. */
+const ROW_H = 24;
+const OVERSCAN = 10;
 
 /** Where an actor row leads: a run's page, a step's run page, or the actor's statechart. */
 export const actorHref = (a: ActorRow) => `#/actor/${enc(a.id)}`;
@@ -22,6 +23,16 @@ export function ActorsView() {
   const [dag, setDag] = useState('');
   const [state, setState] = useState('');
   const [error, setError] = useState('');
+  const [scrollTop, setScrollTop] = useState(0);
+  // The window's height bounds the scroller's: enough rows for any scroll position.
+  const [viewH, setViewH] = useState(innerHeight);
+  const scroller = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    const measure = () => setViewH(innerHeight);
+    addEventListener('resize', measure);
+    return () => removeEventListener('resize', measure);
+  }, []);
 
   useEffect(() => {
     const load = () =>
@@ -49,7 +60,10 @@ export function ActorsView() {
   const d = dag.toLowerCase();
   const shown = all
     .filter((a) => (!kind || a.kind === kind) && (!d || (a.run?.name.toLowerCase().includes(d) ?? false)) && (!state || a.state.startsWith(state) || a.status === state))
-    .sort((a, b) => b.at - a.at);
+    // Newest actors first, in a stable order: rows do not jump while their states change.
+    .sort((a, b) => b.since - a.since || (a.id < b.id ? -1 : 1));
+  const first = Math.max(0, Math.floor(scrollTop / ROW_H) - OVERSCAN);
+  const last = Math.min(shown.length, Math.ceil((scrollTop + viewH) / ROW_H) + OVERSCAN);
   return html`<section class="actors">
     <${DagPanel} />
     <div class="main-col">
@@ -64,21 +78,25 @@ export function ActorsView() {
         <input aria-label="state filter" placeholder="state" value=${state} onInput=${(e: Event) => setState((e.target as HTMLInputElement).value)} />
       </div>
       ${error ? html`<p class="error">${error}</p>` : null}
-      <table class="grid actor-table">
-        <thead><tr><th>kind</th><th>actor</th><th>state</th><th>last event</th><th>at</th></tr></thead>
-        <tbody>
-          ${shown.slice(0, MAX_ROWS).map(
-            (a) => html`<tr key=${a.id} data-actor=${a.id} class=${a.done ? 'done' : ''} onClick=${() => navigate(actorHref(a))}>
-              <td>${a.kind}</td>
-              <td class="mono">${a.run ? html`<a href=${`#/run/${enc(a.run.name)}/${enc(a.run.dagRunId)}`} onClick=${(e: Event) => e.stopPropagation()}>${a.run.name}</a> ${a.step ? html`› ${a.step}` : html`<span class="dim">${a.run.dagRunId.slice(-8)}</span>`}` : a.id}</td>
-              <td><span class=${`pill ${statusClass(a.status ?? a.state)}`} data-role="state">${a.state}</span></td>
-              <td class="mono">${a.lastEvent}</td>
-              <td class="mono dim">${time(a.at)}</td>
-            </tr>`,
-          )}
-        </tbody>
-      </table>
-      ${shown.length > MAX_ROWS ? html`<p class="dim">showing ${MAX_ROWS} of ${shown.length}</p>` : null}
+      <p class="dim" data-role="shown">${shown.length} of ${all.length} actors</p>
+      <div class="table-scroll" ref=${scroller} onScroll=${(e: Event) => setScrollTop((e.target as HTMLDivElement).scrollTop)}>
+        <table class="grid actor-table">
+          <thead><tr><th class="c-kind">kind</th><th class="c-actor">actor</th><th class="c-state">state</th><th class="c-event">last event</th><th class="c-at">at</th></tr></thead>
+          <tbody>
+            ${first > 0 ? html`<tr class="spacer" style=${{ height: `${first * ROW_H}px` }}></tr>` : null}
+            ${shown.slice(first, last).map(
+              (a) => html`<tr key=${a.id} data-actor=${a.id} class=${a.done ? 'done' : ''} onClick=${() => navigate(actorHref(a))}>
+                <td>${a.kind}</td>
+                <td class="mono">${a.run ? html`<a href=${`#/run/${enc(a.run.name)}/${enc(a.run.dagRunId)}`} onClick=${(e: Event) => e.stopPropagation()}>${a.run.name}</a> ${a.step ? html`› ${a.step}` : html`<span class="dim">${a.run.dagRunId.slice(-8)}</span>`}` : a.id}</td>
+                <td><span class=${`pill ${statusClass(a.status ?? a.state)}`} data-role="state">${a.state}</span></td>
+                <td class="mono">${a.lastEvent}</td>
+                <td class="mono dim">${time(a.at)}</td>
+              </tr>`,
+            )}
+            ${last < shown.length ? html`<tr class="spacer" style=${{ height: `${(shown.length - last) * ROW_H}px` }}></tr>` : null}
+          </tbody>
+        </table>
+      </div>
       ${shown.length === 0 ? html`<p class="dim empty">No actors yet: start a DAG.</p>` : null}
     </div>
   </section>`;

@@ -23,12 +23,19 @@ export function DagGraph({ nodes, status, selected, onSelect }: { nodes: DagNode
       ),
     [key],
   );
+  const statuses = nodes.map((n) => status(n.name)).join(',');
+  const handlers = useMemo(() => new Set(nodes.filter((n) => n.handler).map((n) => n.name)), [key]);
+  // Re-drawn only when a status, the selection or the graph changes.
+  return useMemo(() => draw(l, status, handlers, selected, onSelect), [l, statuses, selected]);
+}
+
+function draw(l: ReturnType<typeof layoutDag>, status: (step: string) => string, handlers: Set<string>, selected: string | undefined, onSelect: ((step: string) => void) | undefined) {
   return html`<svg class="dag" width=${l.width} height=${l.height} viewBox=${`0 0 ${l.width} ${l.height}`}>
     <defs><marker id="dag-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto"><path d="M0,0 L10,5 L0,10 z" class="arrowhead" /></marker></defs>
     ${l.edges.map((e) => html`<path class="dag-edge" d=${pathD(e.points)} marker-end="url(#dag-arrow)" />`)}
     ${l.nodes.map((b) => {
       const s = status(b.id);
-      const handler = nodes.find((n) => n.name === b.id)?.handler;
+      const handler = handlers.has(b.id);
       return html`<g class=${`step ${statusClass(s)} ${selected === b.id ? 'selected' : ''} ${handler ? 'handler' : ''}`} data-step=${b.id} data-status=${s} onClick=${() => onSelect?.(b.id)}>
         <rect x=${b.x} y=${b.y} width=${b.w} height=${b.h} rx="6" />
         <text x=${b.x + b.w / 2} y=${b.y + b.h / 2 + 4} text-anchor="middle">${b.id.length > 28 ? `${b.id.slice(0, 27)}…` : b.id}</text>

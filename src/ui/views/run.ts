@@ -1,5 +1,5 @@
 import { html } from 'htm/preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { LogTail, RunDetails } from '../../actors/types.ts';
 import { api, enc } from '../api.ts';
 import { onLiveStatus, subscribeActors } from '../live.ts';
@@ -14,6 +14,10 @@ const ms = (iso: string | null) => (iso ? Date.parse(iso) : null);
 
 /** Step durations and attempts as bars on one time axis. */
 export function Timeline({ run }: { run: RunDetails }) {
+  return useMemo(() => timeline(run), [run]);
+}
+
+function timeline(run: RunDetails) {
   const starts = run.steps.map((s) => ms(s.startedAt)).filter((x): x is number => x !== null);
   if (starts.length === 0) return html`<p class="dim">No step has started yet.</p>`;
   const t0 = Math.min(...starts, ms(run.startedAt) ?? Infinity);
@@ -94,7 +98,7 @@ export function RunView({ name, dagRunId }: { name: string; dagRunId: string }) 
         .catch((e: Error) => !stopped && setError(e.message));
     void load();
     api<{ nodes: DagNode[] }>(`/dag-runs/${enc(name)}/${enc(dagRunId)}/graph`).then((g) => !stopped && setNodes(g.nodes), () => {});
-    // Step colours follow each transition at once; the details (times, exit codes) are re-read at most every 250 ms.
+    // Step colours follow each transition at once; the details (times, exit codes) are re-read at most once a second.
     const off = subscribeActors((c) => {
       if (c.actor.run?.name !== name || c.actor.run.dagRunId !== dagRunId) return;
       if (c.actor.kind === 'step' && c.actor.step && c.actor.status) live.current.set(c.actor.step, c.actor.status);
@@ -102,7 +106,7 @@ export function RunView({ name, dagRunId }: { name: string; dagRunId: string }) 
       pending ??= setTimeout(() => {
         pending = undefined;
         void load();
-      }, 250);
+      }, 1000);
     });
     const offStatus = onLiveStatus((_s, resynced) => resynced && void load());
     return () => {
