@@ -14,6 +14,7 @@ import type { AuthService } from './auth/index.ts';
 import { createMcpHandler } from './mcp/index.ts';
 import { removeServerFile, writeServerFile } from './cli/server-file.ts';
 import { createLevelAuthStore } from './store/level-auth-store.ts';
+import { startStatelyRelay } from './visualizer/stately-relay.ts';
 
 const EXAMPLES_DIR = fileURLToPath(new URL('../examples/', import.meta.url));
 
@@ -60,10 +61,13 @@ export async function createTroupe(config: TroupeConfig, options: EngineOptions 
   const localToken = randomBytes(32).toString('base64url');
   let server: Awaited<ReturnType<typeof startHttpServer>> | undefined;
   let mcp: ReturnType<typeof createMcpHandler> | undefined;
+  let relay: ReturnType<typeof startStatelyRelay> | undefined;
   try {
     const auth = await createAuthService({ store: createLevelAuthStore(engine.db), config, localToken });
     mcp = createMcpHandler({ runtime: engine.runtime, audit: engine.audit, config, logger: logger.child({ component: 'mcp' }), ...(options.clock ? { clock: options.clock } : {}) });
     const handler = mcp;
+    // `--inspect ws://…`: the visualizer's transitions also go to a Stately inspector relay.
+    relay = config.visualizer.inspectUrl ? startStatelyRelay({ runtime: engine.runtime, url: config.visualizer.inspectUrl }) : undefined;
     const live = runtimeTopics(engine.runtime, { capacity: config.streams.replayCapacity });
     const s = config.streams;
     const streams = createStreamService({
@@ -94,6 +98,7 @@ export async function createTroupe(config: TroupeConfig, options: EngineOptions 
       close() {
         closing ??= (async () => {
           removeServerFile(config.dataDir);
+          relay?.stop();
           await handler.close().catch(() => {});
           streams.close();
           live.close();
@@ -104,6 +109,7 @@ export async function createTroupe(config: TroupeConfig, options: EngineOptions 
       },
     };
   } catch (error) {
+    relay?.stop();
     await mcp?.close().catch(() => {});
     await engine.close().catch(() => {});
     throw error;

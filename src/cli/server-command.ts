@@ -1,16 +1,22 @@
 import type { TroupeConfig } from '../config.ts';
 import { createTroupe } from '../app.ts';
+import { TroupeError } from '../core/index.ts';
 import { parseCommand } from './args.ts';
 import type { CliIo } from './io.ts';
 import { cliLogger } from './io.ts';
 
 /** `troupe server`: serves REST, /mcp and the health check until SIGINT or SIGTERM. */
 export async function serverCommand(argv: string[], config: TroupeConfig, io: CliIo): Promise<number> {
-  parseCommand(argv, { host: { type: 'string' }, port: { type: 'string' } });
+  const { values } = parseCommand(argv, { host: { type: 'string' }, port: { type: 'string' }, inspect: { type: 'string' } });
+  if (values.inspect !== undefined) {
+    if (!/^wss?:\/\/[^\s/]+/.test(values.inspect)) throw new TroupeError('INVALID_INPUT', '--inspect must be a ws:// or wss:// URL (a Stately inspector relay)');
+    config.visualizer.inspectUrl = values.inspect;
+  }
   const troupe = await createTroupe(config, { seedExamples: true, logger: cliLogger(io) });
   const { url } = await troupe.listen();
   io.out(`troupe listening on ${url}  (data ${config.dataDir}, dags ${config.dagsDir}, auth ${config.auth.mode})`);
-  io.out(`  REST ${url}/api/v1   MCP ${url}/mcp   health ${url}/api/v1/health`);
+  io.out(`  REST ${url}/api/v1   MCP ${url}/mcp   health ${url}/api/v1/health   visualizer ${url}/ui`);
+  if (config.visualizer.inspectUrl) io.out(`  forwarding actor inspection events to ${config.visualizer.inspectUrl}`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       io.err(`${signal}: shutting down`);

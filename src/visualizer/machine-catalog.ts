@@ -14,9 +14,14 @@ const isMachine = (value: unknown): value is AnyStateMachine =>
  * `machine` field of every transition event.
  */
 export function machineCatalog(): MachineJson[] {
+  return machineObjects().map(machineGraph);
+}
+
+/** The machine objects themselves, one per id, sorted by id. */
+export function machineObjects(): AnyStateMachine[] {
   const found = new Map<string, AnyStateMachine>();
   for (const value of [...Object.values(machines), sessionMachine]) if (isMachine(value) && !found.has(value.id)) found.set(value.id, value);
-  return [...found.values()].map(machineGraph).sort((a, b) => a.id.localeCompare(b.id));
+  return [...found.values()].sort((a, b) => a.id.localeCompare(b.id));
 }
 
 /** Paths of the final states of each machine: the board marks an actor done on reaching one. */
