@@ -43,8 +43,10 @@ export function ActorView({ id }: { id: string }) {
     const load = () =>
       api<{ actor: ActorRow; log: ActorLogEntry[] }>(`/actors/${enc(id)}`)
         .then((r) => {
-          actor.current = r.actor;
-          log.current = r.log;
+          if (!actor.current || actor.current.at <= r.actor.at) actor.current = r.actor;
+          // Live entries newer than the snapshot's last one stay (they arrived while it was read).
+          const lastAt = r.log[r.log.length - 1]?.at ?? -1;
+          log.current = [...r.log, ...log.current.filter((e) => e.at > lastAt)];
           setError('');
           refresh();
         })
@@ -53,7 +55,8 @@ export function ActorView({ id }: { id: string }) {
     machineCatalog().then(setMachines, (e: Error) => setError(e.message));
     const off = subscribeActors((c) => {
       if (c.actor.id !== id) return;
-      actor.current = c.actor;
+      if (actor.current && actor.current.at > c.actor.at) return;
+      actor.current = { ...(actor.current ?? { since: c.actor.at, transitions: 0 }), ...c.actor } as ActorRow;
       if (!log.current.some((e) => e.seq === c.entry.seq)) log.current = [...log.current, c.entry];
       setError('');
       refresh();

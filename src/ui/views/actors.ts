@@ -1,9 +1,9 @@
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { ActorChange, ActorRow } from '../../visualizer/actor-board.ts';
+import type { ActorRow } from '../../visualizer/actor-board.ts';
 import type { DagSummary } from '../../actors/types.ts';
 import { api, enc } from '../api.ts';
-import { onLiveStatus, subscribeActors } from '../live.ts';
+import { applyChange, onLiveStatus, subscribeActors } from '../live.ts';
 import { can } from '../store.ts';
 import { navigate, statusClass, time, useFrameRefresh } from '../util.ts';
 
@@ -38,13 +38,16 @@ export function ActorsView() {
     const load = () =>
       api<{ actors: ActorRow[] }>('/actors')
         .then((r) => {
-          rows.current = new Map(r.actors.map((a) => [a.id, a]));
+          // Changes that arrived while the snapshot was read are newer than it: keep them.
+          const next = new Map(r.actors.map((a) => [a.id, a]));
+          for (const [id, row] of rows.current) if ((next.get(id)?.at ?? -1) < row.at) next.set(id, row);
+          rows.current = next;
           refresh();
         })
         .catch((e: Error) => setError(e.message));
     void load();
-    const off = subscribeActors((c: ActorChange) => {
-      rows.current.set(c.actor.id, c.actor);
+    const off = subscribeActors((c) => {
+      applyChange(rows.current, c);
       refresh();
     });
     const offStatus = onLiveStatus((_s, resynced) => resynced && void load());
