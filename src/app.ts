@@ -14,7 +14,7 @@ import type { AuthService } from './auth/index.ts';
 import { createMcpHandler } from './mcp/index.ts';
 import { removeServerFile, writeServerFile } from './cli/server-file.ts';
 import { createLevelAuthStore } from './store/level-auth-store.ts';
-import { startStatelyRelay } from './visualizer/stately-relay.ts';
+import type { startStatelyRelay } from './visualizer/stately-relay.ts';
 
 const EXAMPLES_DIR = fileURLToPath(new URL('../examples/', import.meta.url));
 
@@ -67,7 +67,8 @@ export async function createTroupe(config: TroupeConfig, options: EngineOptions 
     mcp = createMcpHandler({ runtime: engine.runtime, audit: engine.audit, config, logger: logger.child({ component: 'mcp' }), ...(options.clock ? { clock: options.clock } : {}) });
     const handler = mcp;
     // `--inspect ws://…`: the visualizer's transitions also go to a Stately inspector relay.
-    relay = config.visualizer.inspectUrl ? startStatelyRelay({ runtime: engine.runtime, url: config.visualizer.inspectUrl }) : undefined;
+    // Loaded only when asked for: @statelyai/inspect and its WebSocket client stay out of every other start.
+    if (config.visualizer.inspectUrl) relay = (await import('./visualizer/stately-relay.ts')).startStatelyRelay({ runtime: engine.runtime, url: config.visualizer.inspectUrl });
     const live = runtimeTopics(engine.runtime, { capacity: config.streams.replayCapacity });
     const s = config.streams;
     const streams = createStreamService({
