@@ -41,7 +41,7 @@ for (let l = 0; l < 20; l++) {
 }
 writeFileSync(join(config.dagsDir, 'big200.yaml'), `max_active_steps: 8\nsteps:\n${steps.join('\n')}\n`);
 
-const engine = await openEngine(config, { onWarning: () => {} });
+const engine = await openEngine(config);
 const synthetic = new Subject<RuntimeEvent>();
 const runtime: Runtime = Object.create(engine.runtime, { events$: { value: merge(engine.runtime.events$, synthetic) } });
 const auth = await createAuthService({ store: createLevelAuthStore(engine.db), config });
@@ -70,9 +70,10 @@ const actorEvent = (i: number, phase: number): TransitionEvent => {
     event: phase === 0 ? 'xstate.init' : 'step.update',
     restored: false,
     run,
-    ...(isRun ? {} : { step: `s${i % 5}`, stepState: { status: STATUS[phase % 3] as never, exitCode: null, startedAt: null, finishedAt: null, retryCount: 0 } }),
+    ...(isRun ? {} : { step: `s${i % 5}`, ...({ stepState: { status: STATUS[phase % 3], exitCode: null, startedAt: null, finishedAt: null, retryCount: 0 } } as object) }),
     origin: { source: 'rest', correlationId: `c${i}` },
-  };
+    ...({ seq: 0, correlationId: `c${i}` } as object),
+  } as TransitionEvent;
 };
 
 /** Emits `RATE` events per second in 10 ms ticks; `target` picks what each event is about. */
@@ -143,8 +144,9 @@ try {
     const phase = 1 + (n % 2);
     return {
       type: 'transition', at: Date.now(), actorKind: 'step', actorId: `step:big200/${started.dagRunId}:1:${s}`, machine: 'step', from: 'pending', to: STATES[phase]!, event: 'step.update', restored: false,
-      run: { name: 'big200', dagRunId: started.dagRunId, attempt: 1 }, step: s, stepState: { status: STATUS[phase] as never, exitCode: null, startedAt: null, finishedAt: null, retryCount: 0 }, origin: { source: 'rest', correlationId: 'big' },
-    };
+      run: { name: 'big200', dagRunId: started.dagRunId, attempt: 1 }, step: s, origin: { source: 'rest', correlationId: 'big' },
+      ...({ seq: 0, correlationId: 'big', stepState: { status: STATUS[phase], exitCode: null, startedAt: null, finishedAt: null, retryCount: 0 } } as object),
+    } as TransitionEvent;
   };
   // Half the flow is about the run on screen, half about the other 1,000 actors.
   const stopDag = flow((n) => (n % 2 === 0 ? stepEvent(n) : actorEvent(n % ACTORS, 1 + (n % 2))));

@@ -80,6 +80,47 @@ export interface ActorBoard {
 const runKey = (r: { name: string; dagRunId: string }) => `${r.name}/${r.dagRunId}`;
 
 /**
+ * The fields the board reads from runtime events, all optional: it reads today's events
+ * (step state on transitions, workspaces on domain events) and the event backbone's (a
+ * correlation id and a sequence on every event, the run's workspace and step facts on
+ * lifecycle events) alike.
+ */
+interface LooseEvent {
+  type: string;
+  at: number;
+  correlationId?: string;
+  actorKind?: TransitionEvent['actorKind'];
+  actorId?: string;
+  machine?: string;
+  from?: string | null;
+  to?: string;
+  event?: string;
+  run?: { name: string; dagRunId: string; attempt: number };
+  step?: string;
+  stepState?: { status: string };
+  status?: string;
+  workspace?: string;
+  resourceType?: string;
+  resourceId?: string;
+  origin?: { correlationId?: string };
+}
+
+/** A step machine state as the step status it reports. */
+export function stepStatusOfState(state: string): string {
+  if (state === 'pending') return 'not_started';
+  if (state.startsWith('running') || state === 'checking') return 'running';
+  return state;
+}
+
+/** Step status carried by a lifecycle fact of the backbone, if `e` is one. */
+function stepFactStatus(e: LooseEvent): string | undefined {
+  if (e.type === 'step.started') return 'running';
+  if (e.type === 'step.retrying') return 'retrying';
+  if (e.type === 'step.finished') return e.status;
+  return undefined;
+}
+
+/**
  * The visualizer's read model of live actors: a subscriber of `runtime.events$` that keeps
  * each actor's current state and a bounded log of its transitions, resolves the workspace of
  * each run (from the run's domain events, or by reading the run once when it joined late),
@@ -126,7 +167,7 @@ export function createActorBoard(options: ActorBoardOptions): ActorBoard {
       .finally(() => resolving.delete(key));
   }
 
-  function onTransition(t: TransitionEvent): void {
+  function onTransition(t: LooseEvent & { actorId: string; actorKind: ActorRow['kind']; machine: string; to: string; event: string; from: string | null }): void {
     let a = actors.get(t.actorId);
     if (!a) {
       a = { row: { id: t.actorId, kind: t.actorKind, machine: t.machine, state: t.to, lastEvent: t.event, at: t.at, since: t.at, transitions: 0, done: false }, log: [] };
@@ -140,7 +181,9 @@ export function createActorBoard(options: ActorBoardOptions): ActorBoard {
     row.at = t.at;
     row.transitions++;
     if (t.stepState) row.status = t.stepState.status;
-    if (t.origin?.correlationId) row.correlationId = t.origin.correlationId;
+    else if (t.actorKind === 'step') row.status = stepStatusOfState(t.to);
+    const correlationId = t.correlationId || t.origin?.correlationId;
+    if (correlationId) row.correlationId = correlationId;
     if (t.run && row.workspace === undefined) {
       const ws = workspaces.get(runKey(t.run));
       if (ws !== undefined) row.workspace = ws;
@@ -149,19 +192,36 @@ export function createActorBoard(options: ActorBoardOptions): ActorBoard {
     const done = finals.get(t.machine)?.has(t.to) ?? false;
     if (done && !row.done) finished.add(row.id);
     row.done = done;
-    const entry: ActorLogEntry = { seq: ++seq, at: t.at, event: t.event, from: t.from, to: t.to, ...(t.origin?.correlationId ? { correlationId: t.origin.correlationId } : {}) };
+    const entry: ActorLogEntry = { seq: ++seq, at: t.at, event: t.event, from: t.from, to: t.to, ...(correlationId ? { correlationId } : {}) };
     a.log.push(entry);
     if (a.log.length > maxLog) a.log.splice(0, a.log.length - maxLog);
     evict();
     changes.next({ seq: entry.seq, actor: { ...row }, entry });
   }
 
+  function learnWorkspace(key: string, workspace: string): void {
+    if (workspaces.get(key) === workspace) return;
+    workspaces.set(key, workspace);
+    if (workspaces.size > maxActors * 2) workspaces.delete(workspaces.keys().next().value!);
+  }
+
   function onEvent(event: RuntimeEvent): void {
-    if (event.type === 'transition') onTransition(event);
-    else if (event.resourceType === 'dag_run') {
-      const [name, ...rest] = event.resourceId.split('/');
-      workspaces.set(runKey({ name: name!, dagRunId: rest.join('/') }), event.workspace);
-      if (workspaces.size > maxActors * 2) workspaces.delete(workspaces.keys().next().value!);
+    const e = event as unknown as LooseEvent;
+    if (e.type === 'transition' && e.actorId && e.actorKind && e.machine && e.to !== undefined && e.event !== undefined) {
+      onTransition({ ...e, actorId: e.actorId, actorKind: e.actorKind, machine: e.machine, to: e.to, event: e.event, from: e.from ?? null });
+      return;
+    }
+    if (e.type === 'domain' && e.resourceType === 'dag_run' && e.resourceId && e.workspace !== undefined) {
+      const [name, ...rest] = e.resourceId.split('/');
+      learnWorkspace(runKey({ name: name!, dagRunId: rest.join('/') }), e.workspace);
+      return;
+    }
+    // The backbone's lifecycle facts carry the run's workspace and the step's exact status.
+    if (e.run && e.workspace !== undefined) learnWorkspace(runKey(e.run), e.workspace);
+    const status = stepFactStatus(e);
+    if (status !== undefined && e.run && e.step) {
+      const row = actors.get(`step:${e.run.name}/${e.run.dagRunId}:${e.run.attempt}:${e.step}`)?.row;
+      if (row) row.status = status;
     }
   }
 

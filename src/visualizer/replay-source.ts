@@ -1,5 +1,6 @@
 import type { RunDetails } from '../actors/index.ts';
 import type { ActorBoard } from './actor-board.ts';
+import { stepStatusOfState } from './actor-board.ts';
 
 /** One step of a replay: an actor's transition at a point in time. */
 export interface ReplayTransition {
@@ -15,8 +16,11 @@ export interface ReplayTransition {
   status?: string;
 }
 
-/** Where a replay came from: the live board's memory of this process, or the run's record. */
-export type ReplaySource = 'board' | 'record';
+/**
+ * Where a replay came from: the run's persisted transitions (the event backbone), the live
+ * board's memory of this process, or the run's record.
+ */
+export type ReplaySource = 'persisted' | 'board' | 'record';
 
 export interface Replay {
   source: ReplaySource;
@@ -39,6 +43,46 @@ export function replayOf(run: RunDetails, board: ActorBoard | undefined): Replay
   return fromBoard ?? { source: 'record', transitions: recordReplay(run) };
 }
 
+/** One persisted transition as the backbone's `Runtime.transitions` returns it. */
+interface TransitionRecordLike {
+  seq: number;
+  at: number;
+  run: { name: string; dagRunId: string; attempt: number };
+  actorKind: 'run' | 'step';
+  actor: string;
+  from: string | null;
+  to: string;
+  event: string;
+}
+type TransitionReader = (name: string, dagRunId: string, query?: { attempt?: number; afterSeq?: number; limit?: number }) => Promise<{ items: TransitionRecordLike[]; nextAfterSeq?: number }>;
+
+/** Most transitions a replay reads (the backbone bounds them per run too). */
+const MAX_REPLAY = 20_000;
+
+/**
+ * The replay of a run: from its persisted transitions when the runtime keeps them (the
+ * backbone's `transitions()`), else as `replayOf` says.
+ */
+export async function loadReplay(runtime: object, run: RunDetails, board: ActorBoard | undefined): Promise<Replay> {
+  const read = (runtime as { transitions?: TransitionReader }).transitions;
+  if (typeof read !== 'function') return replayOf(run, board);
+  const items: TransitionRecordLike[] = [];
+  let afterSeq: number | undefined;
+  do {
+    const page = await read.call(runtime, run.name, run.dagRunId, { attempt: run.attempt, limit: 5000, ...(afterSeq !== undefined ? { afterSeq } : {}) });
+    items.push(...page.items);
+    afterSeq = page.nextAfterSeq;
+  } while (afterSeq !== undefined && items.length < MAX_REPLAY);
+  if (items.length === 0) return replayOf(run, board);
+  const transitions = items.map((r): ReplayTransition => {
+    const base = { at: r.at, actorKind: r.actorKind, attempt: r.run.attempt, from: r.from, to: r.to, event: r.event };
+    return r.actorKind === 'run'
+      ? { ...base, actorId: `run:${r.run.name}/${r.run.dagRunId}:${r.run.attempt}` }
+      : { ...base, actorId: `step:${r.run.name}/${r.run.dagRunId}:${r.run.attempt}:${r.actor}`, step: r.actor, status: stepStatusOfState(r.to) };
+  });
+  return { source: 'persisted', transitions };
+}
+
 function boardReplay(run: RunDetails, board: ActorBoard): Replay | undefined {
   const runActor = board.get(`run:${run.name}/${run.dagRunId}:${run.attempt}`);
   if (!runActor || runActor.log[0]?.from !== null) return undefined; // joined late or trimmed
@@ -55,12 +99,6 @@ function boardReplay(run: RunDetails, board: ActorBoard): Replay | undefined {
   return { source: 'board', transitions: out.sort((a, b) => a.seq - b.seq).map((p) => p.t) };
 }
 
-/** A step machine state as the step status it reports. */
-function stepStatusOfState(state: string): string {
-  if (state === 'pending') return 'not_started';
-  if (state.startsWith('running') || state === 'checking') return 'running';
-  return state;
-}
 
 function recordReplay(run: RunDetails): ReplayTransition[] {
   const runId = `run:${run.name}/${run.dagRunId}:${run.attempt}`;

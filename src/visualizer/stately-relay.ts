@@ -3,6 +3,7 @@ import type { AnyStateMachine } from 'xstate';
 import type { Subscription } from 'rxjs';
 import type { Runtime, TransitionEvent } from '../actors/index.ts';
 import type { Logger } from '../core/index.ts';
+import { stepStatusOfState } from './actor-board.ts';
 import { finalStatesOf, machineCatalog, machineObjects } from './machine-catalog.ts';
 
 export interface StatelyRelayOptions {
@@ -25,12 +26,15 @@ function sanitizedContext(t: TransitionEvent): Record<string, unknown> {
   const ctx: Record<string, unknown> = { kind: t.actorKind };
   if (t.run) ctx.run = { name: t.run.name, dagRunId: t.run.dagRunId, attempt: t.run.attempt };
   if (t.step) ctx.step = t.step;
-  if (t.stepState) {
-    ctx.status = t.stepState.status;
-    ctx.exitCode = t.stepState.exitCode;
-    ctx.retryCount = t.stepState.retryCount;
-  }
-  if (t.origin?.correlationId) ctx.correlationId = t.origin.correlationId;
+  // Today's transitions carry the step's state; the backbone's do not (the status is the state).
+  const stepState = (t as { stepState?: { status: string; exitCode: number | null; retryCount: number } }).stepState;
+  if (stepState) {
+    ctx.status = stepState.status;
+    ctx.exitCode = stepState.exitCode;
+    ctx.retryCount = stepState.retryCount;
+  } else if (t.actorKind === 'step') ctx.status = stepStatusOfState(t.to);
+  const correlationId = (t as { correlationId?: string }).correlationId || t.origin?.correlationId;
+  if (correlationId) ctx.correlationId = correlationId;
   return ctx;
 }
 

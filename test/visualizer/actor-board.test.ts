@@ -11,7 +11,8 @@ const finals = finalStatesOf(machineCatalog());
 const origin = { source: 'rest' as const, correlationId: 'c-1' };
 
 function transition(actorId: string, from: string | null, to: string, extra: Partial<TransitionEvent> = {}): TransitionEvent {
-  return { type: 'transition', at: 1000, actorKind: 'run', actorId, machine: 'run', from, to, event: from === null ? 'xstate.init' : 'x', restored: false, origin, ...extra };
+  // Cast: today's TransitionEvent and the backbone's differ (seq, correlationId); the board reads both.
+  return { type: 'transition', seq: 0, at: 1000, correlationId: origin.correlationId, actorKind: 'run', actorId, machine: 'run', from, to, event: from === null ? 'xstate.init' : 'x', restored: false, origin, ...extra } as unknown as TransitionEvent;
 }
 
 test('a real run: its actor and its steps are listed with state, log, correlation id and workspace', async () => {
@@ -74,14 +75,14 @@ test('a run joined late gets its workspace by reading the run once; until then o
   board.changes$.subscribe((c) => seen.push(c));
   const run = { name: 'late', dagRunId: 'r1', attempt: 1 };
   events.next(transition('run:late/r1:1', null, 'running.active', { run }));
-  events.next(transition('step:late/r1:1:s', null, 'pending', { run, actorKind: 'step', machine: 'step', step: 's' }));
+  events.next(transition('step:late/r1:1:s', null, 'pending', { run, actorKind: 'step', machine: 'step', step: 's' } as Partial<TransitionEvent>));
   assert.is(board.list({ workspaces: ['team'] }).total, 0);
   assert.is(board.list().total, 2);
   await new Promise((r) => setImmediate(r));
   assert.is(reads, 1, 'one read per run, not per actor');
   assert.is(board.list({ workspaces: ['team'] }).total, 2);
   // A run announced by a domain event is known at once.
-  events.next({ type: 'domain', at: 1, action: 'dag_execute', resourceType: 'dag_run', resourceId: 'early/r2', workspace: 'ops', details: {}, origin });
+  events.next({ type: 'domain', seq: 0, at: 1, correlationId: 'c-1', action: 'dag_execute', resourceType: 'dag_run', resourceId: 'early/r2', workspace: 'ops', details: {}, origin } as unknown as RuntimeEvent);
   events.next(transition('run:early/r2:1', null, 'running.active', { run: { name: 'early', dagRunId: 'r2', attempt: 1 } }));
   assert.is(board.get('run:early/r2:1')!.actor.workspace, 'ops');
   assert.is(reads, 1);

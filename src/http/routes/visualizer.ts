@@ -5,7 +5,7 @@ import { HANDLER_STEP_NAMES } from '../../machines/index.ts';
 import { createActorBoard } from '../../visualizer/actor-board.ts';
 import type { ActorBoard, ActorChange } from '../../visualizer/actor-board.ts';
 import { finalStatesOf, machineCatalog } from '../../visualizer/machine-catalog.ts';
-import { replayOf } from '../../visualizer/replay-source.ts';
+import { loadReplay } from '../../visualizer/replay-source.ts';
 import { assertWorkspace, visibleWorkspaces } from '../access.ts';
 import { apiRoute } from '../api-route.ts';
 import type { ApiDeps, RouteScope } from '../api-route.ts';
@@ -140,7 +140,7 @@ export function registerVisualizerRoutes(app: H3, prefix: string, deps: ApiDeps 
     `${prefix}/dag-runs/:name/:dagRunId/replay`,
     route(async (scope) => {
       const run = await visibleRun(scope);
-      return { run, ...replayOf(run, board) };
+      return { run, ...(await loadReplay(runtime, run, board)) };
     }),
   );
 

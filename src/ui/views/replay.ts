@@ -11,6 +11,7 @@ import type { DagNode } from './dag-graph.ts';
 import { Statechart } from './statechart.ts';
 
 const SOURCES: Record<ReplaySource, string> = {
+  persisted: "the run's persisted transitions, every one, in order",
   board: 'every transition, as this server saw it live',
   record: "reconstructed from the run's persisted record: step starts and ends (retries of a step show as one span)",
 };

@@ -112,7 +112,8 @@ test('GET /dag-runs/{name}/{id}/graph and /replay', async () => {
   const graph = (await (await s.call('GET', `/dag-runs/diamond/${id}/graph`, { token: admin })).json()) as { nodes: Array<{ name: string; depends: string[] }> };
   assert.equal(graph.nodes.map((n) => [n.name, n.depends]), [['a', []], ['b', ['a']], ['c', ['a']], ['d', ['b', 'c']]]);
   const replay = (await (await s.call('GET', `/dag-runs/diamond/${id}/replay`, { token: admin })).json()) as { source: string; transitions: Array<{ actorKind: string; step?: string; to: string; at: number }> };
-  assert.is(replay.source, 'board');
+  // Persisted transitions once the backbone keeps them; until then the live board's log.
+  assert.ok(['persisted', 'board'].includes(replay.source), replay.source);
   assert.is(replay.transitions.filter((t) => t.actorKind === 'run').at(-1)!.to, 'succeeded');
   for (const step of ['a', 'b', 'c', 'd']) assert.is(replay.transitions.filter((t) => t.step === step).at(-1)!.to, 'succeeded');
   assert.is((await s.call('GET', `/dag-runs/diamond/${id}/replay`, { token: team })).status, 404);
