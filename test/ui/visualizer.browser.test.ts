@@ -4,8 +4,8 @@
 // errors, and no request to anything but 127.0.0.1.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { startMcpServer } from '../_support/mcp-server.ts';
-import type { McpTestServer } from '../_support/mcp-server.ts';
+import { startUiServer } from './_server.ts';
+import type { UiServer } from './_server.ts';
 import { openBrowser } from './_browser.ts';
 import type { Browser } from './_browser.ts';
 
@@ -28,20 +28,22 @@ steps:
     run: sleep 0.3; echo team build
 `;
 
-let server: McpTestServer;
+let server: UiServer;
 let browser: Browser;
 let adminKey: string;
 let teamKey: string;
+let mcpKey: string;
 let runId = '';
 let correlationId = '';
 
 test.before(async () => {
-  server = await startMcpServer();
+  server = await startUiServer();
   server.writeDag('diamond', DIAMOND);
   server.writeDag('teamjob', TEAM);
   adminKey = await server.createKey('ui-admin', 'admin', ['rest_api']);
   teamKey = await server.createKey('ui-team', 'operator', ['rest_api'], { all: false, grants: [{ workspace: 'team', role: 'operator' }] });
-  await server.auth.createUser({ username: 'ops', password: 'ops-password-1', role: 'manager' });
+  mcpKey = await server.createKey('agent', 'operator', ['mcp']);
+  await server.troupe.auth.createUser({ username: 'ops', password: 'ops-password-1', role: 'manager' });
   browser = await openBrowser();
 });
 
@@ -50,7 +52,7 @@ test.after(async () => {
   await server?.close();
 });
 
-const ui = () => `${server.origin}/ui/`;
+const ui = () => `${server.url}/ui/`;
 
 async function signInWithKey(key: string) {
   const { page } = browser;
@@ -81,7 +83,7 @@ test('a run started over MCP changes state on the actors page without a reload',
   await signInWithKey(adminKey);
   await page.waitForSelector('[data-role=live]:text("live")');
   await page.evaluate(() => ((window as unknown as { __noReload: number }).__noReload = 1));
-  const { client } = await server.connect();
+  const client = await server.mcp(mcpKey);
   const result = (await client.callTool({ name: 'dagu_execute', arguments: { action: 'start', name: 'diamond' } })) as { structuredContent?: { dagRunId?: string }; _meta?: Record<string, string> };
   runId = result.structuredContent?.dagRunId ?? '';
   correlationId = result._meta?.['troupe/correlationId'] ?? '';
@@ -94,7 +96,6 @@ test('a run started over MCP changes state on the actors page without a reload',
   // Step actors of the run are listed too, and the counts follow.
   assert.ok(await page.$(`tr[data-actor="step:diamond/${runId}:1:join"]`));
   assert.ok(Number(await page.textContent('.count[data-kind=step] b')) >= 4);
-  await client.close();
 });
 
 test('the run page shows the DAG coloured by step status, the timeline and a step log', async () => {
@@ -183,6 +184,9 @@ test('no console errors and no request to anything but 127.0.0.1', () => {
   assert.equal(errors, []);
   assert.equal(browser.foreign(), []);
   assert.ok(browser.requests.length > 10);
+  // Live data came from the live streams' actors topic, not the visualizer's fallback bridge.
+  assert.ok(browser.requests.some((u) => new URL(u).pathname === '/api/v1/streams/actors'), 'the page read the actors stream');
+  assert.not.ok(browser.requests.some((u) => new URL(u).pathname === '/api/v1/actors/live'), 'and not the bridge');
 });
 
 test.run();
