@@ -1,4 +1,4 @@
-import type { RunDetails } from '../actors/index.ts';
+import type { RunDetails, Runtime, TransitionRecord } from '../actors/index.ts';
 import type { ActorBoard } from './actor-board.ts';
 import { stepStatusOfState } from './actor-board.ts';
 
@@ -25,6 +25,8 @@ export type ReplaySource = 'persisted' | 'board' | 'record';
 export interface Replay {
   source: ReplaySource;
   transitions: ReplayTransition[];
+  /** Persisted step transitions the backbone did not keep (over its per-run bound). */
+  dropped?: number;
 }
 
 const ms = (iso: string | null) => (iso === null ? null : Date.parse(iso));
@@ -32,8 +34,8 @@ const ms = (iso: string | null) => (iso === null ? null : Date.parse(iso));
 /**
  * The transitions of a run for the visualizer's replay.
  *
- * Until the backbone persists per-run transitions (issue 8), there are two sources: the
- * actor board's log (every transition, exact, but only for runs this process saw from their
+ * For a run without persisted transitions (recorded before the backbone kept them), two
+ * sources remain: the actor board's log (every transition, exact, but only for runs this process saw from their
  * start and has not evicted) and, for any other run, transitions reconstructed from the run's
  * persisted record: run start and end, and each step's start and end with its final status
  * (intermediate retries of a step appear as one span; the record keeps only its retry count).
@@ -43,34 +45,22 @@ export function replayOf(run: RunDetails, board: ActorBoard | undefined): Replay
   return fromBoard ?? { source: 'record', transitions: recordReplay(run) };
 }
 
-/** One persisted transition as the backbone's `Runtime.transitions` returns it. */
-interface TransitionRecordLike {
-  seq: number;
-  at: number;
-  run: { name: string; dagRunId: string; attempt: number };
-  actorKind: 'run' | 'step';
-  actor: string;
-  from: string | null;
-  to: string;
-  event: string;
-}
-type TransitionReader = (name: string, dagRunId: string, query?: { attempt?: number; afterSeq?: number; limit?: number }) => Promise<{ items: TransitionRecordLike[]; nextAfterSeq?: number }>;
-
 /** Most transitions a replay reads (the backbone bounds them per run too). */
 const MAX_REPLAY = 20_000;
 
 /**
- * The replay of a run: from its persisted transitions when the runtime keeps them (the
- * backbone's `transitions()`), else as `replayOf` says.
+ * The replay of a run: from its persisted transitions (the backbone's `Runtime.transitions`,
+ * which survive a restart), else as `replayOf` says (a run recorded before transitions were
+ * persisted). `dropped` counts the step transitions the backbone did not keep (its per-run bound).
  */
-export async function loadReplay(runtime: object, run: RunDetails, board: ActorBoard | undefined): Promise<Replay> {
-  const read = (runtime as { transitions?: TransitionReader }).transitions;
-  if (typeof read !== 'function') return replayOf(run, board);
-  const items: TransitionRecordLike[] = [];
+export async function loadReplay(runtime: Pick<Runtime, 'transitions'>, run: RunDetails, board: ActorBoard | undefined): Promise<Replay> {
+  const items: TransitionRecord[] = [];
+  let dropped = 0;
   let afterSeq: number | undefined;
   do {
-    const page = await read.call(runtime, run.name, run.dagRunId, { attempt: run.attempt, limit: 5000, ...(afterSeq !== undefined ? { afterSeq } : {}) });
+    const page = await runtime.transitions(run.name, run.dagRunId, { attempt: run.attempt, limit: 5000, ...(afterSeq !== undefined ? { afterSeq } : {}) });
     items.push(...page.items);
+    dropped = page.dropped;
     afterSeq = page.nextAfterSeq;
   } while (afterSeq !== undefined && items.length < MAX_REPLAY);
   if (items.length === 0) return replayOf(run, board);
@@ -80,7 +70,7 @@ export async function loadReplay(runtime: object, run: RunDetails, board: ActorB
       ? { ...base, actorId: `run:${r.run.name}/${r.run.dagRunId}:${r.run.attempt}` }
       : { ...base, actorId: `step:${r.run.name}/${r.run.dagRunId}:${r.run.attempt}:${r.actor}`, step: r.actor, status: stepStatusOfState(r.to) };
   });
-  return { source: 'persisted', transitions };
+  return { source: 'persisted', transitions, ...(dropped > 0 ? { dropped } : {}) };
 }
 
 function boardReplay(run: RunDetails, board: ActorBoard): Replay | undefined {

@@ -18,6 +18,8 @@ export interface UiServer {
   createKey(name: string, role: Role, surfaces: string[], workspaceAccess?: WorkspaceAccess): Promise<string>;
   /** An MCP SDK client on `{url}/mcp` with `token` (a key with the mcp surface). */
   mcp(token: string): Promise<Client>;
+  /** Stops the server and starts a new one on the same data directory (a new port: `url` changes). */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -32,26 +34,35 @@ export async function startUiServer(configure?: (c: TroupeConfig) => void): Prom
   config.engine.killGraceMs = 500;
   configure?.(config);
   mkdirSync(config.dagsDir, { recursive: true });
-  const troupe = await createTroupe(config);
-  const { url } = await troupe.listen();
   const clients: Client[] = [];
-  return {
+  const closeClients = async () => {
+    for (const c of clients.splice(0)) await c.close().catch(() => {});
+  };
+  const troupe = await createTroupe(config);
+  const server: UiServer = {
     troupe,
     config,
-    url,
+    url: (await troupe.listen()).url,
     writeDag: (name, yaml) => writeFileSync(join(config.dagsDir, `${name}.yaml`), yaml),
     createKey: async (name, role, surfaces, workspaceAccess) =>
-      (await troupe.auth.createApiKey({ name, role, allowedSurfaces: surfaces, attributionClass: 'service_account', ...(workspaceAccess ? { workspaceAccess } : {}) })).key,
+      (await server.troupe.auth.createApiKey({ name, role, allowedSurfaces: surfaces, attributionClass: 'service_account', ...(workspaceAccess ? { workspaceAccess } : {}) })).key,
     async mcp(token) {
       const client = new Client({ name: 'troupe-ui-test', version: '1.0.0' });
-      await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+      await client.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
       clients.push(client);
       return client;
     },
+    async restart() {
+      await closeClients();
+      await server.troupe.close();
+      server.troupe = await createTroupe(config);
+      server.url = (await server.troupe.listen()).url;
+    },
     async close() {
-      for (const c of clients) await c.close().catch(() => {});
-      await troupe.close();
+      await closeClients();
+      await server.troupe.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return server;
 }

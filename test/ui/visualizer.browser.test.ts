@@ -126,7 +126,7 @@ test('the statechart of the run has the final state highlighted and its event lo
 test('replay: the scrubber moves the DAG and the statechart through the run', async () => {
   const { page } = browser;
   await page.goto(`${ui()}#/replay/diamond/${runId}`);
-  await page.waitForSelector('[data-role=replay-source]');
+  await page.waitForSelector('[data-role=replay-source][data-source=persisted]');
   const total = Number((await page.textContent('[data-role=position]'))!.split('/')[1]);
   assert.ok(total >= 9, `run and four steps give at least 9 transitions (${total})`);
   await page.locator('input[aria-label=scrubber]').fill('0');
@@ -160,6 +160,16 @@ test('trace: from the run to the MCP call that started it and everything it caus
   await browser.shot('trace');
 });
 
+test('trace: the correlation id an MCP client got back opens the same trail from the header', async () => {
+  const { page } = browser;
+  await page.goto(`${ui()}#/actors`);
+  await page.fill('input[aria-label="correlation id"]', correlationId);
+  await page.press('input[aria-label="correlation id"]', 'Enter');
+  await page.waitForSelector('.trace-entry[data-action="dag_run_finished"]');
+  assert.is(new URL(page.url()).hash, `#/trace/${encodeURIComponent(correlationId)}`);
+  assert.is(await page.locator('.trace-entry[data-action="mcp.tool_call.received"]').count(), 1, 'the one call that started it');
+});
+
 test('a workspace-restricted key sees only its workspace', async () => {
   const { page } = browser;
   await page.click('header button:text("Sign out")');
@@ -177,6 +187,22 @@ test('a workspace-restricted key sees only its workspace', async () => {
   assert.match((await page.textContent('.error')) ?? '', 'not found');
   // Console errors for the expected 404 above are the browser's own network log lines.
   await browser.shot('workspace');
+});
+
+test('after a restart, the finished run still replays from its persisted transitions', async () => {
+  const { page } = browser;
+  await page.goto('about:blank'); // the old page would retry its live stream against the stopped server
+  await server.restart();
+  // A new port is a new origin: the tab's credential is gone, so sign in again.
+  await signInWithKey(adminKey);
+  await page.goto(`${ui()}#/replay/diamond/${runId}`);
+  await page.waitForSelector('[data-role=replay-source][data-source=persisted]');
+  const total = Number((await page.textContent('[data-role=position]'))!.split('/')[1]);
+  assert.ok(total >= 9, `every transition is still there (${total})`);
+  await page.waitForSelector('.replay-view .dag [data-step=join][data-status=succeeded]');
+  await page.waitForSelector('.replay-view .chart .state.active[data-state=succeeded]');
+  await page.locator('input[aria-label=scrubber]').fill('1');
+  await page.waitForSelector('.replay-view .dag [data-step=join][data-status=not_started]');
 });
 
 test('no console errors and no request to anything but 127.0.0.1', () => {

@@ -18,7 +18,7 @@ const SOURCES: Record<ReplaySource, string> = {
 
 /** A finished run replayed with a scrubber: the DAG and the run's statechart at each point. */
 export function ReplayView({ name, dagRunId }: { name: string; dagRunId: string }) {
-  const [data, setData] = useState<{ run: RunDetails; source: ReplaySource; transitions: ReplayTransition[] } | undefined>();
+  const [data, setData] = useState<{ run: RunDetails; source: ReplaySource; transitions: ReplayTransition[]; dropped?: number } | undefined>();
   const [nodes, setNodes] = useState<DagNode[]>([]);
   const [machine, setMachine] = useState<MachineJson | undefined>();
   const [index, setIndex] = useState(0);
@@ -26,7 +26,7 @@ export function ReplayView({ name, dagRunId }: { name: string; dagRunId: string 
   const [error, setError] = useState('');
 
   useEffect(() => {
-    api<{ run: RunDetails; source: ReplaySource; transitions: ReplayTransition[] }>(`/dag-runs/${enc(name)}/${enc(dagRunId)}/replay`)
+    api<{ run: RunDetails; source: ReplaySource; transitions: ReplayTransition[]; dropped?: number }>(`/dag-runs/${enc(name)}/${enc(dagRunId)}/replay`)
       .then((d) => {
         setData(d);
         setIndex(d.transitions.length);
@@ -62,7 +62,7 @@ export function ReplayView({ name, dagRunId }: { name: string; dagRunId: string 
       <h2>Replay <span class="mono">${name}</span> <span class="dim mono">${dagRunId}</span></h2>
       <a href=${`#/run/${enc(name)}/${enc(dagRunId)}`}>run</a>
     </div>
-    <p class="dim" data-role="replay-source">Source: ${SOURCES[data.source]}.</p>
+    <p class="dim" data-role="replay-source" data-source=${data.source}>Source: ${SOURCES[data.source]}.${data.dropped ? ` ${data.dropped} step transitions over the per-run bound were not kept.` : ''}</p>
     <div class="scrubber">
       <button onClick=${() => setIndex(Math.max(0, index - 1))} aria-label="back">◀</button>
       <button onClick=${() => (index >= data.transitions.length ? (setIndex(0), setPlaying(true)) : setPlaying(!playing))} data-action="play">${playing ? 'Pause' : 'Play'}</button>
