@@ -3,20 +3,23 @@
 //
 //   node --import tsx bench/ui-render.ts [seconds-per-measure=5]
 //
-// The server is the real one (engine, board, SSE bridge, page); the 200-step DAG is a real run.
-// The 1,000 actors and the event flow are synthetic transitions merged into the runtime's
-// events$ (real runs at that rate would measure process spawning, not the page). Baselines in
+// The server is composed as `createTroupe` does (engine, actor board, the live streams' actors
+// topic the page reads, the page); the 200-step DAG is a real run. The 1,000 actors and the
+// event flow are synthetic transitions merged into the runtime's events$ and numbered with its
+// own events in one sequence, as the backbone numbers them (real runs at that rate would
+// measure process spawning, not the page). Baselines in
 // the same run: first render of the same page with no actors, and the frame time of the same
 // page with no events flowing.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Subject, merge } from 'rxjs';
+import { Subject, map, merge, share } from 'rxjs';
 import type { Runtime, RuntimeEvent, TransitionEvent } from '../src/actors/index.ts';
 import { createAuthService } from '../src/auth/index.ts';
 import { defaultConfig } from '../src/config.ts';
 import { openEngine } from '../src/engine.ts';
 import { createHttpApp, startHttpServer } from '../src/http/index.ts';
+import { auditTopic, createStreamService, runtimeTopics } from '../src/streams/index.ts';
 import { createLevelAuthStore } from '../src/store/level-auth-store.ts';
 import { openBrowser } from '../test/ui/_browser.ts';
 import { uiBundle } from '../src/visualizer/ui-bundle.ts';
@@ -43,9 +46,16 @@ writeFileSync(join(config.dagsDir, 'big200.yaml'), `max_active_steps: 8\nsteps:\
 
 const engine = await openEngine(config);
 const synthetic = new Subject<RuntimeEvent>();
-const runtime: Runtime = Object.create(engine.runtime, { events$: { value: merge(engine.runtime.events$, synthetic) } });
+let seq = engine.runtime.lastSeq();
+const events$ = merge(engine.runtime.events$, synthetic).pipe(
+  map((e) => ({ ...e, seq: ++seq }) as RuntimeEvent),
+  share(),
+);
+const runtime: Runtime = Object.create(engine.runtime, { events$: { value: events$ }, lastSeq: { value: () => seq } });
 const auth = await createAuthService({ store: createLevelAuthStore(engine.db), config });
-const app = createHttpApp({ config, runtime, audit: engine.audit, auth });
+const live = runtimeTopics(runtime, { capacity: config.streams.replayCapacity });
+const streams = createStreamService({ topics: [auditTopic(engine.audit), live.runs, live.actors], audit: engine.audit });
+const app = createHttpApp({ config, runtime, audit: engine.audit, auth, streams });
 const server = await startHttpServer(app, { host: '127.0.0.1', port: 0 });
 await uiBundle(); // built once per process: not part of any page's first render
 const browser = await openBrowser({ bypassCSP: true });
@@ -180,6 +190,8 @@ try {
 } finally {
   await browser.close();
   await server.close();
+  streams.close();
+  live.close();
   await engine.close();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -3,11 +3,10 @@
 //
 // It reads the `actors` topic of the live streams (SSE `GET {base}/api/v1/streams/actors`),
 // resuming after a break from its last cursor (`Last-Event-ID`) so nothing is missed or seen
-// twice. On a server without the streams endpoint it falls back to the visualizer's own bridge
-// (`GET {base}/api/v1/actors/live`), re-reading snapshots after each break.
+// twice; after a `gap` (it fell behind, or the cursor is too old) the views re-read snapshots.
 // SSE rather than WebSocket: `fetch` can send the Authorization header of every auth mode
 // (Basic included), which a browser WebSocket cannot.
-import type { ActorChange, ActorLogEntry, ActorRow } from '../visualizer/actor-board.ts';
+import type { ActorLogEntry, ActorRow } from '../visualizer/actor-board.ts';
 import { apiBase, authHeader } from './api.ts';
 import { machineCatalog } from './store.ts';
 
@@ -27,7 +26,6 @@ const statusListeners = new Set<StatusListener>();
 let controller: AbortController | undefined;
 let status: LiveStatus = 'connecting';
 let retryMs = 500;
-let mode: 'streams' | 'bridge' | undefined;
 let finals = new Map<string, Set<string>>();
 
 function setStatus(next: LiveStatus, resynced = false): void {
@@ -80,10 +78,6 @@ function dispatch(block: string): boolean {
   }
   if (!data) return false;
   if (event === 'gap') return true;
-  if (mode === 'bridge') {
-    if (event === 'change') emit(JSON.parse(data) as ActorChange);
-    return false;
-  }
   if (event === 'actor.created' || event === 'actor.transition') {
     const body = JSON.parse(data) as StreamBody;
     lastCursor = body.cursor;
@@ -92,19 +86,10 @@ function dispatch(block: string): boolean {
   return false;
 }
 
-async function open(signal: AbortSignal): Promise<Response> {
+function open(signal: AbortSignal): Promise<Response> {
   const headers: Record<string, string> = { ...authHeader(), accept: 'text/event-stream' };
-  if (mode !== 'bridge') {
-    if (lastCursor) headers['last-event-id'] = lastCursor;
-    const res = await fetch(`${apiBase}/streams/actors`, { headers, signal });
-    if (res.status !== 404) {
-      mode = 'streams';
-      return res;
-    }
-    await res.body?.cancel();
-    mode = 'bridge';
-  }
-  return fetch(`${apiBase}/actors/live`, { headers, signal });
+  if (lastCursor) headers['last-event-id'] = lastCursor;
+  return fetch(`${apiBase}/streams/actors`, { headers, signal });
 }
 
 async function connect(): Promise<void> {
@@ -121,9 +106,9 @@ async function connect(): Promise<void> {
     try {
       const res = await open(abort.signal);
       if (!res.ok || !res.body) throw new Error(`live stream answered ${res.status}`);
-      // After a break, the bridge cannot resume: views re-read their snapshots. The streams
-      // resume from the last cursor; only a gap makes them re-read.
-      setStatus('live', !first && mode === 'bridge');
+      // After a break the stream resumes from the last cursor; only a gap makes views re-read,
+      // unless there was no cursor yet (nothing seen since the snapshots were read).
+      setStatus('live', !first && lastCursor === undefined);
       first = false;
       retryMs = 500;
       const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -174,7 +159,6 @@ export function stop(): void {
   controller?.abort();
   controller = undefined;
   lastCursor = undefined;
-  mode = undefined;
   status = 'connecting';
 }
 

@@ -1,5 +1,4 @@
-import { Subject } from 'rxjs';
-import type { Observable, Subscription } from 'rxjs';
+import type { Subscription } from 'rxjs';
 import type { Runtime, RuntimeEvent, TransitionEvent } from '../actors/index.ts';
 import type { Logger } from '../core/index.ts';
 
@@ -41,13 +40,6 @@ export interface ActorLogEntry {
   correlationId?: string;
 }
 
-/** What the board publishes for every transition: the actor after it, and the log entry. */
-export interface ActorChange {
-  seq: number;
-  actor: ActorRow;
-  entry: ActorLogEntry;
-}
-
 export interface ActorFilter {
   kind?: string;
   dag?: string;
@@ -70,8 +62,6 @@ export interface ActorBoardOptions {
 export interface ActorBoard {
   list(filter?: ActorFilter): { actors: ActorRow[]; counts: Record<string, number>; total: number };
   get(id: string): { actor: ActorRow; log: ActorLogEntry[] } | undefined;
-  /** Every change, after the board applied it. */
-  readonly changes$: Observable<ActorChange>;
   /** True when `workspaces` (a caller's visible workspaces, or undefined for all) may see `row`. */
   visible(row: ActorRow, workspaces: string[] | undefined): boolean;
   close(): void;
@@ -123,8 +113,9 @@ function stepFactStatus(e: LooseEvent): string | undefined {
 /**
  * The visualizer's read model of live actors: a subscriber of `runtime.events$` that keeps
  * each actor's current state and a bounded log of its transitions, resolves the workspace of
- * each run (from the run's domain events, or by reading the run once when it joined late),
- * and republishes every change for the live views. Bounded in actors and log entries.
+ * each run (from the run's domain events, or by reading the run once when it joined late):
+ * the snapshots the page reads before it follows the live streams' `actors` topic. Bounded in
+ * actors and log entries.
  *
  * @example
  * const board = createActorBoard({ runtime, finalStates: finalStatesOf(catalog) });
@@ -140,7 +131,6 @@ export function createActorBoard(options: ActorBoardOptions): ActorBoard {
   const finished = new Set<string>();
   const workspaces = new Map<string, string>();
   const resolving = new Set<string>();
-  const changes = new Subject<ActorChange>();
   let seq = 0;
 
   function evict(): void {
@@ -196,7 +186,6 @@ export function createActorBoard(options: ActorBoardOptions): ActorBoard {
     a.log.push(entry);
     if (a.log.length > maxLog) a.log.splice(0, a.log.length - maxLog);
     evict();
-    changes.next({ seq: entry.seq, actor: { ...row }, entry });
   }
 
   function learnWorkspace(key: string, workspace: string): void {
@@ -242,7 +231,6 @@ export function createActorBoard(options: ActorBoardOptions): ActorBoard {
   }
 
   return {
-    changes$: changes.asObservable(),
     visible,
     list(filter = {}) {
       const counts: Record<string, number> = {};
@@ -266,7 +254,6 @@ export function createActorBoard(options: ActorBoardOptions): ActorBoard {
     },
     close() {
       subscription.unsubscribe();
-      changes.complete();
     },
   };
 }

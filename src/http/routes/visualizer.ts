@@ -3,7 +3,7 @@ import type { Runtime } from '../../actors/index.ts';
 import { TroupeError } from '../../core/index.ts';
 import { HANDLER_STEP_NAMES } from '../../machines/index.ts';
 import { createActorBoard } from '../../visualizer/actor-board.ts';
-import type { ActorBoard, ActorChange } from '../../visualizer/actor-board.ts';
+import type { ActorBoard } from '../../visualizer/actor-board.ts';
 import { finalStatesOf, machineCatalog } from '../../visualizer/machine-catalog.ts';
 import { loadReplay } from '../../visualizer/replay-source.ts';
 import { assertWorkspace, visibleWorkspaces } from '../access.ts';
@@ -12,9 +12,6 @@ import type { ApiDeps, RouteScope } from '../api-route.ts';
 import { badRequest } from '../api-error.ts';
 
 const KINDS = new Set(['run', 'step', 'session']);
-/** Messages a live subscriber may have queued before it is cut off with a `gap`. */
-const MAX_QUEUED = 5000;
-const HEARTBEAT_MS = 15_000;
 /** Run graphs kept (oldest dropped first). */
 const GRAPH_CACHE = 256;
 
@@ -29,9 +26,7 @@ function textQuery(scope: RouteScope, name: string, max = 200): string | undefin
  * The visualizer's read API under `{base}/api/v1`:
  * - `GET /machines`: every machine definition, derived from the machine objects.
  * - `GET /actors?kind=&dag=&state=`: live actors with counts per kind; `GET /actors/{id}`: one actor and its event log.
- * - `GET /actors/live`: TEMPORARY server-sent-events bridge from `runtime.events$` until the
- *   `actors` topic of the live streams (issue 9) is on main; the page reads it through one
- *   client module (`src/ui/live.ts`), which is the only thing to change when it goes.
+ * Live changes reach the page through the live streams' `actors` topic (`GET /streams/actors`).
  * - `GET /dag-runs/{name}/{id}/graph` (steps and `depends`) and `/replay` (its transitions).
  * Workspaces filter everything exactly as the REST run routes do.
  */
@@ -52,46 +47,6 @@ export function registerVisualizerRoutes(app: H3, prefix: string, deps: ApiDeps 
       const dag = textQuery(scope, 'dag');
       const state = textQuery(scope, 'state');
       return board.list({ workspaces: visibleWorkspaces(scope.subject), ...(kind ? { kind } : {}), ...(dag ? { dag } : {}), ...(state ? { state } : {}) });
-    }),
-  );
-
-  app.get(
-    `${prefix}/actors/live`,
-    route(({ subject, event }) => {
-      const workspaces = visibleWorkspaces(subject);
-      const encoder = new TextEncoder();
-      let cleanup = () => {};
-      const body = new ReadableStream<Uint8Array>(
-        {
-          start(controller) {
-            const send = (text: string) => controller.enqueue(encoder.encode(text));
-            send(': troupe actors (temporary bridge)\n\n');
-            const onChange = (c: ActorChange) => {
-              if (!board.visible(c.actor, workspaces)) return;
-              if ((controller.desiredSize ?? 0) < -MAX_QUEUED) {
-                send(`event: gap\ndata: ${JSON.stringify({ reason: 'slow_consumer', after: c.seq - 1 })}\n\n`);
-                cleanup();
-                controller.close();
-                return;
-              }
-              send(`id: ${c.seq}\nevent: change\ndata: ${JSON.stringify(c)}\n\n`);
-            };
-            const sub = board.changes$.subscribe({ next: onChange, complete: () => { cleanup(); try { controller.close(); } catch { /* already closed */ } } });
-            const beat = setInterval(() => send(': hb\n\n'), HEARTBEAT_MS);
-            beat.unref?.();
-            cleanup = () => {
-              sub.unsubscribe();
-              clearInterval(beat);
-            };
-            event.req.signal?.addEventListener('abort', () => cleanup());
-          },
-          cancel() {
-            cleanup();
-          },
-        },
-        { highWaterMark: 0 },
-      );
-      return new Response(body, { headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' } });
     }),
   );
 

@@ -26,42 +26,6 @@ async function runToEnd(name: string, token: string): Promise<string> {
   return dagRunId;
 }
 
-/** Reads server-sent events until `until` says stop (or 5 s pass). */
-async function readEvents(token: string, until: (events: Array<{ event: string; data: any }>) => boolean, during: () => Promise<void>) {
-  const abort = new AbortController();
-  const res = await fetch(`${s.api}/actors/live`, { headers: { authorization: `Bearer ${token}` }, signal: abort.signal });
-  assert.is(res.status, 200);
-  assert.match(res.headers.get('content-type') ?? '', 'text/event-stream');
-  const events: Array<{ event: string; data: any }> = [];
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  const timer = setTimeout(() => abort.abort(), 5000);
-  let buffer = '';
-  const reading = (async () => {
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        buffer += value;
-        let i: number;
-        while ((i = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, i);
-          buffer = buffer.slice(i + 2);
-          const event = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (event && data) events.push({ event, data: JSON.parse(data) });
-          if (until(events)) return abort.abort();
-        }
-      }
-    } catch {
-      /* aborted */
-    }
-  })();
-  await during();
-  await reading;
-  clearTimeout(timer);
-  return events;
-}
-
 test('GET /machines: every machine, derived from the machine objects; authenticated', async () => {
   assert.is((await s.call('GET', '/machines')).status, 401);
   const res = await s.call('GET', '/machines', { token: team });
@@ -89,31 +53,12 @@ test('GET /actors and /actors/{id}: workspaces filter actors as REST filters run
   assert.ok(steps.actors.length >= 4 && steps.actors.every((a) => a.kind === 'step'));
 });
 
-test('GET /actors/live streams transitions as they happen, only from visible workspaces', async () => {
-  let teamRun = '';
-  const events = await readEvents(
-    team,
-    (ev) => ev.some((e) => e.data.actor?.kind === 'run' && e.data.actor.state === 'succeeded' && e.data.actor.run.name === 'teamjob'),
-    async () => {
-      await runToEnd('diamond', admin);
-      teamRun = await runToEnd('teamjob', admin);
-    },
-  );
-  const changes = events.filter((e) => e.event === 'change');
-  assert.ok(changes.length >= 3, `got ${changes.length}`);
-  assert.ok(changes.every((c) => c.data.actor.run?.name === 'teamjob' && c.data.actor.run.dagRunId === teamRun), 'nothing of the default workspace');
-  const seqs = changes.map((c) => c.data.seq);
-  assert.equal(seqs, [...seqs].sort((a, b) => a - b), 'in order');
-  assert.is((await fetch(`${s.api}/actors/live`)).status, 401);
-});
-
 test('GET /dag-runs/{name}/{id}/graph and /replay', async () => {
   const id = await runToEnd('diamond', admin);
   const graph = (await (await s.call('GET', `/dag-runs/diamond/${id}/graph`, { token: admin })).json()) as { nodes: Array<{ name: string; depends: string[] }> };
   assert.equal(graph.nodes.map((n) => [n.name, n.depends]), [['a', []], ['b', ['a']], ['c', ['a']], ['d', ['b', 'c']]]);
   const replay = (await (await s.call('GET', `/dag-runs/diamond/${id}/replay`, { token: admin })).json()) as { source: string; transitions: Array<{ actorKind: string; step?: string; to: string; at: number }> };
-  // Persisted transitions once the backbone keeps them; until then the live board's log.
-  assert.ok(['persisted', 'board'].includes(replay.source), replay.source);
+  assert.is(replay.source, 'persisted');
   assert.is(replay.transitions.filter((t) => t.actorKind === 'run').at(-1)!.to, 'succeeded');
   for (const step of ['a', 'b', 'c', 'd']) assert.is(replay.transitions.filter((t) => t.step === step).at(-1)!.to, 'succeeded');
   assert.is((await s.call('GET', `/dag-runs/diamond/${id}/replay`, { token: team })).status, 404);
