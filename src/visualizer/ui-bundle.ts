@@ -10,13 +10,17 @@ export interface UiBundle {
   hash: string;
 }
 
-/** `src/ui/main.ts`, from this file (src/visualizer) or from a compiled copy beside `src/`. */
+/**
+ * The page's entry beside this file: `src/ui/main.ts` when the server runs the TypeScript (tsx),
+ * `dist/ui/main.js` when it runs the compiled build (`npm start`, `bin/troupe.js`), which
+ * scripts/build.mjs emits with `style.css` copied beside it. esbuild bundles either one.
+ */
 function entryPoint(): string {
-  for (const rel of ['../ui/main.ts', '../../src/ui/main.ts']) {
+  for (const rel of ['../ui/main.ts', '../ui/main.js']) {
     const path = fileURLToPath(new URL(rel, import.meta.url));
     if (existsSync(path)) return path;
   }
-  throw new Error('the visualizer sources (src/ui/main.ts) are missing');
+  throw new Error('the visualizer sources (ui/main.ts or ui/main.js beside visualizer/) are missing');
 }
 
 let cached: Promise<UiBundle> | undefined;
