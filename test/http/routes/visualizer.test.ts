@@ -64,6 +64,17 @@ test('GET /dag-runs/{name}/{id}/graph and /replay', async () => {
   assert.is((await s.call('GET', `/dag-runs/diamond/${id}/replay`, { token: team })).status, 404);
 });
 
+test('the graph of a chain DAG (and of depends naming a step id) has the edges the DAG language gives', async () => {
+  s.writeDag('chained', 'type: chain\nsteps:\n  - name: one\n    run: echo 1\n  - name: two\n    run: echo 2\n  - name: three\n    run: echo 3\n');
+  s.writeDag('byid', 'steps:\n  - name: first step\n    id: first\n    run: echo 1\n  - name: second\n    run: echo 2\n    depends: [first]\n');
+  const chained = await runToEnd('chained', admin);
+  const g1 = (await (await s.call('GET', `/dag-runs/chained/${chained}/graph`, { token: admin })).json()) as { nodes: Array<{ name: string; depends: string[] }> };
+  assert.equal(g1.nodes.map((n) => [n.name, n.depends]), [['one', []], ['two', ['one']], ['three', ['two']]]);
+  const byid = await runToEnd('byid', admin);
+  const g2 = (await (await s.call('GET', `/dag-runs/byid/${byid}/graph`, { token: admin })).json()) as { nodes: Array<{ name: string; depends: string[] }> };
+  assert.equal(g2.nodes.map((n) => [n.name, n.depends]), [['first step', []], ['second', ['first step']]]);
+});
+
 test('replay of a run this server did not see live is reconstructed from its record', async () => {
   const id = await runToEnd('diamond', admin);
   // A second board (as after a restart) has never seen the run.
