@@ -22,6 +22,10 @@ const DIAMOND = `steps:
     run: echo joined
     depends: [left, right]
 `;
+const TICKER = `steps:
+  - name: ticker
+    run: echo tick-1; sleep 1.5; echo tick-2; sleep 60
+`;
 const TEAM = `labels: [workspace=team]
 steps:
   - name: build
@@ -40,6 +44,7 @@ test.before(async () => {
   server = await startUiServer();
   server.writeDag('diamond', DIAMOND);
   server.writeDag('teamjob', TEAM);
+  server.writeDag('ticker', TICKER);
   adminKey = await server.createKey('ui-admin', 'admin', ['rest_api']);
   teamKey = await server.createKey('ui-team', 'operator', ['rest_api'], { all: false, grants: [{ workspace: 'team', role: 'operator' }] });
   mcpKey = await server.createKey('agent', 'operator', ['mcp']);
@@ -168,6 +173,27 @@ test('trace: the correlation id an MCP client got back opens the same trail from
   await page.waitForSelector('.trace-entry[data-action="dag_run_finished"]');
   assert.is(new URL(page.url()).hash, `#/trace/${encodeURIComponent(correlationId)}`);
   assert.is(await page.locator('.trace-entry[data-action="mcp.tool_call.received"]').count(), 1, 'the one call that started it');
+});
+
+test("a running step's log follows on the page; Stop and Retry act through the REST API", async () => {
+  const { page } = browser;
+  await page.goto(`${ui()}#/actors`);
+  await page.click('[data-dag=ticker] [data-action=start]');
+  await page.waitForSelector('[data-role=run-status]:text("running")', { timeout: 10_000 });
+  await page.waitForSelector('.dag [data-step=ticker][data-status=running]');
+  await page.click('.dag [data-step=ticker]');
+  await page.waitForSelector('[data-role=step-log]:text("tick-1")', { timeout: 10_000 });
+  assert.ok(await page.$('.step-log :text("following")'), 'the log says it follows');
+  await page.waitForSelector('[data-role=step-log]:text("tick-2")', { timeout: 10_000 });
+  assert.not.ok(await page.$('button[data-action=retry]'), 'no retry while it runs');
+  await page.click('button[data-action=stop]');
+  await page.waitForSelector('[data-role=run-status]:text("aborted")', { timeout: 15_000 });
+  await page.waitForSelector('.dag [data-step=ticker][data-status=aborted]');
+  await page.click('button[data-action=retry]');
+  await page.waitForSelector('[data-role=run-status]:text("running")', { timeout: 10_000 });
+  assert.match((await page.textContent('.run-view .toolbar')) ?? '', 'attempt 2');
+  await page.click('button[data-action=stop]');
+  await page.waitForSelector('[data-role=run-status]:text("aborted")', { timeout: 15_000 });
 });
 
 test('a workspace-restricted key sees only its workspace', async () => {

@@ -1,6 +1,7 @@
 import { html } from 'htm/preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { LogTail, RunDetails } from '../../actors/types.ts';
+import type { ActorRow } from '../../visualizer/actor-board.ts';
 import { api, enc } from '../api.ts';
 import { onLiveStatus, subscribeActors } from '../live.ts';
 import { can } from '../store.ts';
@@ -81,34 +82,49 @@ export function RunView({ name, dagRunId }: { name: string; dagRunId: string }) 
   const [selected, setSelected] = useState<string | undefined>();
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
-  const live = useRef(new Map<string, string>());
+  // Step statuses from the step actors themselves, by `attempt:step`: the run's record follows
+  // them (it learns a step runs only once its process is up), so they win over it.
+  const live = useRef(new Map<string, { status: string; at: number }>());
   const refresh = useFrameRefresh();
 
   useEffect(() => {
     let stopped = false;
     let pending: ReturnType<typeof setTimeout> | undefined;
+    const note = (attempt: number, step: string, status: string, at: number) => {
+      const key = `${attempt}:${step}`;
+      if ((live.current.get(key)?.at ?? -1) <= at) live.current.set(key, { status, at });
+    };
     const load = () =>
       api<RunDetails>(`/dag-runs/${enc(name)}/${enc(dagRunId)}`)
         .then((r) => {
           if (stopped) return;
-          live.current.clear();
           setRun(r);
           setError('');
         })
         .catch((e: Error) => !stopped && setError(e.message));
+    // The step actors' current states, for transitions that happened before this page subscribed.
+    const seed = () =>
+      api<{ actors: ActorRow[] }>(`/actors?kind=step&dag=${enc(name)}`)
+        .then((r) => {
+          if (stopped) return;
+          for (const a of r.actors) if (a.run?.name === name && a.run.dagRunId === dagRunId && a.step && a.status) note(a.run.attempt, a.step, a.status, a.at);
+          refresh();
+        })
+        .catch(() => {}); // the record alone still draws the run
     void load();
+    void seed();
     api<{ nodes: DagNode[] }>(`/dag-runs/${enc(name)}/${enc(dagRunId)}/graph`).then((g) => !stopped && setNodes(g.nodes), () => {});
     // Step colours follow each transition at once; the details (times, exit codes) are re-read at most once a second.
     const off = subscribeActors((c) => {
       if (c.actor.run?.name !== name || c.actor.run.dagRunId !== dagRunId) return;
-      if (c.actor.kind === 'step' && c.actor.step && c.actor.status) live.current.set(c.actor.step, c.actor.status);
+      if (c.actor.kind === 'step' && c.actor.step && c.actor.status) note(c.actor.run.attempt, c.actor.step, c.actor.status, c.actor.at);
       refresh();
       pending ??= setTimeout(() => {
         pending = undefined;
         void load();
       }, 1000);
     });
-    const offStatus = onLiveStatus((_s, resynced) => resynced && void load());
+    const offStatus = onLiveStatus((_s, resynced) => resynced && (void load(), void seed()));
     return () => {
       stopped = true;
       if (pending) clearTimeout(pending);
@@ -132,7 +148,7 @@ export function RunView({ name, dagRunId }: { name: string; dagRunId: string }) 
   };
 
   if (!run) return html`<section>${error ? html`<p class="error">${error}</p>` : html`<p class="dim">Loading…</p>`}</section>`;
-  const status = (step: string) => live.current.get(step) ?? run.steps.find((s) => s.name === step)?.statusLabel ?? 'not_started';
+  const status = (step: string) => live.current.get(`${run.attempt}:${step}`)?.status ?? run.steps.find((s) => s.name === step)?.statusLabel ?? 'not_started';
   const graphNodes = nodes.length > 0 ? nodes : run.steps.map((s) => ({ name: s.name, depends: [], handler: false }));
   const operator = can(run.workspace, 'operator');
   const terminal = TERMINAL.has(run.statusLabel);
