@@ -6,6 +6,10 @@
 export async function readBodyLimited(req: Request, limit: number): Promise<string | undefined> {
   const declared = Number(req.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > limit) return undefined;
+  // A declared length is the length (the HTTP parser frames the body by it), so the body can be
+  // read whole: on Node, srvx's `text()` reads the socket stream directly, where `body` would
+  // wrap it in a web stream first (3.8 % of the server's CPU on the MCP call path, profiled).
+  if (Number.isFinite(declared) && req.headers.get('transfer-encoding') === null) return req.text();
   if (!req.body) return '';
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
