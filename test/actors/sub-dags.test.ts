@@ -173,7 +173,7 @@ s('a child runs in its own work directory, never in the parent step\'s working_d
 });
 
 s('a stored DAG as child, nesting through a local document: root stays the top run; a missing target fails the step at run time', async ({ e }) => {
-  e.writeDag('leaf', 'steps:\n  - run: echo leaf\n');
+  e.writeDag('leaf', 'steps:\n  - id: where\n    run: echo "${context.run.root_name} ${context.run.root_id} ${context.trigger.type}"\n');
   e.writeDag('top', 'steps:\n  - id: mid\n    action: dag.run\n    with: { dag: middle }\n  - id: missing\n    action: dag.run\n    with: { dag: nope }\n    continue_on: failed\n---\nname: middle\nsteps:\n  - id: down\n    action: dag.run\n    with: { dag: leaf }\n');
   const { dagRunId } = await e.runtime.start({ name: 'top' });
   const d = await finish(e, 'top', dagRunId);
@@ -188,6 +188,18 @@ s('a stored DAG as child, nesting through a local document: root stays the top r
   assert.is(leaf.parentDAGRunId, mid.dagRunId);
   assert.is(leaf.rootDAGRunName, 'top');
   assert.is(leaf.rootDAGRunId, dagRunId);
+  assert.is((await e.runtime.stepLog('leaf', leafRef.dagRunId, 'where', 'stdout')).content, `top ${dagRunId} subdag`, '${context.run.root_*} in a child');
+});
+
+s('a DAG that calls itself stops at the nesting limit with a clear error', async ({ e }) => {
+  e.writeDag('loop', 'steps:\n  - id: again\n    action: dag.run\n    with: { dag: loop }\n');
+  const { dagRunId } = await e.runtime.start({ name: 'loop' });
+  const d = await finish(e, 'loop', dagRunId);
+  assert.is(d.statusLabel, 'failed');
+  // Follow the chain down to the run whose step was refused.
+  let cur = d;
+  for (let i = 0; i < 20 && cur.steps[0]!.subRuns; i++) cur = (await e.runtime.getRun('loop', cur.steps[0]!.subRuns[0]!.dagRunId))!;
+  assert.match(cur.steps[0]!.error ?? '', /nest more than 16 deep \(does loop call itself\?\)/);
 });
 
 s('parallel over a list with max_concurrent: every item a child run, never more than the limit at once, Dagu\'s aggregate', async ({ e, events }) => {
