@@ -17,14 +17,13 @@ const UNSUPPORTED: ReadonlyArray<[RegExp, string]> = [
   [/^artifact\.(write|read|list)$/, 'write to $DAG_RUN_ARTIFACTS_DIR from a run: step'],
   [/^archive\.(create|extract|list)$/, 'run tar or zip from a run: step'],
   [/^git\.(checkout|worktree\.add|worktree\.remove)$/, 'run git from a run: step'],
-  [/^wait\.(duration|until|file|http)$/, 'use sleep or a polling loop in a run: step'],
+  [/^wait\.(until|file|http)$/, 'use a polling loop in a run: step'],
   [/^state\.(get|set|delete|diff|list)$/, 'keep state in files or step outputs'],
   [/^(s3\.|sftp\.)/, 'run the client from a run: step'],
   [/^mail\.send$/, 'send mail from a run: step'],
   [/^(chat\.completion|harness\.run)$/, 'Troupe runs no LLM steps'],
   [/^human\.task$/, 'human approval is not supported'],
   [/^router\.route$/, 'use preconditions on the target steps'],
-  [/^outputs\.write$/, 'publish values with outputs: and $DAGU_OUTPUT_FILE'],
 ];
 
 /** `with` keys each supported action accepts; the required ones first in `required`. */
@@ -34,6 +33,8 @@ const WITH_KEYS: Record<string, { required: string[]; optional: string[] }> = {
   exec: { required: ['command'], optional: ['args'] },
   noop: { required: [], optional: [] },
   'log.write': { required: ['message'], optional: [] },
+  'outputs.write': { required: ['values'], optional: [] },
+  'wait.duration': { required: ['duration'], optional: [] },
   'file.write': { required: ['path', 'content'], optional: ['mode', 'create_dirs', 'overwrite', 'atomic'] },
   'file.read': { required: ['path'], optional: [] },
   'file.mkdir': { required: ['path'], optional: ['mode'] },
@@ -163,6 +164,24 @@ export function readAction(reader: SpecReader, at: At, map: YamlMap, spec: StepS
       if (message !== undefined) action = { kind: 'log.write', message };
       break;
     }
+    case 'outputs.write': {
+      const raw = w.get('values');
+      if (raw instanceof Map) action = { kind: 'outputs.write', values: plain(raw) as Record<string, unknown> };
+      else if (raw !== null && raw !== undefined) {
+        reader.wrongType(at.to('with', 'values'), raw, 'a map of output names to values');
+        ok = false;
+      }
+      break;
+    }
+    case 'wait.duration': {
+      const duration = nonEmpty('duration');
+      if (duration !== undefined && !duration.includes('${') && durationSeconds(duration) === undefined) {
+        reader.add(at.to('with', 'duration'), `must be a duration such as 30s, 1m30s or 500ms, got ${JSON.stringify(duration)}`);
+        ok = false;
+      }
+      if (duration !== undefined) action = { kind: 'wait.duration', duration };
+      break;
+    }
     case 'file.write': {
       const path = nonEmpty('path');
       const content = text('content');
@@ -193,6 +212,21 @@ export function readAction(reader: SpecReader, at: At, map: YamlMap, spec: StepS
     }
   }
   if (ok && action) spec.action = action;
+}
+
+/** Seconds of a Go-style duration (`1h2m3.5s`, `500ms`) or a plain number of seconds; `undefined` when invalid. */
+export function durationSeconds(text: string): number | undefined {
+  const t = text.trim();
+  if (/^\d+(\.\d+)?$/.test(t)) return Number(t);
+  const units: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001, us: 0.000001, µs: 0.000001, ns: 1e-9 };
+  const re = /(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)/gy;
+  let total = 0;
+  let matched = 0;
+  for (let m = re.exec(t); m; m = re.exec(t)) {
+    total += Number(m[1]) * units[m[2]!]!;
+    matched = re.lastIndex;
+  }
+  return matched === t.length && t !== '' ? total : undefined;
 }
 
 /** An octal file mode (`"0644"`, `644`, `0o644`); `undefined` when absent, `null` when invalid (reported). */

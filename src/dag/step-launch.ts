@@ -9,6 +9,7 @@ import type { StepFacts } from './run-context.ts';
 import { ancestorsOf, predecessorOrder } from './step-graph.ts';
 import { DEFAULT_MAX_OUTPUT_SIZE } from './output-file.ts';
 import { shellWords } from './read-shell.ts';
+import { durationSeconds } from './read-action.ts';
 import { setOwn } from './set-own.ts';
 
 /** What a finished step published, as the launch of a later step sees it. */
@@ -254,11 +255,13 @@ export function planStepLaunch(input: StepLaunchInput): StepLaunchPlan {
     maxOutputSize: scope.spec.maxOutputSize ?? DEFAULT_MAX_OUTPUT_SIZE,
     mkdirs: [],
   };
-  if (step.outputObject) {
+  // outputs.write publishes its values like an object `output:` of literals (§11.3).
+  const outputObject = step.action?.kind === 'outputs.write' ? Object.fromEntries(Object.entries(step.action.values).map(([k, value]) => [k, { kind: 'value' as const, value }])) : step.outputObject;
+  if (outputObject) {
     const resolveLiteral = (v: unknown): unknown =>
       typeof v === 'string' ? resolveValue(v, { lookup: (r) => lookup(r, env), env }) : Array.isArray(v) ? v.map(resolveLiteral) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolveLiteral(x)])) : v;
     const obj: NonNullable<StepLaunchPlan['outputObject']> = {};
-    for (const [k, e] of Object.entries(step.outputObject)) {
+    for (const [k, e] of Object.entries(outputObject)) {
       if (e.kind === 'value') obj[k] = { kind: 'value', value: resolveLiteral(e.value) };
       else if (e.kind === 'file') {
         const p = resolveValue(e.path, { lookup: (r) => lookup(r, env), env });
@@ -309,6 +312,13 @@ export function actionArgv(action: StepAction, text: (v: string) => string, cwd:
       return ['true'];
     case 'log.write':
       return ['printf', '%s\\n', text(action.message)];
+    case 'outputs.write':
+      return ['true'];
+    case 'wait.duration': {
+      const sec = durationSeconds(text(action.duration));
+      if (sec === undefined) throw new Error(`wait.duration: ${JSON.stringify(text(action.duration))} is not a duration such as 30s or 1m30s`);
+      return ['sleep', String(sec)];
+    }
     case 'file.write': {
       const target = path(action.path);
       const steps = [action.createDirs ? 'mkdir -p -- "$(dirname -- "$2")"' : '', action.overwrite ? '' : 'if [ -e "$2" ]; then echo "file.write: $2 exists (overwrite: false)" >&2; exit 1; fi', 'tmp="$2.tmp.$$"', 'printf %s "$1" > "$tmp"', action.mode ? `chmod ${action.mode} "$tmp"` : '', 'mv -f -- "$tmp" "$2"'];

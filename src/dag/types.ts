@@ -88,6 +88,8 @@ export type StepAction =
   | { kind: 'exec'; command: string; args: string[] }
   | { kind: 'noop' }
   | { kind: 'log.write'; message: string }
+  | { kind: 'outputs.write'; values: Record<string, unknown> }
+  | { kind: 'wait.duration'; duration: string }
   | { kind: 'file.write'; path: string; content: string; mode?: string; createDirs: boolean; overwrite: boolean }
   | { kind: 'file.read'; path: string }
   | { kind: 'file.mkdir'; path: string }

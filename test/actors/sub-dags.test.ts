@@ -313,6 +313,12 @@ steps:
     with: { path: out/a.txt }
   - id: nothing
     action: noop
+  - id: publish
+    action: outputs.write
+    with: { values: { version: "v-\${params.evil}", meta: { a: 1 } } }
+  - id: nap
+    action: wait.duration
+    with: { duration: 20ms }
 `,
   );
   const { dagRunId } = await e.runtime.start({ name: 'acts' });
@@ -326,6 +332,8 @@ steps:
   assert.not.ok(existsSync(join(work, 'out', 'a.txt')), 'file.delete removed it');
   assert.is(readFileSync(join(work, 'out', 'b.txt'), 'utf8'), `content $(touch ${marker})`);
   assert.not.ok(existsSync(marker), 'a value never runs as shell code');
+  assert.equal(byStep(d).publish!.outputs, { version: `v-$(touch ${marker})`, meta: '{"a":1}' });
+  assert.is(byStep(d).nap!.statusLabel, 'succeeded');
 });
 
 s.run();

@@ -85,6 +85,8 @@ const cases: Case[] = [
   ok('call + params is the deprecated sub-DAG form', 'steps:\n  - {call: c, params: "A=1"}\n'),
   bad('run and action together', 'steps:\n  - {run: echo, action: noop}\n', [{ path: 'steps[0].action', message: /either run or action/ }]),
   ok('exec, noop, log.write, file.* actions (§12)', 'steps:\n  - {action: exec, with: {command: /bin/echo, args: [a, 1, true]}}\n  - {action: noop}\n  - {action: log.write, with: {message: hi}}\n  - {action: file.write, with: {path: a.txt, content: x, mode: "0600", create_dirs: true}}\n'),
+  ok('outputs.write and wait.duration (§12)', 'steps:\n  - {action: outputs.write, with: {values: {a: 1}}}\n  - {action: wait.duration, with: {duration: 1m30s}}\n'),
+  bad('wait.duration needs a duration', 'steps:\n  - {action: wait.duration, with: {duration: soon}}\n', [{ path: 'steps[0].with.duration', message: /must be a duration/ }]),
   bad('exec args must be scalars', 'steps:\n  - {action: exec, with: {command: ls, args: [[a]]}}\n', [{ path: 'steps[0].with.args[0]', message: /string, number or boolean/ }]),
   ok('parallel: a list, a string source, {items, max_concurrent} (§14.2)', 'steps:\n  - {action: dag.run, with: {dag: c}, parallel: [a, b]}\n  - {action: dag.run, with: {dag: c}, parallel: "${ITEMS}"}\n  - {action: dag.run, with: {dag: c}, parallel: {items: [{x: 1}], max_concurrent: 2}}\n'),
   bad('parallel items must be flat', 'steps:\n  - {action: dag.run, with: {dag: c}, parallel: [{x: [1]}]}\n', [{ path: 'steps[0].parallel[0]', message: /flat map/ }]),
