@@ -59,10 +59,20 @@ function waits(ctx: Ctx, dagRunId: string): number[] {
 async function runToEnd(ctx: Ctx, name: string, yaml: string, maxMs = 600_000): Promise<{ d: RunDetails; starts: number[]; waited: number[] }> {
   ctx.e.writeDag(name, yaml);
   const { dagRunId } = await ctx.e.runtime.start({ name });
-  for (let t = 0; t <= maxMs && !ctx.seen.some((ev) => ev.type === 'run.finished' && ev.run.dagRunId === dagRunId); t += 500) await ctx.clock.advance(500);
+  for (let t = 0; t <= maxMs && !ctx.seen.some((ev) => ev.type === 'run.finished' && ev.run.dagRunId === dagRunId); t += 500) await tick(ctx, 500);
   const d = (await ctx.e.runtime.getRun(name, dagRunId))!;
   const starts = ctx.seen.filter((ev) => ev.type === 'step.started' && ev.run.dagRunId === dagRunId && ev.step === 'poll').map((ev) => ev.at - T0);
   return { d, starts, waited: waits(ctx, dagRunId) };
+}
+
+/**
+ * Moves simulated time by `ms`, then yields 1 real ms so the I/O a step start does (its job id
+ * written to LevelDB first) can finish: otherwise a loaded machine lets simulated time run far
+ * ahead of it. The assertions measure the machine's own timers, not these ticks.
+ */
+async function tick(ctx: Ctx, ms: number): Promise<void> {
+  await ctx.clock.advance(ms);
+  await new Promise((resolve) => setTimeout(resolve, 1));
 }
 
 const count = (ctx: Ctx, text: string) => ctx.commands.filter((c) => c.includes(text)).length;
@@ -109,13 +119,13 @@ s('repeat: true repeats while the step succeeds, up to limit; a failing executio
 s('a stop while a repeating step waits for its interval ends the step with its last result', async (ctx) => {
   ctx.e.writeDag('forever', 'steps:\n  - id: poll\n    run: echo again\n    repeat_policy: {repeat: true, interval_sec: 60}\n');
   const { dagRunId } = await ctx.e.runtime.start({ name: 'forever' });
-  for (let i = 0; i < 400 && count(ctx, 'again') < 3; i++) await ctx.clock.advance(500);
+  for (let i = 0; i < 2000 && count(ctx, 'again') < 3; i++) await tick(ctx, 500);
   assert.is(count(ctx, 'again'), 3);
   assert.equal(waits(ctx, dagRunId), [60_000, 60_000]);
   // Now waiting for the third interval.
-  for (let i = 0; i < 20 && ctx.seen.filter((ev) => ev.type === 'transition' && ev.step === 'poll' && ev.to === 'repeating').length < 3; i++) await ctx.clock.advance(100);
+  for (let i = 0; i < 200 && ctx.seen.filter((ev) => ev.type === 'transition' && ev.step === 'poll' && ev.to === 'repeating').length < 3; i++) await tick(ctx, 100);
   await ctx.e.runtime.stop('forever', dagRunId);
-  for (let i = 0; i < 20 && !ctx.seen.some((ev) => ev.type === 'run.finished' && ev.run.dagRunId === dagRunId); i++) await ctx.clock.advance(100);
+  for (let i = 0; i < 200 && !ctx.seen.some((ev) => ev.type === 'run.finished' && ev.run.dagRunId === dagRunId); i++) await tick(ctx, 100);
   const d = (await ctx.e.runtime.getRun('forever', dagRunId))!;
   assert.is(d.steps[0]!.statusLabel, 'succeeded', 'the last execution succeeded');
   assert.is(d.statusLabel, 'aborted', 'the run itself was stopped');
