@@ -271,7 +271,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     try {
       const scope = buildRunScope({
         spec: h.spec,
-        facts: { dagName: r.name, dagRunId: r.dagRunId, attempt: r.attempt, trigger: r.trigger, logFile: runLogPath(logDir), ...(startedAt ? { startedAt } : {}), ...(r.root ? { rootName: r.root.name, rootId: r.root.dagRunId } : {}) },
+        facts: { dagName: r.name, dagRunId: r.dagRunId, attempt: r.attempt, trigger: r.trigger, logFile: runLogPath(logDir), ...(startedAt ? { startedAt } : {}) },
         params: r.params,
         hostEnv: baseEnv,
         readFile: (path) => {
@@ -284,6 +284,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         runWorkDir: join(dataDir, 'work', r.name, r.dagRunId),
         runArtifactsDir: join(dataDir, 'artifacts', r.name, r.dagRunId),
       });
+      // A sub-DAG run knows its root (${context.run.root_name}, root_id).
+      if (r.root) Object.assign(scope.facts, { rootName: r.root.name, rootId: r.root.dagRunId });
       mkdirSync(scope.workDir, { recursive: true });
       mkdirSync(join(dataDir, 'work', r.name, r.dagRunId), { recursive: true });
       if (scope.facts.artifactsDir !== undefined) mkdirSync(scope.facts.artifactsDir, { recursive: true });
