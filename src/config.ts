@@ -94,6 +94,13 @@ export const CONFIG_SCHEMA = z.strictObject({
     /** Extra Host names accepted on /mcp besides the bound host and loopback names. */
     allowed_hosts: stringList(),
   }),
+  visualizer: section({
+    /** Also forward actor inspection events (sanitized) to a Stately inspector relay at this ws:// URL; '' is off. `troupe server --inspect URL`. */
+    inspect_url: z
+      .string()
+      .default('')
+      .refine((v) => v === '' || /^wss?:\/\/[^\s/]+/.test(v), 'must be a ws:// or wss:// URL'),
+  }),
   /** Live streams (SSE and WebSocket under `/api/v1/streams`); see docs/streams.md. */
   streams: section({
     /** A subscriber's buffer; overflowing it ends the stream with a `gap`. */
