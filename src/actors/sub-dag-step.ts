@@ -90,7 +90,7 @@ export function runSubDagStep(args: {
     if (ended) return;
     ended = true;
     for (const w of watches) w.close();
-    sendBack({ type: 'step.exited', ...e, ...(e.error !== undefined ? { error: maskText(e.error, scope.mask) } : {}), now: clock.now() });
+    sendBack({ type: 'step.exited', ...e, ...(e.error !== undefined ? { error: maskText(e.error, scope.mask) } : {}), ...(e.failure !== undefined ? { failure: maskText(e.failure, scope.mask) } : {}), now: clock.now() });
   };
   const writeStdout = (text: string) => {
     mkdirSync(dirname(paths.stdout), { recursive: true });
@@ -176,7 +176,9 @@ export function runSubDagStep(args: {
       return { exitCode: 0, outputs: o.result!.outputs, ...(output !== undefined ? { output } : {}), ...(status === 'partially_succeeded' ? { partial: true } : {}) };
     }
     const why = o.error ?? `sub-DAG run ${o.ref?.name}/${o.ref?.dagRunId} ${status ?? 'failed'}${o.result?.error ? `: ${o.result.error}` : ''}`;
-    return o.error ? { exitCode: null, error: why } : { exitCode: 1, error: why };
+    // A child that ran and failed is a failure retry_policy retries (a new attempt of the same
+    // child); a child that could not start is an error.
+    return o.error ? { exitCode: null, error: why } : { exitCode: 1, failure: why };
   }
 
   function aggregate(outcomes: Outcome[]): Exited {
@@ -186,7 +188,7 @@ export function runSubDagStep(args: {
     const json = JSON.stringify({ summary: { total: outcomes.length, succeeded, failed }, results: outcomes.map(resultJson), outputs: outcomes.filter(ok).map((o) => o.result!.outputs) });
     writeStdout(json);
     const output = spec.output !== undefined ? { output: json } : {};
-    if (failed > 0) return { exitCode: 1, error: `${failed} of ${outcomes.length} sub-DAG runs did not succeed`, ...output };
+    if (failed > 0) return { exitCode: 1, failure: `${failed} of ${outcomes.length} sub-DAG runs did not succeed`, ...output };
     return { exitCode: 0, ...output, ...(outcomes.some((o) => o.result?.status === 'partially_succeeded') ? { partial: true } : {}) };
   }
 

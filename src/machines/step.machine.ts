@@ -96,6 +96,11 @@ export type StepEvent =
       logTruncated?: boolean;
       /** A sub-DAG call whose child ended partially_succeeded (exit code 0): the step does too. */
       partial?: boolean;
+      /**
+       * Why a try that ran failed (a failed child run), in place of `exit code N`. Unlike
+       * `error` (the try could not run at all), such a failure is retried per retry_policy.
+       */
+      failure?: string;
       now: number;
     }
   /** Sent to the executor: signal the process group. */
@@ -235,7 +240,7 @@ export const stepMachine = setup({
         lastPartial: ok && e.partial === true,
         output: ok ? e.output : undefined,
         outputs: ok ? e.outputs : undefined,
-        error: ok ? undefined : (e.error ?? (e.signal ? `killed by ${e.signal}` : `exit code ${e.exitCode}`)),
+        error: ok ? undefined : (e.error ?? e.failure ?? (e.signal ? `killed by ${e.signal}` : `exit code ${e.exitCode}`)),
       };
     }),
     // Any try that truncated its log marks the step (its record says so).
@@ -365,7 +370,7 @@ export const stepMachine = setup({
             target: 'failed',
             actions: ['noteLog', assign({
               exitCode: ({ event }) => event.exitCode,
-              error: ({ event }) => event.error ?? (event.signal ? `killed by ${event.signal}` : `exit code ${event.exitCode}`),
+              error: ({ event }) => event.error ?? event.failure ?? (event.signal ? `killed by ${event.signal}` : `exit code ${event.exitCode}`),
             })],
           },
         ],

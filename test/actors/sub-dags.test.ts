@@ -159,6 +159,19 @@ steps:
   assert.is(ok.attempt, 1, 'the succeeded child did not run again');
 });
 
+s('a step retry_policy on a sub-DAG step retries the same child run', async ({ e }) => {
+  const flag = join(e.dir, 'second-time.flag');
+  e.writeDag('retrying-parent', `steps:\n  - id: call\n    action: dag.run\n    with: { dag: once-failing }\n    retry_policy: { limit: 1, interval_sec: 0 }\n---\nname: once-failing\nsteps:\n  - run: test -f '${flag}' || { touch '${flag}'; exit 1; }\n`);
+  const { dagRunId } = await e.runtime.start({ name: 'retrying-parent' });
+  const d = await finish(e, 'retrying-parent', dagRunId);
+  assert.is(d.statusLabel, 'succeeded');
+  assert.is(d.steps[0]!.retryCount, 1);
+  assert.is(d.steps[0]!.subRuns!.length, 1, 'one child run, retried');
+  const child = (await e.runtime.getRun('once-failing', d.steps[0]!.subRuns![0]!.dagRunId))!;
+  assert.is(child.attempt, 2);
+  assert.equal(child.history.map((h) => h.statusLabel), ['failed']);
+});
+
 s('a child runs in its own work directory, never in the parent step\'s working_dir; an explicit child working_dir is honoured', async ({ e }) => {
   const parentDir = join(e.dir, 'parent-wd');
   const childDir = join(e.dir, 'child-wd');

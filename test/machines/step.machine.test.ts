@@ -128,6 +128,17 @@ s('repeat_policy: a stop while waiting ends with the last execution; retries com
   assert.is(c.value, 'repeatCheck');
 });
 
+s('a failed child run (failure, not error) is retried, and its reason becomes the step error', () => {
+  let [snap] = initialTransition(stepMachine, input({ retryPolicy: { limit: 1, intervalSec: 0, exitCodes: [] } }));
+  [snap] = transition(stepMachine, snap, { type: 'step.start', now: 1 });
+  [snap] = transition(stepMachine, snap, { type: 'step.exited', exitCode: 1, failure: 'sub-DAG run c/1 failed', now: 2 });
+  assert.is(snap.value, 'retrying');
+  [snap] = transition(stepMachine, snap, { type: 'xstate.after.retryInterval.step.retrying' } as never);
+  [snap] = transition(stepMachine, snap, { type: 'step.exited', exitCode: 1, failure: 'sub-DAG run c/1 failed', now: 3 });
+  assert.is(snap.value, 'failed');
+  assert.is(snap.context.error, 'sub-DAG run c/1 failed');
+});
+
 s('repeat decisions without a condition, and the repeat interval with backoff and cap', () => {
   const p = (mode: 'while' | 'until', exitCodes: number[] = []) => ({ mode, exitCodes, intervalSec: 2 });
   assert.is(repeatWithoutCondition(p('while'), { exitCode: 0 }), true);
