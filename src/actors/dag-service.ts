@@ -44,10 +44,18 @@ export function createDagService(deps: DagServiceDeps) {
   const loaded = new Map<string, DagSpec>();
 
   /** Loads YAML that must be valid; throws `INVALID_SPEC` listing every problem. */
-  function load(yaml: string, name?: string): { spec: DagSpec } {
-    const cacheKey = `${name ?? ''}\u0000${yaml}`;
+  function load(yaml: string, name?: string, document?: string): { spec: DagSpec } {
+    const cacheKey = `${name ?? ''}\u0000${document ?? ''}\u0000${yaml}`;
     const hit = loaded.get(cacheKey);
     if (hit) return { spec: hit };
+    if (document !== undefined) {
+      // A local child document (§1.2): the whole file is validated, the document is the DAG.
+      const result = loadDag(yaml, { defaultName: 'entrypoint', document });
+      if (!result.spec) throw new TroupeError('INVALID_SPEC', result.problems.map((p) => p.message).join('; ') || 'invalid DAG spec', { details: { errors: result.problems.map((p) => p.message) } });
+      if (loaded.size >= 256) loaded.delete(loaded.keys().next().value!);
+      loaded.set(cacheKey, result.spec);
+      return { spec: result.spec };
+    }
     const report = validate(yaml, name);
     if (!report.valid || !report.spec) {
       throw new TroupeError('INVALID_SPEC', report.errors.join('; ') || 'invalid DAG spec', { details: { errors: report.errors } });

@@ -56,7 +56,7 @@ export interface RunQueuedEvent extends RunFactBase {
 /** The attempt began running (after the queue let it through; before preconditions). */
 export interface RunStartedEvent extends RunFactBase {
   type: 'run.started';
-  trigger: 'manual' | 'enqueue' | 'retry' | 'scheduler';
+  trigger: 'manual' | 'enqueue' | 'retry' | 'scheduler' | 'subdag';
 }
 
 /** Where a step's job runs, as the executor reports it (`started.where`). */
@@ -77,6 +77,13 @@ export interface StepStartedEvent extends RunFactBase {
   job?: JobPlacement;
 }
 
+/** A sub-DAG step started a child run (one per parallel item); the child's record links back. */
+export interface StepSubRunEvent extends RunFactBase {
+  type: 'step.subrun';
+  step: string;
+  subRun: { name: string; dagRunId: string };
+}
+
 /** A try failed and the step waits `delayMs` before the next one. */
 export interface StepRetryingEvent extends RunFactBase {
   type: 'step.retrying';
@@ -94,6 +101,8 @@ export interface StepFinishedEvent extends RunFactBase {
   status: StepStatus;
   exitCode: number | null;
   retryCount: number;
+  /** Executions after the first (`repeat_policy`). */
+  repeatCount?: number;
   handler: boolean;
   /** Epoch ms. */
   startedAt: number | null;
@@ -123,7 +132,7 @@ export interface RunInterruptedEvent extends RunFactBase {
   status: 'failed';
 }
 
-export type RunLifecycleEvent = RunQueuedEvent | RunStartedEvent | StepStartedEvent | StepRetryingEvent | StepFinishedEvent | RunFinishedEvent | RunInterruptedEvent;
+export type RunLifecycleEvent = RunQueuedEvent | RunStartedEvent | StepStartedEvent | StepSubRunEvent | StepRetryingEvent | StepFinishedEvent | RunFinishedEvent | RunInterruptedEvent;
 
 // ---------------------------------------------------------------------------------------------
 // Raw transitions (xstate inspection) and command facts

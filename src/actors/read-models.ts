@@ -27,7 +27,17 @@ export interface RunDetails {
     error?: string;
     /** The step's log passed its limit and was truncated (extra beyond Dagu's shape). */
     logTruncated?: boolean;
+    /** Executions after the first (`repeat_policy`). */
+    repeatCount?: number;
+    /** Child runs of a sub-DAG step (`action: dag.run`; one per parallel item), as Dagu's `subRuns`. */
+    subRuns?: Array<{ name: string; dagRunId: string }>;
   }>;
+  /** A sub-DAG run: the root run of its tree and the run and step that started it (Dagu's field names). */
+  rootDAGRunName?: string;
+  rootDAGRunId?: string;
+  parentDAGRunName?: string;
+  parentDAGRunId?: string;
+  parentStepName?: string;
   /** Extras beyond Dagu's shape. */
   queue: string;
   workspace: string;

@@ -29,6 +29,12 @@ export function foldRunEvent(record: RunRecord, event: RunLifecycleEvent, index:
       else delete s.job;
       return true;
     }
+    case 'step.subrun': {
+      const s = stepOf(record, index, event.step, false);
+      const list = (s.subRuns ??= []);
+      if (!list.some((r) => r.name === event.subRun.name && r.dagRunId === event.subRun.dagRunId)) list.push({ ...event.subRun });
+      return true;
+    }
     case 'step.retrying': {
       const s = stepOf(record, index, event.step, false);
       s.status = 'retrying';
@@ -47,6 +53,7 @@ export function foldRunEvent(record: RunRecord, event: RunLifecycleEvent, index:
       if (event.error !== undefined) s.error = event.error;
       else delete s.error;
       if (event.outputs) s.outputs = event.outputs;
+      if (event.repeatCount) s.repeatCount = event.repeatCount;
       if (event.logTruncated) s.logTruncated = true;
       delete s.job;
       delete s.pid;

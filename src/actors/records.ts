@@ -11,6 +11,8 @@ export interface StepRecord {
   startedAt: string | null;
   finishedAt: string | null;
   retryCount: number;
+  /** Executions after the first (`repeat_policy`). */
+  repeatCount?: number;
   outputs?: Record<string, string>;
   error?: string;
   /** The executor's job of the running try and where it runs (crash recovery reconciles it). */
@@ -22,6 +24,8 @@ export interface StepRecord {
   pidStart?: number;
   /** True for handler_on steps (`onSuccess`, `onFailure`, `onAbort`, `onExit`). */
   handler?: boolean;
+  /** Child runs of a sub-DAG step (one per parallel item). */
+  subRuns?: Array<{ name: string; dagRunId: string }>;
 }
 
 export interface AttemptSummary {
@@ -34,7 +38,13 @@ export interface AttemptSummary {
   steps: StepRecord[];
 }
 
-export type RunTrigger = 'manual' | 'enqueue' | 'retry' | 'scheduler';
+export type RunTrigger = 'manual' | 'enqueue' | 'retry' | 'scheduler' | 'subdag';
+
+/** A run of the composition tree (§13): a parent or root of a sub-DAG run. */
+export interface RunLink {
+  name: string;
+  dagRunId: string;
+}
 
 /** The persisted record of one DAG run: the current attempt plus the history of earlier ones. */
 export interface RunRecord {
@@ -61,6 +71,11 @@ export interface RunRecord {
   history: AttemptSummary[];
   /** Monotonic enqueue sequence number, for FIFO order across restarts. */
   queueSeq?: number;
+  /** A sub-DAG run: the run (and step) that started it, and the root of its tree. */
+  parent?: RunLink & { step: string };
+  root?: RunLink;
+  /** The local document of the stored file this run executes (a local child DAG, §1.2). */
+  document?: string;
   /** Persisted transitions of this run (all attempts) and how many passed the bound. */
   transitions?: { kept: number; dropped: number };
 }

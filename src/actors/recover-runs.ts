@@ -20,7 +20,7 @@ export interface RecoverDeps {
   /** Publishes on the backbone (`run.interrupted`, `run.finished`). */
   publish: (event: UnstampedEvent, correlationId: string) => void;
   /** Throws when the YAML is not a valid DAG any more. */
-  loadSpec: (yaml: string, name: string) => DagSpec;
+  loadSpec: (yaml: string, name: string, document?: string) => DagSpec;
   /** Recreates a queued run's actor from its persisted snapshot. */
   restoreQueued: (record: RunRecord, spec: DagSpec, snapshot: unknown) => RunHandle;
 }
@@ -62,7 +62,7 @@ export async function recoverRuns(deps: RecoverDeps): Promise<number> {
     let spec: DagSpec | undefined;
     try {
       const yaml = specs[i];
-      spec = yaml === undefined ? undefined : deps.loadSpec(yaml, r.name);
+      spec = yaml === undefined ? undefined : deps.loadSpec(yaml, r.name, r.document);
     } catch {
       spec = undefined;
     }

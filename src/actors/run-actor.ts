@@ -12,6 +12,8 @@ import { fileLogSink } from './job-log-sink.ts';
 import { preconditionsMet } from './preconditions.ts';
 import { stepLogPaths } from './run-logs.ts';
 import { afterCommand, collectResult, logOffsets, prepareStepFiles, stepOutputPath } from './step-files.ts';
+import { runSubDagStep } from './sub-dag-step.ts';
+import type { SubDagPort } from './sub-dag-step.ts';
 
 export type RunActor = Actor<typeof runMachine>;
 
@@ -29,6 +31,8 @@ export interface RunActorDeps {
   correlationOf?: (dagName: string, dagRunId: string) => string | undefined;
   /** The language scope of a live run, built by the runtime when its actor starts; an Error when it could not be built. */
   scopeOf: (dagName: string, dagRunId: string) => RunScope | Error | undefined;
+  /** Starts and watches child runs for sub-DAG steps (`action: dag.run`). */
+  subDags?: SubDagPort;
 }
 
 /** The scope of a step's run; throws with the reason it has none. */
@@ -48,6 +52,18 @@ function scopeFor(deps: RunActorDeps, run: ExecuteStepInput['run']): RunScope {
 export function provideRunMachine(deps: RunActorDeps) {
   const executeStep = fromCallback<StepEvent, ExecuteStepInput>(({ input, sendBack, receive }) => {
     const { spec, run } = input;
+    if (spec.call) {
+      // A sub-DAG call: child run actors instead of a job (sub-dag-step.ts).
+      let scope: RunScope;
+      try {
+        scope = scopeFor(deps, run);
+        if (!deps.subDags) throw new Error('sub-DAG calls are not available in this runtime');
+      } catch (error) {
+        sendBack({ type: 'step.exited', exitCode: null, error: (error as Error).message, now: deps.clock.now() });
+        return () => {};
+      }
+      return runSubDagStep({ input, scope, port: deps.subDags, clock: deps.clock, sendBack, receive });
+    }
     const paths = stepLogPaths(run.logDir, spec.name);
     let current: JobRef | undefined;
     let submitted = false;

@@ -1,8 +1,9 @@
-import { TroupeError, isTroupeError, isoTime, runIdProblem, uuidv7 } from '../core/index.ts';
+import { TroupeError, dagNameProblem, isTroupeError, isoTime, runIdProblem, uuidv7 } from '../core/index.ts';
 import type { Clock, Logger, OperationOrigin } from '../core/index.ts';
 import { buildPlan, descendants, parseParamsOverride, resolveRunParams, workspaceOf } from '../dag/index.ts';
 import { paramEvaluator } from './param-eval.ts';
 import { isActiveRunStatus } from '../dag/status.ts';
+import type { DagSpec } from '../dag/types.ts';
 import type { RunInput, RunStepState } from '../machines/index.ts';
 import type { createDagService } from './dag-service.ts';
 import type { EventBus } from './event-bus.ts';
@@ -67,9 +68,9 @@ export function createRunCommands(core: RuntimeCore) {
     return [...handles.values()].filter((h) => h.record.name === name && h.actor !== undefined);
   }
 
-  async function prepare(ref: DagRef, opts: StartOptions, queued: boolean): Promise<RunHandle> {
+  async function prepare(ref: DagRef, opts: StartOptions, queued: boolean, link?: ChildLink): Promise<RunHandle> {
     await core.guard();
-    const { spec, yaml } = await dags.resolve(ref);
+    const { spec, yaml } = link?.resolved ?? (await dags.resolve(ref));
     const override = opts.params === undefined ? {} : parseParamsOverride(opts.params);
     const params = await resolveRunParams(spec.params, override, paramEvaluator(spec, core.baseEnv));
     let dagRunId: string;
@@ -96,7 +97,7 @@ export function createRunCommands(core: RuntimeCore) {
     }
     const labels = { ...spec.labels, ...parseLabels(opts.labels) };
     const now = isoTime(clock.now());
-    const origin = operationOrigin();
+    const origin = link?.origin ?? operationOrigin();
     const queue = (queued && opts.queue) || spec.queue || name;
     const record: RunRecord = {
       schemaVersion: 1,
@@ -104,7 +105,7 @@ export function createRunCommands(core: RuntimeCore) {
       dagRunId,
       attempt: 1,
       status: queued ? 'queued' : 'running',
-      trigger: queued ? 'enqueue' : 'manual',
+      trigger: link ? 'subdag' : queued ? 'enqueue' : 'manual',
       params,
       queue,
       workspace: workspaceOf(labels),
@@ -118,6 +119,11 @@ export function createRunCommands(core: RuntimeCore) {
       history: [],
     };
     if (queued) record.queueSeq = ++core.queueSeq;
+    if (link) {
+      record.parent = link.parent;
+      record.root = link.root;
+      if (spec.document !== undefined) record.document = spec.document;
+    }
     const h = newHandle(record, spec);
     // Reserved synchronously after the last check, so two concurrent starts with one id cannot both pass.
     if (handles.has(h.key)) throw new TroupeError('RUN_EXISTS', `dag-run ID ${dagRunId} already exists for DAG ${name}`, { details: { dagRunId } });
@@ -149,10 +155,12 @@ export function createRunCommands(core: RuntimeCore) {
 
   const paramKeys = (r: RunRecord) => Object.keys(r.params).sort();
 
-  async function start(ref: DagRef, opts: StartOptions = {}): Promise<RunRef> {
-    const h = await prepare(ref, opts, false);
+  const linkDetails = (r: RunRecord): Record<string, unknown> => (r.parent ? { parent_dag_run: `${r.parent.name}/${r.parent.dagRunId}`, parent_step: r.parent.step, root_dag_run: `${r.root!.name}/${r.root!.dagRunId}` } : {});
+
+  async function start(ref: DagRef, opts: StartOptions = {}, link?: ChildLink): Promise<RunRef> {
+    const h = await prepare(ref, opts, false, link);
     queues.markRunning(h.record.queue, h.key);
-    core.publishDomain('dag_execute', h.record, { params_keys: paramKeys(h.record) }, h.record.origin);
+    core.publishDomain('dag_execute', h.record, { params_keys: paramKeys(h.record), ...linkDetails(h.record) }, h.record.origin);
     try {
       await core.durable();
     } catch (cause) {
@@ -162,9 +170,9 @@ export function createRunCommands(core: RuntimeCore) {
     return { name: h.record.name, dagRunId: h.record.dagRunId };
   }
 
-  async function enqueue(ref: DagRef, opts: StartOptions = {}): Promise<RunRef> {
-    const h = await prepare(ref, opts, true);
-    core.publishDomain('dag_enqueue', h.record, { params_keys: paramKeys(h.record), queue: h.record.queue }, h.record.origin);
+  async function enqueue(ref: DagRef, opts: StartOptions = {}, link?: ChildLink): Promise<RunRef> {
+    const h = await prepare(ref, opts, true, link);
+    core.publishDomain('dag_enqueue', h.record, { params_keys: paramKeys(h.record), queue: h.record.queue, ...linkDetails(h.record) }, h.record.origin);
     // The actor starts in `queued` (it emits run.queued); its snapshot lets a restart restore it.
     core.startActor(h, core.runInput(h, true));
     try {
@@ -209,7 +217,7 @@ export function createRunCommands(core: RuntimeCore) {
     h.actor?.send({ type: 'run.dequeue', now: clock.now() });
   }
 
-  async function retry(name: string, dagRunId: string, opts: RetryOptions = {}): Promise<RunRef & { attempt: number }> {
+  async function retry(name: string, dagRunId: string, opts: RetryOptions = {}, as?: OperationOrigin): Promise<RunRef & { attempt: number }> {
     await core.guard();
     if (opts.includeDownstream && !opts.stepName) throw new TroupeError('INVALID_INPUT', 'includeDownstream requires stepName', { details: { field: 'includeDownstream' } });
     const r = await requireRecord(name, dagRunId);
@@ -218,7 +226,7 @@ export function createRunCommands(core: RuntimeCore) {
     }
     const yaml = await runStore.getSpec(name, dagRunId);
     if (yaml === undefined) throw new TroupeError('RUN_NOT_FOUND', `the spec of dag-run ${name}:${dagRunId} is missing`);
-    const { spec } = dags.load(yaml, name);
+    const { spec } = dags.load(yaml, r.document !== undefined ? undefined : name, r.document);
     let rerun: Set<string>;
     if (opts.stepName !== undefined) {
       if (!spec.steps.some((s) => s.name === opts.stepName)) throw new TroupeError('STEP_NOT_FOUND', `step ${opts.stepName} not found in DAG ${name}`, { details: { field: 'stepName' } });
@@ -235,7 +243,7 @@ export function createRunCommands(core: RuntimeCore) {
         kept.set(s.name, s);
       }
     }
-    const origin = operationOrigin();
+    const origin = as ?? operationOrigin();
     const now = isoTime(clock.now());
     const next: RunRecord = {
       ...r,
@@ -252,7 +260,7 @@ export function createRunCommands(core: RuntimeCore) {
     delete next.error;
     const h = newHandle(next, spec);
     handles.set(h.key, h);
-    const details: Record<string, unknown> = { distributed: false, attempt: next.attempt };
+    const details: Record<string, unknown> = { distributed: false, attempt: next.attempt, ...linkDetails(next) };
     if (opts.stepName) details.step_name = opts.stepName;
     if (opts.includeDownstream) details.include_downstream = true;
     core.publishDomain('dag_retry', next, details, origin);
@@ -269,7 +277,82 @@ export function createRunCommands(core: RuntimeCore) {
     return { name, dagRunId, attempt: next.attempt };
   }
 
-  return { start, enqueue, stop, dequeue, retry };
+  /**
+   * Starts a sub-DAG run for a parent's step (§13): a new run with the parent's origin (its
+   * correlation id flows down), linked to its parent and root; a run under that id that has
+   * ended is retried instead (a retried parent re-runs its child), one still active is
+   * attached to. Resolves with the attempt to wait for.
+   */
+  async function startChild(req: ChildRunRequest): Promise<RunRef & { attempt: number; attached: boolean }> {
+    const parent = handles.get(keyOf(req.parent.name, req.parent.dagRunId));
+    if (!parent) throw new TroupeError('RUN_NOT_FOUND', `the parent run ${req.parent.name}/${req.parent.dagRunId} is not live`);
+    let depth = 0;
+    for (let p: RunHandle | undefined = parent; p?.record.parent; p = handles.get(keyOf(p.record.parent.name, p.record.parent.dagRunId))) {
+      if (++depth >= MAX_SUB_DAG_DEPTH) throw new TroupeError('INVALID_INPUT', `sub-DAG calls nest more than ${MAX_SUB_DAG_DEPTH} deep (does ${req.dag} call itself?)`);
+    }
+    const origin = parent.record.origin;
+    const local = parent.spec.localDags?.includes(req.dag) === true;
+    const problem = dagNameProblem(req.dag);
+    if (problem) throw new TroupeError('INVALID_INPUT', `${problem}: ${JSON.stringify(req.dag)}`);
+    const existing = await queries.existingRecord(req.dag, req.dagRunId);
+    if (existing) {
+      if (isActiveRunStatus(existing.status) || handles.get(keyOf(req.dag, req.dagRunId))?.actor) return { name: req.dag, dagRunId: req.dagRunId, attempt: existing.attempt, attached: true };
+      if (req.mode === 'enqueue') return { name: req.dag, dagRunId: req.dagRunId, attempt: existing.attempt, attached: true };
+      const r = await retry(req.dag, req.dagRunId, {}, origin);
+      return { ...r, attached: false };
+    }
+    let resolved: { spec: DagSpec; yaml: string };
+    if (local) {
+      const yaml = await runStore.getSpec(req.parent.name, req.parent.dagRunId);
+      if (yaml === undefined) throw new TroupeError('RUN_NOT_FOUND', `the spec of dag-run ${req.parent.name}:${req.parent.dagRunId} is missing`);
+      resolved = { spec: dags.load(yaml, undefined, req.dag).spec, yaml };
+    } else resolved = await dags.resolve({ name: req.dag });
+    const link: ChildLink = {
+      resolved,
+      origin,
+      parent: { ...req.parent },
+      root: parent.record.root ?? { name: parent.record.name, dagRunId: parent.record.dagRunId },
+    };
+    const opts: StartOptions = { params: req.params, dagRunId: req.dagRunId };
+    if (req.mode === 'enqueue') {
+      if (req.queue !== undefined) opts.queue = req.queue;
+      return { ...(await enqueue({ name: req.dag }, opts, link)), attempt: 1, attached: false };
+    }
+    return { ...(await start({ name: req.dag }, opts, link)), attempt: 1, attached: false };
+  }
+
+  /** Stops a sub-DAG run because its parent step stops (no call of its own: the parent's stop is audited). */
+  function stopChild(name: string, dagRunId: string): void {
+    const h = handles.get(keyOf(name, dagRunId));
+    if (!h?.actor) return;
+    if (h.record.status === 'queued') {
+      if (queues.remove(h.record.queue, h.key)) h.actor.send({ type: 'run.dequeue', now: clock.now() });
+    } else h.actor.send({ type: 'run.stop', now: clock.now(), reason: 'stopped with its parent run' });
+  }
+
+  return { start: (ref: DagRef, opts?: StartOptions) => start(ref, opts), enqueue: (ref: DagRef, opts?: StartOptions) => enqueue(ref, opts), stop, dequeue, retry: (name: string, dagRunId: string, opts?: RetryOptions) => retry(name, dagRunId, opts), startChild, stopChild };
+}
+
+/** Sub-DAG calls nest at most this deep (a DAG calling itself would never end). */
+export const MAX_SUB_DAG_DEPTH = 16;
+
+/** What a child run is started with, beyond its DAG and params. */
+interface ChildLink {
+  resolved: { spec: DagSpec; yaml: string };
+  origin: OperationOrigin;
+  parent: RunRecord['parent'] & {};
+  root: NonNullable<RunRecord['root']>;
+}
+
+/** A sub-DAG run a parent step asks for. */
+export interface ChildRunRequest {
+  parent: { name: string; dagRunId: string; step: string };
+  dag: string;
+  params: string | Record<string, string>;
+  /** Deterministic per parent run, step and (target, params): a retried parent finds its child again. */
+  dagRunId: string;
+  mode: 'run' | 'enqueue';
+  queue?: string;
 }
 
 function freshStep(s: { name: string }): StepRecord {

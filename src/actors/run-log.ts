@@ -14,6 +14,8 @@ export function runLogLine(event: RunLifecycleEvent): string {
       return `run started (${event.trigger})`;
     case 'step.started':
       return `step ${event.step} running${event.retryCount > 0 ? ` (retry ${event.retryCount})` : ''}${event.job?.where ? ` on ${event.job.where}` : ''}`;
+    case 'step.subrun':
+      return `step ${event.step} started sub-DAG run ${event.subRun.name}/${event.subRun.dagRunId}`;
     case 'step.retrying':
       return `step ${event.step} retrying${event.exitCode !== null ? ` exit=${event.exitCode}` : ''} in ${event.delayMs}ms`;
     case 'step.finished':

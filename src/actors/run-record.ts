@@ -22,6 +22,8 @@ export function toStepRecord(s: RunStepState, outputName?: string): StepRecord {
   if (s.error !== undefined) r.error = s.error;
   if (s.job !== undefined && s.status === 'running') r.job = s.job;
   if (s.handler) r.handler = true;
+  if (s.repeatCount) r.repeatCount = s.repeatCount;
+  if (s.subRuns) r.subRuns = s.subRuns.map((x) => ({ ...x }));
   return r;
 }
 
@@ -93,6 +95,8 @@ export function toRunDetails(r: RunRecord): RunDetails {
       if (s.outputs) step.outputs = s.outputs;
       if (s.error !== undefined) step.error = s.error;
       if (s.logTruncated) step.logTruncated = true;
+      if (s.repeatCount) step.repeatCount = s.repeatCount;
+      if (s.subRuns) step.subRuns = s.subRuns.map((x) => ({ name: x.name, dagRunId: x.dagRunId }));
       return step;
     }),
     queue: r.queue,
@@ -111,5 +115,14 @@ export function toRunDetails(r: RunRecord): RunDetails {
     })),
   };
   if (r.error !== undefined) d.error = r.error;
+  if (r.root) {
+    d.rootDAGRunName = r.root.name;
+    d.rootDAGRunId = r.root.dagRunId;
+  }
+  if (r.parent) {
+    d.parentDAGRunName = r.parent.name;
+    d.parentDAGRunId = r.parent.dagRunId;
+    d.parentStepName = r.parent.step;
+  }
   return d;
 }

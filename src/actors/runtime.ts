@@ -30,7 +30,9 @@ import { observeRun } from './run-observer.ts';
 import { createRunQueries } from './run-queries.ts';
 import { openSeqLease } from './seq-lease.ts';
 import { createSessionActors } from './session-actors.ts';
-import type { RunRecord, Runtime } from './types.ts';
+import type { RunRecord, RunRef, Runtime } from './types.ts';
+import { runOutputs } from './sub-dag-step.ts';
+import type { ChildResult, SubDagPort } from './sub-dag-step.ts';
 import { createWaits } from './waits.ts';
 
 /** Options of `createRuntime`. */
@@ -137,6 +139,11 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     ...(options.stepLimits ? { limits: options.stepLimits } : {}),
     correlationOf: (name, id) => handles.get(keyOf(name, id))?.record.origin.correlationId,
     scopeOf: (name, id) => scopes.get(keyOf(name, id)),
+    subDags: {
+      watch: (ref) => watchChild(ref),
+      start: (req) => children.startChild(req),
+      stop: (ref) => children.stopChild(ref.name, ref.dagRunId),
+    },
   });
   const queues = new QueueManager(options.queues ?? [], (key) => {
     const h = handles.get(key);
@@ -277,6 +284,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         runWorkDir: join(dataDir, 'work', r.name, r.dagRunId),
         runArtifactsDir: join(dataDir, 'artifacts', r.name, r.dagRunId),
       });
+      // A sub-DAG run knows its root (${context.run.root_name}, root_id).
+      if (r.root) Object.assign(scope.facts, { rootName: r.root.name, rootId: r.root.dagRunId });
       mkdirSync(scope.workDir, { recursive: true });
       mkdirSync(join(dataDir, 'work', r.name, r.dagRunId), { recursive: true });
       if (scope.facts.artifactsDir !== undefined) mkdirSync(scope.facts.artifactsDir, { recursive: true });
@@ -334,7 +343,31 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
 
   const core: RuntimeCore = { clock, logger, bus, writer, runStore, dags, queues, handles, queries, maxQueued: options.maxQueuedRuns ?? 100_000, baseEnv, guard, durable, publishDomain, runInput, startActor, queueSeq: 0 };
-  const commands = createRunCommands(core);
+  const { startChild, stopChild, ...commands } = createRunCommands(core);
+  const children = { startChild, stopChild };
+
+  /** Watches a child run's ends (sub-DAG steps): its outcome as its parent step sees it. */
+  function watchChild(ref: RunRef): ReturnType<SubDagPort['watch']> {
+    const key = keyOf(ref.name, ref.dagRunId);
+    const seen = new Map<number, ChildResult>();
+    let want: { attempt: number; resolve: (r: ChildResult) => void } | undefined;
+    const sub = bus.events$.subscribe((e) => {
+      if (e.type !== 'run.finished' || keyOf(e.run.name, e.run.dagRunId) !== key) return;
+      const r = queries.peek(ref.name, ref.dagRunId);
+      const result: ChildResult = { status: e.status, params: r?.params ?? {}, outputs: r ? runOutputs(r, handles.get(key)?.spec) : {}, ...(e.error !== undefined ? { error: e.error } : {}) };
+      seen.set(e.run.attempt, result);
+      if (want && e.run.attempt >= want.attempt) want.resolve(result);
+    });
+    return {
+      ended: (attempt) =>
+        new Promise((resolve) => {
+          const done = [...seen.entries()].find(([a]) => a >= attempt);
+          if (done) resolve(done[1]);
+          else want = { attempt, resolve };
+        }),
+      close: () => sub.unsubscribe(),
+    };
+  }
   const waits = createWaits({ bus, clock, queries });
   const sessionActors = createSessionActors({ clock, bus });
 
@@ -394,7 +427,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     logger: logger.child({ component: 'recovery' }),
     queues,
     publish: (event, correlationId) => bus.publish(event, correlationId),
-    loadSpec: (yaml, name) => dags.load(yaml, name).spec,
+    loadSpec: (yaml, name, document) => (document !== undefined ? dags.load(yaml, undefined, document) : dags.load(yaml, name)).spec,
     restoreQueued: (record, spec, snapshot) => {
       const h = newHandle(record, spec, true);
       handles.set(h.key, h);

@@ -23,7 +23,13 @@ interface PlannedStep {
 }
 
 function planned(step: StepSpec, vars: Record<string, string>): PlannedStep {
-  const p: PlannedStep = { name: step.name, depends: step.depends, command: interpolate(step.run, { ...vars, ...evalEnv(step.env, vars) }), preconditions: step.preconditions.length };
+  // Sub-DAG calls and actions have no shell command: say what they do instead.
+  const command = step.call
+    ? `dag.${step.call.mode} ${interpolate(step.call.dag, vars)}${step.parallel ? ' (parallel)' : ''}`
+    : step.action
+      ? `action ${step.action.kind}${step.action.kind === 'exec' ? ` ${step.action.command} ${step.action.args.join(' ')}`.trimEnd() : ''}`
+      : interpolate(step.run, { ...vars, ...evalEnv(step.env, vars) });
+  const p: PlannedStep = { name: step.name, depends: step.depends, command, preconditions: step.preconditions.length };
   if (step.output) p.output = step.output;
   if (step.workingDir) p.workingDir = interpolate(step.workingDir, vars);
   if (step.retryPolicy) p.retries = step.retryPolicy.limit;

@@ -51,12 +51,19 @@ export function runText(d: RunDetails): string {
   ];
   const keys = Object.keys(d.params);
   if (keys.length > 0) lines.push(`  params:   ${keys.map((k) => `${k}=${d.params[k]}`).join(' ')}`);
+  if (d.parentDAGRunName !== undefined) lines.push(`  parent:   ${d.parentDAGRunName} ${d.parentDAGRunId} (step ${d.parentStepName})`);
+  if (d.rootDAGRunName !== undefined && d.rootDAGRunId !== d.parentDAGRunId) lines.push(`  root:     ${d.rootDAGRunName} ${d.rootDAGRunId}`);
   lines.push('  steps:');
   for (const s of d.steps) {
     const dur = s.startedAt && s.finishedAt ? duration(Date.parse(s.finishedAt) - Date.parse(s.startedAt)) : '';
     const exit = s.exitCode !== null ? `exit=${s.exitCode}` : '';
     const retries = s.retryCount > 0 ? `retries=${s.retryCount}` : '';
-    lines.push(`    ${s.name.padEnd(24)} ${human(s.statusLabel).padEnd(20)} ${[exit, retries, dur, s.error ?? ''].filter(Boolean).join(' ')}`.trimEnd());
+    const repeats = s.repeatCount ? `repeats=${s.repeatCount}` : '';
+    lines.push(`    ${s.name.padEnd(24)} ${human(s.statusLabel).padEnd(20)} ${[exit, retries, repeats, dur, s.error ?? ''].filter(Boolean).join(' ')}`.trimEnd());
+    // The child runs of a sub-DAG step: `troupe status <name> <id>` shows each.
+    const subs = s.subRuns ?? [];
+    for (const r of subs.slice(0, 10)) lines.push(`      -> ${r.name} ${r.dagRunId}`);
+    if (subs.length > 10) lines.push(`      -> … and ${subs.length - 10} more (troupe status --json lists them)`);
   }
   if (d.history.length > 0) {
     lines.push('  earlier attempts:');

@@ -47,3 +47,9 @@ export { stepIdProblem } from './read-steps.ts';
 export type { OutputDecl, SecretSpec, SpecNotice } from './types.ts';
 export { validateDag, formatNotice } from './validate-dag.ts';
 export type { DagValidation } from './validate-dag.ts';
+// Composition: sub-DAG calls, parallel items, built-in actions
+export { planSubDagCall, splitItems, MAX_PARALLEL_ITEMS } from './sub-dag-call.ts';
+export type { PlannedChild, SubDagCallPlan } from './sub-dag-call.ts';
+export { stepEnvironment, actionArgv } from './step-launch.ts';
+export { SUPPORTED_ACTIONS } from './read-action.ts';
+export type { SubDagCall, ParallelSpec, RepeatPolicy, StepAction } from './types.ts';

@@ -1,6 +1,6 @@
 import { LineCounter, parseAllDocuments } from 'yaml';
 import type { Document } from 'yaml';
-import type { LoadResult, SpecNotice, SpecProblem } from './types.ts';
+import type { DagSpec, LoadResult, SpecNotice, SpecProblem } from './types.ts';
 import { SpecReader } from './spec-reader.ts';
 import { readDag } from './read-dag.ts';
 import { collectNotices } from './collect-notices.ts';
@@ -9,6 +9,11 @@ import { collectNotices } from './collect-notices.ts';
 export interface LoadDagOptions {
   /** The name to use when the YAML has no `name` (normally the file name without extension). */
   defaultName?: string;
+  /**
+   * Return this local child document (§1.2, by its `name`) as the DAG instead of document 1;
+   * the whole file is still validated. Its `localDags` are the file's other named documents.
+   */
+  document?: string;
 }
 
 const byPosition = (a: SpecProblem, b: SpecProblem): number => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0);
@@ -21,7 +26,7 @@ const byPosition = (a: SpecProblem, b: SpecProblem): number => (a.line ?? Infini
  *
  * Multi-document files (§1): document 1 is the DAG; documents 2…n are Dagu's local child DAGs,
  * each validated as a DAG of its own (a non-empty unique `name`, a non-empty `steps` list). They
- * only run as sub-DAGs, which Troupe does not support yet.
+ * only run as sub-DAGs (`options.document` loads one of them as the DAG).
  *
  * @example
  * const { spec, problems } = loadDag('steps:\n  - run: echo hi\n', { defaultName: 'hello' });
@@ -56,6 +61,7 @@ export function loadDag(yaml: string, options: LoadDagOptions = {}): LoadResult 
   const notices: SpecNotice[] = [];
   const childNames = new Map<string, number>();
   const localDags: string[] = [];
+  const localSpecs = new Map<string, DagSpec>();
   roots.forEach((root, i) => {
     if (i === 0) return;
     const doc = list[i]!;
@@ -73,7 +79,8 @@ export function loadDag(yaml: string, options: LoadDagOptions = {}): LoadResult 
         childNames.set(name.trim(), i);
         localDags.push(name.trim());
       }
-      readDag(child, root, typeof name === 'string' ? name.trim() : `document-${i + 1}`, { child: true });
+      const childSpec = readDag(child, root, typeof name === 'string' ? name.trim() : `document-${i + 1}`, { child: true });
+      if (typeof name === 'string' && !localSpecs.has(name.trim())) localSpecs.set(name.trim(), childSpec);
     }
     for (const p of child.problems) reader.addRaw(p.message.startsWith('document ') ? p : { ...p, message: `${label}: ${p.message}` });
     for (const n of child.notices) notices.push({ ...n, message: `${label}: ${n.message}` });
@@ -88,6 +95,11 @@ export function loadDag(yaml: string, options: LoadDagOptions = {}): LoadResult 
   spec.localDags = localDags;
   if (reader.problems.length === 0) collectNotices(reader, first, spec);
   const allNotices = [...reader.notices, ...notices].sort(byPosition);
+  if (reader.problems.length === 0 && options.document !== undefined) {
+    const child = localSpecs.get(options.document);
+    if (!child) return { problems: [{ message: `the file has no local DAG named ${JSON.stringify(options.document)}`, path: '' }], notices: allNotices };
+    return { spec: { ...child, localDags: localDags.filter((n) => n !== options.document), document: options.document }, problems: [], notices: allNotices };
+  }
   if (reader.problems.length === 0) return { spec, problems: [], notices: allNotices };
   // In file order; problems without a position (missing fields) come last. The sort is stable.
   return { problems: [...reader.problems].sort(byPosition), notices: allNotices };

@@ -9,6 +9,8 @@ import { readPreconditions } from './read-preconditions.ts';
 import { readOutputs } from './read-outputs.ts';
 import { readShell } from './read-shell.ts';
 import { artifactPathProblem, readOutputObject } from './read-output-object.ts';
+import { readAction, readLegacyCall } from './read-action.ts';
+import { readRepeatPolicy } from './read-repeat-policy.ts';
 
 /** Signals a step may be stopped with. */
 export const STOP_SIGNALS: ReadonlySet<string> = new Set([
@@ -70,10 +72,12 @@ export function readStep(reader: SpecReader, at: At, value: unknown, name: strin
   if (description !== undefined) spec.description = description;
 
   readCommand(reader, at, map, spec);
+  if (map.get('params') !== null && map.get('params') !== undefined && map.get('call') == null) reader.add(at.to('params'), 'step params go with a sub-DAG call', { on: 'key', hint: 'use action: dag.run with with: {dag: <name>, params: ...}' });
   for (const key of ['command', 'script', 'shell', 'shell_args']) {
     if (map.has(key)) reader.note(at.to(key), 'deprecated', `step key "${key}" is deprecated`, { on: 'key', hint: key === 'shell' || key === 'shell_args' ? `use with: {${key}: ...}` : 'use run' });
   }
-  const shell = readShell(reader, at, map);
+  const isAction = map.get('action') !== null && map.get('action') !== undefined;
+  const shell = isAction ? undefined : readShell(reader, at, map);
   if (shell) spec.shell = shell;
   const outputs = readOutputs(reader, at.to('outputs'), map.get('outputs'));
   if (outputs) {
@@ -135,6 +139,8 @@ export function readStep(reader: SpecReader, at: At, value: unknown, name: strin
 
   const retry = readRetryPolicy(reader, at.to('retry_policy'), map.get('retry_policy'), 'step');
   if (retry) spec.retryPolicy = retry;
+  const repeat = readRepeatPolicy(reader, at.to('repeat_policy'), map.get('repeat_policy'));
+  if (repeat) spec.repeatPolicy = repeat;
   spec.continueOn = readContinueOn(reader, at.to('continue_on'), map.get('continue_on'));
   spec.preconditions = [
     ...readPreconditions(reader, at.to('preconditions'), map.get('preconditions')),
@@ -173,10 +179,18 @@ function setRun(spec: StepSpec, text: string): void {
 function readCommand(reader: SpecReader, at: At, map: YamlMap, spec: StepSpec): void {
   const has = (k: string): boolean => map.get(k) !== null && map.get(k) !== undefined;
   if (has('action')) {
-    if (has('run')) reader.add(at.to('action'), 'use either run or action, not both', { on: 'key' });
-    else reader.add(at.to('action'), `action "${String(map.get('action'))}" is not supported by Troupe yet`, { on: 'key', hint: 'write the step as run: <shell command>' });
+    const legacy = ['run', 'command', 'script', 'call'].find(has);
+    if (legacy) reader.add(at.to('action'), `use either ${legacy} or action, not both`, { on: 'key' });
+    else readAction(reader, at, map, spec);
     return;
   }
+  if (has('call')) {
+    const other = ['run', 'command', 'script'].find(has);
+    if (other) reader.add(at.to('call'), `use either ${other} or call, not both`, { on: 'key' });
+    else readLegacyCall(reader, at, map, spec);
+    return;
+  }
+  if (has('parallel')) reader.add(at.to('parallel'), 'parallel goes only with action dag.run or dag.enqueue', { on: 'key' });
   if (has('run')) {
     for (const old of ['command', 'script']) {
       if (has(old)) reader.add(at.to(old), `use either run or ${old}, not both`, { on: 'key', hint: `${old} is deprecated; keep run` });

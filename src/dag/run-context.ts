@@ -32,8 +32,11 @@ export interface RunFacts {
   attempt: number;
   /** ISO time the attempt started. */
   startedAt?: string;
-  /** `manual`, `retry`, `scheduler`, ... */
+  /** `manual`, `retry`, `scheduler`, `subdag`, ... */
   trigger?: string;
+  /** Sub-DAG runs: the root run of the tree (`${context.run.root_name}`, `.root_id`). */
+  rootName?: string;
+  rootId?: string;
   logFile: string;
   workDir: string;
   /** Set when artifacts are on (§11.4). */
@@ -60,6 +63,10 @@ export function contextValue(group: string, field: string, run: RunFacts, step?:
       return run.dagRunId;
     case 'run.status':
       return step?.runStatus;
+    case 'run.root_name':
+      return run.rootName;
+    case 'run.root_id':
+      return run.rootId;
     case 'attempt.id':
       return `${run.dagRunId}.${run.attempt}`;
     case 'attempt.started_at':

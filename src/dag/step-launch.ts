@@ -1,5 +1,5 @@
 import { basename, dirname, isAbsolute, join } from 'node:path';
-import type { Precondition, StepSpec } from './types.ts';
+import type { Precondition, StepAction, StepSpec } from './types.ts';
 import type { Reference } from './references.ts';
 import { resolveEnvEntries, resolveValue } from './resolve-value.ts';
 import { bindShellText, pasteText } from './bind-shell-text.ts';
@@ -9,6 +9,7 @@ import type { StepFacts } from './run-context.ts';
 import { ancestorsOf, predecessorOrder } from './step-graph.ts';
 import { DEFAULT_MAX_OUTPUT_SIZE } from './output-file.ts';
 import { shellWords } from './read-shell.ts';
+import { durationSeconds } from './read-action.ts';
 import { setOwn } from './set-own.ts';
 
 /** What a finished step published, as the launch of a later step sees it. */
@@ -152,15 +153,10 @@ export function parseShebang(text: string): string[] | { error: string } | undef
 }
 
 /**
- * Turns a step plus its run scope into the launch (§5.3, §10): the step environment
- * (root scope, initial step values, predecessor `output` variables in BFS order, step `env`,
- * attempt values), working directory, shell invocation per command, output and stream files,
- * and the masking list. In `run` text for a POSIX shell, params, env and step outputs are bound
- * as `TROUPE_REF_n` variables instead of pasted (see bind-shell-text.ts).
- * Throws an `Error` with a user-facing message when the step cannot start (bad shebang,
- * a command that resolves to several lines).
+ * The step's environment (§5.3), its reference lookup and working directory: the part of a
+ * launch every kind of step shares (a `run` step, an action, a sub-DAG call's `with`).
  */
-export function planStepLaunch(input: StepLaunchInput): StepLaunchPlan {
+export function stepEnvironment(input: StepLaunchInput): { env: Record<string, string>; lookup: (ref: Reference, env: Readonly<Record<string, string>>) => string | undefined; cwd: string } {
   const { scope, step, paths } = input;
   const facts: StepFacts = { name: step.name, stdoutFile: paths.stdout, stderrFile: paths.stderr, outputFile: paths.outputFile };
   if (step.id !== undefined) facts.id = step.id;
@@ -204,12 +200,30 @@ export function planStepLaunch(input: StepLaunchInput): StepLaunchPlan {
   env.DAGU_OUTPUT_FILE = paths.outputFile;
   env.PWD = cwd;
 
+  return { env, lookup, cwd };
+}
+
+/**
+ * Turns a step plus its run scope into the launch (§5.3, §10): the step environment
+ * (root scope, initial step values, predecessor `output` variables in BFS order, step `env`,
+ * attempt values), working directory, shell invocation per command, output and stream files,
+ * and the masking list. In `run` text for a POSIX shell, params, env and step outputs are bound
+ * as `TROUPE_REF_n` variables instead of pasted (see bind-shell-text.ts).
+ * Throws an `Error` with a user-facing message when the step cannot start (bad shebang,
+ * a command that resolves to several lines).
+ */
+export function planStepLaunch(input: StepLaunchInput): StepLaunchPlan {
+  const { scope, step, paths } = input;
+  const { env, lookup, cwd } = stepEnvironment(input);
   const shell = stepShell(scope, step, env);
   const refs = (r: Reference): string | undefined => lookup(r, env);
   const commands: LaunchCommand[] = [];
   const counter = { next: 1 };
   const posix = UNIX_SHELLS.has(shellFamily(shell.argv[0]!));
-  if ((step.runForm ?? (step.run.includes('\n') ? 'script' : 'command')) === 'script') {
+  if (step.action) {
+    const text = (v: string) => resolveValue(v, { lookup: refs, env, hostEnv: env });
+    commands.push(commandOf(actionArgv(step.action, text, cwd)));
+  } else if ((step.runForm ?? (step.run.includes('\n') ? 'script' : 'command')) === 'script') {
     const shebang = shell.explicit ? undefined : parseShebang(step.run);
     if (shebang && !Array.isArray(shebang)) throw new Error(`cannot run the script: ${shebang.error}`);
     const interpreter = shebang ? shebang : undefined;
@@ -241,11 +255,13 @@ export function planStepLaunch(input: StepLaunchInput): StepLaunchPlan {
     maxOutputSize: scope.spec.maxOutputSize ?? DEFAULT_MAX_OUTPUT_SIZE,
     mkdirs: [],
   };
-  if (step.outputObject) {
+  // outputs.write publishes its values like an object `output:` of literals (§11.3).
+  const outputObject = step.action?.kind === 'outputs.write' ? Object.fromEntries(Object.entries(step.action.values).map(([k, value]) => [k, { kind: 'value' as const, value }])) : step.outputObject;
+  if (outputObject) {
     const resolveLiteral = (v: unknown): unknown =>
       typeof v === 'string' ? resolveValue(v, { lookup: (r) => lookup(r, env), env }) : Array.isArray(v) ? v.map(resolveLiteral) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolveLiteral(x)])) : v;
     const obj: NonNullable<StepLaunchPlan['outputObject']> = {};
-    for (const [k, e] of Object.entries(step.outputObject)) {
+    for (const [k, e] of Object.entries(outputObject)) {
       if (e.kind === 'value') obj[k] = { kind: 'value', value: resolveLiteral(e.value) };
       else if (e.kind === 'file') {
         const p = resolveValue(e.path, { lookup: (r) => lookup(r, env), env });
@@ -276,6 +292,52 @@ export function planStepLaunch(input: StepLaunchInput): StepLaunchPlan {
   if (out !== undefined) plan.stdoutCopy = out;
   if (err !== undefined) plan.stderrCopy = err;
   return plan;
+}
+
+/**
+ * The one process a built-in action runs (§12): `exec` runs its argv directly (no shell);
+ * the others are small POSIX tools whose operands are passed as arguments, never pasted into
+ * shell text. Values are resolved first (references, then env with host fallback for exec).
+ */
+export function actionArgv(action: StepAction, text: (v: string) => string, cwd: string): string[] {
+  const path = (p: string) => {
+    const v = text(p);
+    return isAbsolute(v) ? v : join(cwd, v);
+  };
+  const sh = (script: string, ...args: string[]) => ['/bin/sh', '-c', script, 'sh', ...args];
+  switch (action.kind) {
+    case 'exec':
+      return [text(action.command), ...action.args.map(text)];
+    case 'noop':
+      return ['true'];
+    case 'log.write':
+      return ['printf', '%s\\n', text(action.message)];
+    case 'outputs.write':
+      return ['true'];
+    case 'wait.duration': {
+      const sec = durationSeconds(text(action.duration));
+      if (sec === undefined) throw new Error(`wait.duration: ${JSON.stringify(text(action.duration))} is not a duration such as 30s or 1m30s`);
+      return ['sleep', String(sec)];
+    }
+    case 'file.write': {
+      const target = path(action.path);
+      const steps = [action.createDirs ? 'mkdir -p -- "$(dirname -- "$2")"' : '', action.overwrite ? '' : 'if [ -e "$2" ]; then echo "file.write: $2 exists (overwrite: false)" >&2; exit 1; fi', 'tmp="$2.tmp.$$"', 'printf %s "$1" > "$tmp"', action.mode ? `chmod ${action.mode} "$tmp"` : '', 'mv -f -- "$tmp" "$2"'];
+      return sh(steps.filter(Boolean).join(' && '), text(action.content), target);
+    }
+    case 'file.read':
+      return ['cat', '--', path(action.path)];
+    case 'file.mkdir':
+      return ['mkdir', '-p', '--', path(action.path)];
+    case 'file.delete':
+      return sh(`${action.missingOk ? '' : '[ -e "$1" ] || [ -L "$1" ] || { echo "file.delete: $1 does not exist" >&2; exit 1; }; '}rm -f${action.recursive ? 'r' : ''} -- "$1"`, path(action.path));
+    case 'file.copy':
+    case 'file.move': {
+      const tool = action.kind === 'file.copy' ? 'cp -R' : 'mv';
+      const guard = action.overwrite ? '' : `if [ -e "$2" ]; then echo "${action.kind}: $2 exists (overwrite: false)" >&2; exit 1; fi; `;
+      const dirs = action.createDirs ? 'mkdir -p -- "$(dirname -- "$2")" && ' : '';
+      return sh(`${guard}${dirs}${tool} -- "$1" "$2"`, path(action.source), path(action.destination));
+    }
+  }
 }
 
 function safeName(name: string): string {

@@ -49,8 +49,62 @@ export type OutputEntry =
   | { kind: 'stream'; from: 'stdout' | 'stderr'; decode: 'text' | 'json' | 'yaml' }
   | { kind: 'file'; path: string; decode: 'text' | 'json' | 'yaml' };
 
+/** A sub-DAG call (§13): `action: dag.run` / `dag.enqueue`, or the deprecated `call:` + `params:`. */
+export interface SubDagCall {
+  /** `run` waits for the child's end; `enqueue` only queues it. */
+  mode: 'run' | 'enqueue';
+  /** The child DAG's name (value-resolved at dispatch): a local document of the same file first, then the DAG store. */
+  dag: string;
+  /** The child's params: a `K=v` string, a map, or a list of `K=v` strings / single-key maps (value-resolved). */
+  params?: string | Record<string, unknown> | unknown[];
+  /** `dag.enqueue` only: the queue to use instead of the child's own. */
+  queue?: string;
+}
+
+/** `parallel` (§14.2): fan the sub-DAG call out over items. */
+export interface ParallelSpec {
+  /** A string source (value-resolved, then split) or static items. */
+  items: string | Array<string | number | boolean | Record<string, string | number | boolean>>;
+  /** @defaultValue 10 */
+  maxConcurrent: number;
+}
+
+/** `repeat_policy` (§18.3). */
+export interface RepeatPolicy {
+  mode: 'while' | 'until';
+  /** Value-resolved: a command (exit 0 = holds) or, with `expected`, a value to match. */
+  condition?: string;
+  expected?: string;
+  exitCodes: number[];
+  intervalSec: number;
+  /** Total executions at most; absent = no limit. */
+  limit?: number;
+  backoff?: number;
+  maxIntervalSec?: number;
+}
+
+/** A built-in action other than the sub-DAG ones (§12), run as one process. */
+export type StepAction =
+  | { kind: 'exec'; command: string; args: string[] }
+  | { kind: 'noop' }
+  | { kind: 'log.write'; message: string }
+  | { kind: 'outputs.write'; values: Record<string, unknown> }
+  | { kind: 'wait.duration'; duration: string }
+  | { kind: 'file.write'; path: string; content: string; mode?: string; createDirs: boolean; overwrite: boolean }
+  | { kind: 'file.read'; path: string }
+  | { kind: 'file.mkdir'; path: string }
+  | { kind: 'file.delete'; path: string; missingOk: boolean; recursive: boolean }
+  | { kind: 'file.copy' | 'file.move'; source: string; destination: string; overwrite: boolean; createDirs: boolean };
+
 export interface StepSpec {
   name: string;
+  /** A sub-DAG call instead of a command. */
+  call?: SubDagCall;
+  /** With `call`: run the child once per item. */
+  parallel?: ParallelSpec;
+  /** A built-in action instead of `run`. */
+  action?: StepAction;
+  repeatPolicy?: RepeatPolicy;
   id?: string;
   description?: string;
   /** The shell command (one line) or script (several lines); for a `run` list, the entries joined by newlines. */
@@ -149,8 +203,10 @@ export interface DagSpec {
   maxOutputSize?: number;
   /** Artifact storage (§11.4): on when `artifacts.enabled`, or when the DAG uses artifacts. */
   artifacts?: { enabled: boolean; dir?: string };
-  /** Names of the local child DAGs (documents 2…n); they only run as sub-DAGs (not supported yet). */
+  /** Names of the local child DAGs (documents 2…n, or the file's other documents for a child); they only run as sub-DAGs. */
   localDags?: string[];
+  /** Set on the spec of a local child document: its name in the file (the run stores the whole file). */
+  document?: string;
   /** DAG-level auto retry (parsed and validated; firing it is later work). */
   retryPolicy?: { limit: number; intervalSec: number; backoff?: number; maxIntervalSec?: number };
   /** Cron expressions (parsed and validated; firing them is later work). */

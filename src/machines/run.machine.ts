@@ -65,6 +65,7 @@ export type RunFact =
   | { type: 'run.queued'; now: number }
   | { type: 'run.started'; now: number }
   | { type: 'step.started'; step: string; retryCount: number; handler: boolean; job?: StepJobRef; now: number }
+  | { type: 'step.subrun'; step: string; subRun: { name: string; dagRunId: string }; now: number }
   | { type: 'step.retrying'; step: string; exitCode: number | null; retryCount: number; delayMs: number; now: number }
   | {
       type: 'step.finished';
@@ -72,6 +73,7 @@ export type RunFact =
       status: RunStepState['status'];
       exitCode: number | null;
       retryCount: number;
+      repeatCount?: number;
       handler: boolean;
       startedAt: number | null;
       finishedAt: number | null;
@@ -85,6 +87,13 @@ export type RunFact =
 
 /** The step facts one `step.update` stands for, comparing the step before and after it. */
 export function stepFacts(spec: StepSpec | undefined, prev: RunStepState | undefined, next: RunStepState, now: number): RunFact[] {
+  const handler = next.handler === true;
+  const was = prev?.status;
+  const subRunFacts: RunFact[] = (next.subRuns ?? []).slice(prev?.subRuns?.length ?? 0).map((subRun) => ({ type: 'step.subrun', step: next.name, subRun, now }));
+  return [...stepStatusFacts(spec, prev, next, now), ...subRunFacts];
+}
+
+function stepStatusFacts(spec: StepSpec | undefined, prev: RunStepState | undefined, next: RunStepState, now: number): RunFact[] {
   const handler = next.handler === true;
   const was = prev?.status;
   if (next.status === 'running' && (was !== 'running' || (next.job && next.job.jobId !== prev?.job?.jobId))) {
@@ -106,6 +115,7 @@ export function stepFacts(spec: StepSpec | undefined, prev: RunStepState | undef
       now: next.finishedAt ?? now,
     };
     if (next.error !== undefined) f.error = next.error;
+    if (next.repeatCount) f.repeatCount = next.repeatCount;
     // Declared outputs (`outputs:`, object `output:`) and the `output:` variable share one map.
     if (next.outputs !== undefined) f.outputs = { ...next.outputs };
     if (next.output !== undefined && spec?.output && !handler) f.outputs = { ...f.outputs, [spec.output]: next.output };
@@ -249,7 +259,7 @@ export function decideOutcome(ctx: RunContext): NonNullable<RunContext['outcome'
   const main = ctx.spec.steps.map((s) => ctx.steps[s.name]).filter((s): s is RunStepState => s !== undefined);
   if (main.some((s) => s.status === 'aborted')) return 'aborted';
   if (main.some((s) => s.status === 'failed' && !s.continued)) return 'failed';
-  if (main.some((s) => s.status === 'failed' && s.continued)) return 'partially_succeeded';
+  if (main.some((s) => (s.status === 'failed' && s.continued) || s.status === 'partially_succeeded')) return 'partially_succeeded';
   return 'succeeded';
 }
 
@@ -347,6 +357,8 @@ export const runMachine = setup({
         finishedAt: u.finishedAt,
         retryCount: u.retryCount,
       };
+      if (u.repeatCount) next.repeatCount = u.repeatCount;
+      if (u.subRuns) next.subRuns = u.subRuns;
       if (u.output !== undefined) next.output = u.output;
       if (u.outputs !== undefined) next.outputs = u.outputs;
       if (u.error !== undefined) next.error = u.error;

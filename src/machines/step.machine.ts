@@ -10,6 +10,8 @@ export interface StepState {
   startedAt: number | null;
   finishedAt: number | null;
   retryCount: number;
+  /** Executions after the first one, for steps with `repeat_policy`. */
+  repeatCount?: number;
   /** Captured stdout, for steps with `output:`. */
   output?: string;
   /** Values of declared `outputs:` (from `$DAGU_OUTPUT_FILE`). */
@@ -19,6 +21,14 @@ export interface StepState {
   job?: StepJobRef;
   /** The step's log passed its limit and was truncated. */
   logTruncated?: boolean;
+  /** Child runs a sub-DAG step started (one per parallel item), in start order. */
+  subRuns?: SubRunRef[];
+}
+
+/** A child run of a sub-DAG step. */
+export interface SubRunRef {
+  name: string;
+  dagRunId: string;
 }
 
 /** A step's job as the executor reports it: its id and where it runs. */
@@ -49,6 +59,8 @@ export interface StepInput {
 export interface StepContext extends StepInput {
   status: StepStatus;
   retryCount: number;
+  repeatCount?: number;
+  subRuns?: SubRunRef[];
   exitCode: number | null;
   startedAt: number | null;
   finishedAt: number | null;
@@ -59,16 +71,38 @@ export interface StepContext extends StepInput {
   logTruncated?: boolean;
   /** Why the step is being stopped: a stop request or its own timeout. */
   stopReason?: 'abort' | 'timeout';
+  /** `repeat_policy`: the last execution ended well (exit 0, no error, not partial). */
+  lastOk?: boolean;
+  /** The last execution of a sub-DAG call ended partially_succeeded. */
+  lastPartial?: boolean;
 }
 
 export type StepEvent =
   /** Starts the step (the run sends it when the step's dependencies are satisfied). */
   | { type: 'step.start'; now: number }
   | { type: 'step.abort'; now: number }
+  /** From a sub-DAG call: it started (or reattached to) this child run. */
+  | { type: 'step.subrun'; subRun: SubRunRef; now: number }
   /** From the executor: the job is accepted and runs (its id and where). */
   | { type: 'step.spawned'; job: StepJobRef; now: number }
   /** From the executor: the job ended (or could not start, or was lost: `error`). */
-  | { type: 'step.exited'; exitCode: number | null; signal?: string | null; output?: string; outputs?: Record<string, string>; error?: string; logTruncated?: boolean; now: number }
+  | {
+      type: 'step.exited';
+      exitCode: number | null;
+      signal?: string | null;
+      output?: string;
+      outputs?: Record<string, string>;
+      error?: string;
+      logTruncated?: boolean;
+      /** A sub-DAG call whose child ended partially_succeeded (exit code 0): the step does too. */
+      partial?: boolean;
+      /**
+       * Why a try that ran failed (a failed child run), in place of `exit code N`. Unlike
+       * `error` (the try could not run at all), such a failure is retried per retry_policy.
+       */
+      failure?: string;
+      now: number;
+    }
   /** Sent to the executor: signal the process group. */
   | { type: 'step.kill'; signal: string };
 
@@ -87,6 +121,8 @@ export interface ExecuteStepInput {
   vars: Record<string, string>;
   run: StepInput['run'];
   retryCount: number;
+  /** Executions before this one (`repeat_policy`). */
+  repeatCount?: number;
   published?: StepInput['published'];
   handler?: StepInput['handler'];
 }
@@ -110,6 +146,40 @@ function shouldRetry(ctx: StepContext, exitCode: number | null): boolean {
   return exitCode !== null && policy.exitCodes.includes(exitCode);
 }
 
+/** Delay before repeat number `n` (1-based), in ms: `interval × backoff^(n-1)`, capped. */
+export function repeatDelayMs(policy: StepSpec['repeatPolicy'], n: number): number {
+  if (!policy) return 0;
+  let sec = policy.intervalSec;
+  if (policy.backoff && policy.backoff > 1) sec = policy.intervalSec * policy.backoff ** (n - 1);
+  if (policy.maxIntervalSec !== undefined) sec = Math.min(sec, policy.maxIntervalSec);
+  return Math.min(Math.round(sec * 1000), NEVER);
+}
+
+type Exited = Extract<StepEvent, { type: 'step.exited' }>;
+
+/** Another execution is allowed by `repeat_policy.limit` (which caps total executions). */
+function underRepeatLimit(ctx: StepContext): boolean {
+  const p = ctx.spec.repeatPolicy;
+  return p !== undefined && (p.limit === undefined || (ctx.repeatCount ?? 0) + 1 < p.limit);
+}
+
+/** Whether a try's end is a failure that the step's retry_policy retries (retries come before repeats). */
+function retries(ctx: StepContext, e: Exited): boolean {
+  return !(e.exitCode === 0 && !e.error) && !e.error && shouldRetry(ctx, e.exitCode);
+}
+
+/**
+ * The repeat decision that needs no condition (§18.3): listed exit codes, or (without a
+ * condition or codes) success for `while` and failure for `until`. `undefined` when a
+ * condition must be evaluated first.
+ */
+export function repeatWithoutCondition(policy: NonNullable<StepSpec['repeatPolicy']>, e: Pick<Exited, 'exitCode' | 'error' | 'partial'>): boolean | undefined {
+  if (policy.condition !== undefined) return undefined;
+  const ok = e.exitCode === 0 && !e.error;
+  const holds = policy.exitCodes.length > 0 ? e.exitCode !== null && policy.exitCodes.includes(e.exitCode) : ok;
+  return policy.mode === 'while' ? holds : !holds;
+}
+
 function update(ctx: StepContext): StepUpdate {
   const u: StepUpdate = {
     type: 'step.update',
@@ -120,11 +190,13 @@ function update(ctx: StepContext): StepUpdate {
     finishedAt: ctx.finishedAt,
     retryCount: ctx.retryCount,
   };
+  if (ctx.repeatCount) u.repeatCount = ctx.repeatCount;
   if (ctx.output !== undefined) u.output = ctx.output;
   if (ctx.outputs !== undefined) u.outputs = ctx.outputs;
   if (ctx.error !== undefined) u.error = ctx.error;
   if (ctx.job !== undefined) u.job = ctx.job;
   if (ctx.logTruncated) u.logTruncated = true;
+  if (ctx.subRuns) u.subRuns = ctx.subRuns;
   return u;
 }
 
@@ -149,12 +221,28 @@ export const stepMachine = setup({
   delays: {
     stepTimeout: ({ context }) => (context.spec.timeoutSec ? Math.min(context.spec.timeoutSec * 1000, NEVER) : NEVER),
     retryInterval: ({ context }) => retryDelayMs(context.spec.retryPolicy, context.retryCount),
+    repeatInterval: ({ context }) => repeatDelayMs(context.spec.repeatPolicy, (context.repeatCount ?? 0) + 1),
   },
   guards: {
     hasTimeout: ({ context }) => context.spec.timeoutSec !== undefined && context.spec.timeoutSec > 0,
     hasPreconditions: ({ context }) => context.spec.preconditions.length > 0,
+    lastOk: ({ context }) => context.lastOk === true,
+    lastPartial: ({ context }) => context.lastPartial === true,
   },
   actions: {
+    /** Keeps what an execution of a repeating step ended with (published if it is the last). */
+    keepLast: assign(({ event }) => {
+      const e = event as Exited;
+      const ok = e.exitCode === 0 && !e.error;
+      return {
+        exitCode: e.exitCode,
+        lastOk: ok && !e.partial,
+        lastPartial: ok && e.partial === true,
+        output: ok ? e.output : undefined,
+        outputs: ok ? e.outputs : undefined,
+        error: ok ? undefined : (e.error ?? e.failure ?? (e.signal ? `killed by ${e.signal}` : `exit code ${e.exitCode}`)),
+      };
+    }),
     // Any try that truncated its log marks the step (its record says so).
     noteLog: assign({ logTruncated: ({ context, event }) => context.logTruncated === true || (event as { logTruncated?: boolean }).logTruncated === true }),
     // A step run on its own (pure tests, tools) has no parent to report to.
@@ -208,6 +296,7 @@ export const stepMachine = setup({
           vars: context.vars,
           run: context.run,
           retryCount: context.retryCount,
+          ...(context.repeatCount ? { repeatCount: context.repeatCount } : {}),
           ...(context.published ? { published: context.published } : {}),
           ...(context.handler ? { handler: context.handler } : {}),
         }),
@@ -234,6 +323,12 @@ export const stepMachine = setup({
       },
       on: {
         'step.spawned': { actions: [assign({ job: ({ event }) => event.job }), 'report'] },
+        'step.subrun': {
+          actions: [
+            assign({ subRuns: ({ context, event }) => (context.subRuns?.some((r) => r.name === event.subRun.name && r.dagRunId === event.subRun.dagRunId) ? context.subRuns : [...(context.subRuns ?? []), event.subRun]) }),
+            'report',
+          ],
+        },
         'step.exited': [
           {
             guard: ({ context }) => context.stopReason === 'abort',
@@ -244,6 +339,22 @@ export const stepMachine = setup({
             guard: ({ context }) => context.stopReason === 'timeout',
             target: 'failed',
             actions: ['noteLog', assign({ exitCode: ({ event }) => event.exitCode, error: ({ context }) => `timed out after ${context.spec.timeoutSec}s` })],
+          },
+          // repeat_policy (§18.3): retries of a failed try come first; then the policy decides.
+          {
+            guard: ({ context, event }) => underRepeatLimit(context) && !retries(context, event) && context.spec.repeatPolicy!.condition !== undefined,
+            target: 'repeatCheck',
+            actions: ['noteLog', 'keepLast'],
+          },
+          {
+            guard: ({ context, event }) => underRepeatLimit(context) && !retries(context, event) && repeatWithoutCondition(context.spec.repeatPolicy!, event) === true,
+            target: 'repeating',
+            actions: ['noteLog', 'keepLast'],
+          },
+          {
+            guard: ({ event }) => event.exitCode === 0 && !event.error && event.partial === true,
+            target: 'partially_succeeded',
+            actions: ['noteLog', assign({ exitCode: 0, output: ({ event }) => event.output, outputs: ({ event }) => event.outputs, error: undefined })],
           },
           {
             guard: ({ event }) => event.exitCode === 0 && !event.error,
@@ -259,11 +370,50 @@ export const stepMachine = setup({
             target: 'failed',
             actions: ['noteLog', assign({
               exitCode: ({ event }) => event.exitCode,
-              error: ({ event }) => event.error ?? (event.signal ? `killed by ${event.signal}` : `exit code ${event.exitCode}`),
+              error: ({ event }) => event.error ?? event.failure ?? (event.signal ? `killed by ${event.signal}` : `exit code ${event.exitCode}`),
             })],
           },
         ],
       },
+    },
+    // Evaluates repeat_policy.condition with the step's scope (as a precondition: a command's
+    // exit 0, or a value match with `expected`) after an execution ended.
+    repeatCheck: {
+      invoke: {
+        src: 'checkPreconditions',
+        input: ({ context }) => {
+          const p = context.spec.repeatPolicy!;
+          return {
+            owner: context.spec.name,
+            spec: { ...context.spec, preconditions: [{ condition: p.condition!, ...(p.expected !== undefined ? { expected: p.expected } : {}), negate: false }] },
+            vars: context.vars,
+            run: context.run,
+            ...(context.published ? { published: context.published } : {}),
+          };
+        },
+        onDone: [
+          {
+            guard: ({ context, event }) => {
+              const p = context.spec.repeatPolicy!;
+              const holds = event.output.ok || (context.exitCode !== null && p.exitCodes.includes(context.exitCode));
+              return p.mode === 'while' ? holds : !holds;
+            },
+            target: 'repeating',
+          },
+          { target: 'lastExecution' },
+        ],
+        onError: { target: 'failed', actions: assign({ error: ({ event }) => `repeat condition failed: ${String((event.error as Error)?.message ?? event.error)}`, output: undefined, outputs: undefined }) },
+      },
+      on: { 'step.abort': { target: 'lastExecution' } },
+    },
+    // Waits repeat_policy's interval before the next execution. A stop ends the step with what
+    // its last execution gave (repeating steps finish on stop instead of being killed, §18.3).
+    repeating: {
+      after: { repeatInterval: { target: 'running', actions: assign({ repeatCount: ({ context }) => (context.repeatCount ?? 0) + 1 }) } },
+      on: { 'step.abort': { target: 'lastExecution' } },
+    },
+    lastExecution: {
+      always: [{ guard: 'lastOk', target: 'succeeded' }, { guard: 'lastPartial', target: 'partially_succeeded' }, { target: 'failed' }],
     },
     retrying: {
       entry: [assign({ status: 'retrying' }), 'report'],
@@ -271,6 +421,7 @@ export const stepMachine = setup({
       on: { 'step.abort': { target: 'aborted' } },
     },
     succeeded: { type: 'final', entry: [assign({ status: 'succeeded' }), 'stamp', 'report'] },
+    partially_succeeded: { type: 'final', entry: [assign({ status: 'partially_succeeded' }), 'stamp', 'report'] },
     failed: { type: 'final', entry: [assign({ status: 'failed' }), 'stamp', 'report'] },
     skipped: { type: 'final', entry: [assign({ status: 'skipped' }), 'stamp', 'report'] },
     aborted: { type: 'final', entry: [assign({ status: 'aborted' }), 'stamp', 'report'] },

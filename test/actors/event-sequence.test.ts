@@ -41,6 +41,8 @@ function line(ev: RuntimeEvent): string | undefined {
       return ev.type;
     case 'step.started':
       return `step.started ${ev.step}${ev.retryCount ? ` #${ev.retryCount}` : ''}`;
+    case 'step.subrun':
+      return `step.subrun ${ev.step} ${ev.subRun.name}`;
     case 'step.retrying':
       return `step.retrying ${ev.step} exit=${ev.exitCode} in ${ev.delayMs}ms`;
     case 'step.finished':

@@ -106,7 +106,7 @@ const CASES: Case[] = [
   bad('run together with deprecated command', 'steps:\n  - {name: a, run: echo, command: echo}\n', [{ path: 'steps[0].command', step: 'a', field: 'command', line: 2 }]),
   bad('empty run', 'steps:\n  - {name: a, run: "  "}\n', [{ path: 'steps[0].run', step: 'a', field: 'run', line: 2, message: /empty/ }]),
   bad('decision: container at DAG level is unsupported', 'container: {image: alpine}\nsteps: [{run: echo}]\n', [{ path: 'container', field: 'container', line: 1, message: /not supported/ }]),
-  bad('decision: repeat_policy on a step is unsupported', 'steps:\n  - name: a\n    run: echo\n    repeat_policy: {repeat: true}\n', [{ path: 'steps[0].repeat_policy', step: 'a', line: 4, column: 5, message: /not supported/ }]),
+  bad('repeat_policy keys are checked', 'steps:\n  - name: a\n    run: echo\n    repeat_policy: {repeat: true, every: 3}\n', [{ path: 'steps[0].repeat_policy.every', step: 'a', line: 4, message: /unknown repeat_policy key/ }]),
   ok('step-level shell is deprecated but accepted (§1, §10.4)', 'steps:\n  - {name: a, run: echo, shell: bash}\n'),
   bad('decision: nested step lists (parallel groups) are unsupported', 'steps:\n  - [echo a, echo b]\n', [{ path: 'steps[0]', field: 'steps', line: 2, message: /parallel/ }]),
   bad('duplicate step id', 'steps:\n  - {name: a, id: x, run: echo}\n  - {name: b, id: x, run: echo}\n', [{ path: 'steps[1].id', step: 'b', field: 'id', line: 3 }]),

@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { initialTransition, transition } from 'xstate';
 import type { StepSpec } from '../../src/dag/types.ts';
-import { retryDelayMs, stepMachine } from '../../src/machines/step.machine.ts';
+import { repeatDelayMs, repeatWithoutCondition, retryDelayMs, stepMachine } from '../../src/machines/step.machine.ts';
 import type { StepInput } from '../../src/machines/step.machine.ts';
 
 const s = suite('step machine (pure transitions)');
@@ -78,6 +78,77 @@ s('retry delay: constant, exponential backoff, capped', () => {
   assert.is(retryDelayMs({ limit: 3, intervalSec: 1, backoff: 2, exitCodes: [] }, 3), 4000);
   assert.is(retryDelayMs({ limit: 9, intervalSec: 1, backoff: 2, maxIntervalSec: 5, exitCodes: [] }, 6), 5000);
   assert.is(retryDelayMs(undefined, 1), 0);
+});
+
+s('a sub-DAG child that partially succeeded makes the step partially_succeeded, with its outputs', () => {
+  let [snap] = initialTransition(stepMachine, input());
+  [snap] = transition(stepMachine, snap, { type: 'step.start', now: 1 });
+  [snap] = transition(stepMachine, snap, { type: 'step.subrun', subRun: { name: 'child', dagRunId: 'c1' }, now: 2 });
+  [snap] = transition(stepMachine, snap, { type: 'step.subrun', subRun: { name: 'child', dagRunId: 'c1' }, now: 2 });
+  assert.equal(snap.context.subRuns, [{ name: 'child', dagRunId: 'c1' }], 'the same child is listed once');
+  [snap] = transition(stepMachine, snap, { type: 'step.exited', exitCode: 0, partial: true, outputs: { x: '1' }, now: 3 });
+  assert.is(snap.value, 'partially_succeeded');
+  assert.equal(snap.context.outputs, { x: '1' });
+});
+
+s('repeat_policy: while an exit code repeats after the interval, limit caps executions, the last status stays', () => {
+  const repeatPolicy = { mode: 'while' as const, exitCodes: [75], intervalSec: 5, limit: 3 };
+  let [snap] = initialTransition(stepMachine, input({ repeatPolicy }));
+  [snap] = transition(stepMachine, snap, { type: 'step.start', now: 1 });
+  [snap] = transition(stepMachine, snap, { type: 'step.exited', exitCode: 75, now: 2 });
+  assert.is(snap.value, 'repeating');
+  [snap] = transition(stepMachine, snap, { type: 'xstate.after.repeatInterval.step.repeating' } as never);
+  assert.equal(snap.value, { running: 'active' });
+  assert.is(snap.context.repeatCount, 1);
+  [snap] = transition(stepMachine, snap, { type: 'step.exited', exitCode: 75, now: 3 });
+  [snap] = transition(stepMachine, snap, { type: 'xstate.after.repeatInterval.step.repeating' } as never);
+  assert.is(snap.context.repeatCount, 2);
+  // Third execution: the limit (3 executions) ends it, with that execution's result.
+  [snap] = transition(stepMachine, snap, { type: 'step.exited', exitCode: 75, now: 4 });
+  assert.is(snap.value, 'failed');
+  assert.is(snap.context.error, 'exit code 75');
+});
+
+s('repeat_policy: a stop while waiting ends with the last execution; retries come before repeats', () => {
+  let [snap] = initialTransition(stepMachine, input({ repeatPolicy: { mode: 'while', exitCodes: [], intervalSec: 60 } }));
+  [snap] = transition(stepMachine, snap, { type: 'step.start', now: 1 });
+  [snap] = transition(stepMachine, snap, { type: 'step.exited', exitCode: 0, output: 'o', now: 2 });
+  assert.is(snap.value, 'repeating');
+  [snap] = transition(stepMachine, snap, { type: 'step.abort', now: 3 });
+  assert.is(snap.value, 'succeeded');
+  assert.is(snap.context.output, 'o');
+  let [r] = initialTransition(stepMachine, input({ retryPolicy: { limit: 1, intervalSec: 0, exitCodes: [] }, repeatPolicy: { mode: 'until', exitCodes: [], intervalSec: 1 } }));
+  [r] = transition(stepMachine, r, { type: 'step.start', now: 1 });
+  [r] = transition(stepMachine, r, { type: 'step.exited', exitCode: 1, now: 2 });
+  assert.is(r.value, 'retrying', 'a failed try is retried first');
+  // A condition is evaluated by the precondition actor (repeatCheck).
+  let [c] = initialTransition(stepMachine, input({ repeatPolicy: { mode: 'until', condition: 'test -f x', exitCodes: [], intervalSec: 1 } }));
+  [c] = transition(stepMachine, c, { type: 'step.start', now: 1 });
+  [c] = transition(stepMachine, c, { type: 'step.exited', exitCode: 0, now: 2 });
+  assert.is(c.value, 'repeatCheck');
+});
+
+s('a failed child run (failure, not error) is retried, and its reason becomes the step error', () => {
+  let [snap] = initialTransition(stepMachine, input({ retryPolicy: { limit: 1, intervalSec: 0, exitCodes: [] } }));
+  [snap] = transition(stepMachine, snap, { type: 'step.start', now: 1 });
+  [snap] = transition(stepMachine, snap, { type: 'step.exited', exitCode: 1, failure: 'sub-DAG run c/1 failed', now: 2 });
+  assert.is(snap.value, 'retrying');
+  [snap] = transition(stepMachine, snap, { type: 'xstate.after.retryInterval.step.retrying' } as never);
+  [snap] = transition(stepMachine, snap, { type: 'step.exited', exitCode: 1, failure: 'sub-DAG run c/1 failed', now: 3 });
+  assert.is(snap.value, 'failed');
+  assert.is(snap.context.error, 'sub-DAG run c/1 failed');
+});
+
+s('repeat decisions without a condition, and the repeat interval with backoff and cap', () => {
+  const p = (mode: 'while' | 'until', exitCodes: number[] = []) => ({ mode, exitCodes, intervalSec: 2 });
+  assert.is(repeatWithoutCondition(p('while'), { exitCode: 0 }), true);
+  assert.is(repeatWithoutCondition(p('while'), { exitCode: 1 }), false);
+  assert.is(repeatWithoutCondition(p('until'), { exitCode: 1 }), true);
+  assert.is(repeatWithoutCondition(p('until'), { exitCode: 0 }), false);
+  assert.is(repeatWithoutCondition(p('while', [3]), { exitCode: 3 }), true);
+  assert.is(repeatWithoutCondition(p('until', [3]), { exitCode: 3 }), false);
+  assert.is(repeatWithoutCondition({ ...p('while'), condition: 'x' }, { exitCode: 0 }), undefined);
+  assert.equal([1, 2, 3, 4].map((n) => repeatDelayMs({ ...p('while'), backoff: 2, maxIntervalSec: 10 }, n)), [2000, 4000, 8000, 10000]);
 });
 
 s.run();

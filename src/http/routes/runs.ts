@@ -72,6 +72,34 @@ export function registerRunRoutes(app: H3, prefix: string, deps: ApiDeps & { run
     route((scope) => visibleRun(scope, 'read', true)),
   );
 
+  // The run's composition tree one level down (Dagu's sub-dag-runs): the child runs its
+  // sub-DAG steps started, each linked back by parentDAGRunId / rootDAGRunId.
+  app.get(
+    `${base}/sub-dag-runs`,
+    route(async (scope) => {
+      const run = await visibleRun(scope, 'read', true);
+      const refs = run.steps.flatMap((st) => (st.subRuns ?? []).map((r) => ({ ...r, step: st.name })));
+      const subDAGRuns = [];
+      for (const r of refs) {
+        const d = await runtime.getRun(r.name, r.dagRunId);
+        if (d) subDAGRuns.push({ ...d, parentStepName: r.step });
+      }
+      return { subDAGRuns };
+    }),
+  );
+
+  app.get(
+    `${base}/sub-dag-runs/:subDAGRunId`,
+    route(async (scope) => {
+      const run = await visibleRun(scope, 'read', true);
+      const id = runId(scope.param('subDAGRunId'), false);
+      const ref = run.steps.flatMap((st) => st.subRuns ?? []).find((r) => r.dagRunId === id);
+      const d = ref ? await runtime.getRun(ref.name, ref.dagRunId) : undefined;
+      if (!d) throw new TroupeError('RUN_NOT_FOUND', `sub-DAG run ${id} of ${run.name}:${run.dagRunId} not found`);
+      return d;
+    }),
+  );
+
   app.post(
     `${base}/stop`,
     route(async (scope) => {

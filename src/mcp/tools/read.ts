@@ -29,7 +29,12 @@ async function visibleRun(req: ReadRequest, deps: ToolDeps): Promise<RunDetails>
 
 /** The compact run model `dagu_read` returns (Dagu's minimal fields plus Troupe's extras). */
 export function runModel(run: RunDetails): Record<string, unknown> {
-  return { uri: runUri(run.name, run.dagRunId), ...run };
+  const model: Record<string, unknown> = { uri: runUri(run.name, run.dagRunId), ...run };
+  // The composition tree: links up (parent, root) and down (each sub-DAG step's child runs).
+  if (run.parentDAGRunName !== undefined && run.parentDAGRunId !== undefined) model.parentUri = runUri(run.parentDAGRunName, run.parentDAGRunId);
+  if (run.rootDAGRunName !== undefined && run.rootDAGRunId !== undefined) model.rootUri = runUri(run.rootDAGRunName, run.rootDAGRunId);
+  if (run.steps.some((st) => st.subRuns)) model.steps = run.steps.map((st) => (st.subRuns ? { ...st, subRuns: st.subRuns.map((r) => ({ ...r, uri: runUri(r.name, r.dagRunId) })) } : st));
+  return model;
 }
 
 /** Reads the data of a parsed request (shared by `dagu_read` and `resources/read`). */

@@ -56,6 +56,38 @@ s('one correlation id ties the tool entries, dag_execute and the run terminal en
   assert.is.not(again._meta!['troupe/correlationId'], cid);
 });
 
+s('a sub-DAG run: the audit trail of the MCP call covers the child; dagu_read run, dagu:// and REST show the tree', async () => {
+  srv.writeDag('composed', 'steps:\n  - id: call\n    action: dag.run\n    with: { dag: kid }\n---\nname: kid\nsteps:\n  - run: echo kid\n');
+  const r = await exec({ action: 'start', name: 'composed', wait: true, timeoutSec: 30 });
+  assert.is(r.structuredContent!.statusLabel, 'succeeded', JSON.stringify(r.structuredContent));
+  const cid = r._meta!['troupe/correlationId']!;
+  const runId = r.structuredContent!.dagRunId as string;
+  const read = async (args: Record<string, unknown>) => ((await client.callTool({ name: 'dagu_read', arguments: args })) as unknown as Result).structuredContent!.data as Record<string, any>;
+  const parent = await read({ target: 'run', name: 'composed', dagRunId: runId });
+  const sub = parent.steps[0].subRuns[0];
+  assert.is(sub.name, 'kid');
+  assert.is(sub.uri, `dagu://runs/kid/${sub.dagRunId}`);
+  const child = await read({ target: 'run', name: 'kid', dagRunId: sub.dagRunId });
+  assert.is(child.statusLabel, 'succeeded');
+  assert.is(child.parentUri, `dagu://runs/composed/${runId}`);
+  assert.is(child.rootUri, `dagu://runs/composed/${runId}`);
+  const resource = await client.readResource({ uri: sub.uri });
+  assert.match((resource.contents[0] as { text: string }).text, new RegExp(`"parentDAGRunId": *"${runId}"`));
+  await srv.audit.flush();
+  const entries = (await srv.audit.query({ correlation_id: cid, limit: 100 })).entries;
+  const about = (name: string, action: string) => entries.some((e) => e.action === action && String(e.resource_id).startsWith(`${name}/`));
+  for (const action of ['dag_execute', 'dag_run_started', 'dag_run_finished']) assert.ok(about('kid', action), `child ${action} under the call's correlation id`);
+  const key = await srv.createKey('tree-reader', 'viewer', ['rest_api']);
+  const rest = await fetch(`${srv.api}/dag-runs/composed/${runId}/sub-dag-runs`, { headers: { authorization: `Bearer ${key}` } });
+  assert.is(rest.status, 200);
+  const body = (await rest.json()) as { subDAGRuns: Array<{ name: string; dagRunId: string; parentStepName: string }> };
+  assert.equal(body.subDAGRuns.map((x) => [x.name, x.dagRunId, x.parentStepName]), [['kid', sub.dagRunId, 'call']]);
+  const one = await fetch(`${srv.api}/dag-runs/composed/${runId}/sub-dag-runs/${sub.dagRunId}`, { headers: { authorization: `Bearer ${key}` } });
+  assert.is(((await one.json()) as { rootDAGRunId: string }).rootDAGRunId, runId);
+  const missing = await fetch(`${srv.api}/dag-runs/composed/${runId}/sub-dag-runs/nope`, { headers: { authorization: `Bearer ${key}` } });
+  assert.is(missing.status, 404);
+});
+
 s('stop a running run; retry a failed run from a step; Dagu error texts', async () => {
   const started = await exec({ action: 'start', name: 'slow' });
   const id = started.structuredContent!.dagRunId as string;

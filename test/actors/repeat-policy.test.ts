@@ -1,0 +1,135 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createSimulatedClock } from '../../src/core/index.ts';
+import type { SimulatedClock } from '../../src/core/simulated-clock.ts';
+import { createInMemoryExecutor } from '../../src/actors/executors/in-memory.ts';
+import type { MemoryJobScript } from '../../src/actors/executors/in-memory.ts';
+import type { StepJob } from '../../src/actors/executors/port.ts';
+import type { RunDetails, RuntimeEvent } from '../../src/actors/index.ts';
+import { createTestEngine } from '../_support/engine.ts';
+import type { TestEngine } from '../_support/engine.ts';
+
+/**
+ * `repeat_policy` (reference §18.3) on the simulated clock: intervals, backoff and limits are
+ * moved through, never waited for. Commands are scripted by the in-memory executor, so a
+ * condition can change between executions.
+ */
+interface Ctx {
+  clock: SimulatedClock;
+  e: TestEngine;
+  seen: RuntimeEvent[];
+  /** Scripted outcome per command text; the default interprets the command. */
+  script: (job: StepJob) => MemoryJobScript | undefined;
+  commands: string[];
+}
+const s = suite<Ctx>('repeat_policy: repeat while/until on the simulated clock');
+
+const T0 = Date.UTC(2026, 0, 1, 12);
+
+s.before.each(async (ctx) => {
+  ctx.clock = createSimulatedClock(T0);
+  ctx.commands = [];
+  ctx.script = () => undefined;
+  const executor = createInMemoryExecutor({
+    clock: ctx.clock,
+    graceMs: 500,
+    script: (job) => {
+      ctx.commands.push(job.command);
+      return ctx.script(job);
+    },
+  });
+  ctx.e = await createTestEngine({ clock: ctx.clock, executor, killGraceMs: 500 });
+  ctx.seen = [];
+  ctx.e.runtime.events$.subscribe((ev) => ctx.seen.push(ev));
+});
+s.after.each(async (ctx) => {
+  await ctx.e.close();
+});
+
+/** Simulated ms each repeat waited: from entering `repeating` to running again (the machine's own timer). */
+function waits(ctx: Ctx, dagRunId: string): number[] {
+  const t = ctx.seen.filter((ev) => ev.type === 'transition' && ev.actorKind === 'step' && ev.run?.dagRunId === dagRunId && ev.step === 'poll');
+  const out: number[] = [];
+  t.forEach((ev, i) => {
+    if (ev.type === 'transition' && ev.to === 'repeating' && t[i + 1]) out.push(t[i + 1]!.at - ev.at);
+  });
+  return out;
+}
+
+async function runToEnd(ctx: Ctx, name: string, yaml: string, maxMs = 600_000): Promise<{ d: RunDetails; starts: number[]; waited: number[] }> {
+  ctx.e.writeDag(name, yaml);
+  const { dagRunId } = await ctx.e.runtime.start({ name });
+  for (let t = 0; t <= maxMs && !ctx.seen.some((ev) => ev.type === 'run.finished' && ev.run.dagRunId === dagRunId); t += 500) await tick(ctx, 500);
+  const d = (await ctx.e.runtime.getRun(name, dagRunId))!;
+  const starts = ctx.seen.filter((ev) => ev.type === 'step.started' && ev.run.dagRunId === dagRunId && ev.step === 'poll').map((ev) => ev.at - T0);
+  return { d, starts, waited: waits(ctx, dagRunId) };
+}
+
+/**
+ * Moves simulated time by `ms`, then yields 1 real ms so the I/O a step start does (its job id
+ * written to LevelDB first) can finish: otherwise a loaded machine lets simulated time run far
+ * ahead of it. The assertions measure the machine's own timers, not these ticks.
+ */
+async function tick(ctx: Ctx, ms: number): Promise<void> {
+  await ctx.clock.advance(ms);
+  await new Promise((resolve) => setTimeout(resolve, 1));
+}
+
+const count = (ctx: Ctx, text: string) => ctx.commands.filter((c) => c.includes(text)).length;
+
+s('until a condition: the step runs again every interval_sec until the condition command succeeds', async (ctx) => {
+  let checks = 0;
+  ctx.script = (job) => (job.command.includes('is-ready') ? { exitCode: ++checks >= 3 ? 0 : 1 } : undefined);
+  const { d, starts, waited } = await runToEnd(ctx, 'until-cond', 'steps:\n  - id: poll\n    run: echo polling\n    repeat_policy:\n      repeat: until\n      condition: is-ready\n      interval_sec: 10\n  - id: next\n    depends: poll\n    run: echo done\n');
+  assert.is(d.statusLabel, 'succeeded');
+  assert.is(checks, 3, 'the condition was evaluated after each execution');
+  assert.is(count(ctx, 'polling'), 3);
+  assert.is(d.steps[0]!.repeatCount, 2);
+  assert.equal(starts.length, 3, 'each execution is visible as a step.started');
+  assert.equal(waited, [10_000, 10_000], 'interval_sec between executions');
+  assert.is(d.steps[1]!.statusLabel, 'succeeded', 'dependents run after the last execution');
+});
+
+s('until a value match: condition is value-resolved and compared with expected', async (ctx) => {
+  // The value never matches: the limit ends the repeats (limit caps total executions).
+  const { d } = await runToEnd(ctx, 'until-value', 'params:\n  - STATE: pending\nsteps:\n  - id: poll\n    run: echo once\n    repeat_policy:\n      condition: "${params.STATE}"\n      expected: done\n      interval_sec: 1\n      limit: 4\n');
+  assert.is(d.statusLabel, 'succeeded');
+  assert.is(count(ctx, 'once'), 4);
+  assert.is(d.steps[0]!.repeatCount, 3);
+});
+
+s('while an exit code: repeats while the step exits with a listed code, with backoff, then takes the last status', async (ctx) => {
+  let runs = 0;
+  ctx.script = (job) => (job.command.includes('work') ? { exitCode: ++runs < 3 ? 75 : 0 } : undefined);
+  const { d, waited } = await runToEnd(ctx, 'while-code', 'steps:\n  - id: poll\n    run: work\n    repeat_policy:\n      exit_code: [75]\n      interval_sec: 4\n      backoff: 2\n');
+  assert.is(d.statusLabel, 'succeeded');
+  assert.is(runs, 3);
+  assert.equal(waited, [4_000, 8_000], 'interval × backoff^n');
+});
+
+s('repeat: true repeats while the step succeeds, up to limit; a failing execution ends it failed', async (ctx) => {
+  let runs = 0;
+  ctx.script = (job) => (job.command.includes('tick') ? { exitCode: ++runs === 3 ? 2 : 0 } : undefined);
+  const { d } = await runToEnd(ctx, 'while-ok', 'steps:\n  - id: poll\n    run: tick\n    repeat_policy: {repeat: true, interval_sec: 1, limit: 10}\n');
+  assert.is(runs, 3);
+  assert.is(d.steps[0]!.statusLabel, 'failed');
+  assert.is(d.statusLabel, 'failed');
+});
+
+s('a stop while a repeating step waits for its interval ends the step with its last result', async (ctx) => {
+  ctx.e.writeDag('forever', 'steps:\n  - id: poll\n    run: echo again\n    repeat_policy: {repeat: true, interval_sec: 60}\n');
+  const { dagRunId } = await ctx.e.runtime.start({ name: 'forever' });
+  for (let i = 0; i < 2000 && count(ctx, 'again') < 3; i++) await tick(ctx, 500);
+  assert.is(count(ctx, 'again'), 3);
+  assert.equal(waits(ctx, dagRunId), [60_000, 60_000]);
+  // Now waiting for the third interval.
+  for (let i = 0; i < 200 && ctx.seen.filter((ev) => ev.type === 'transition' && ev.step === 'poll' && ev.to === 'repeating').length < 3; i++) await tick(ctx, 100);
+  await ctx.e.runtime.stop('forever', dagRunId);
+  for (let i = 0; i < 200 && !ctx.seen.some((ev) => ev.type === 'run.finished' && ev.run.dagRunId === dagRunId); i++) await tick(ctx, 100);
+  const d = (await ctx.e.runtime.getRun('forever', dagRunId))!;
+  assert.is(d.steps[0]!.statusLabel, 'succeeded', 'the last execution succeeded');
+  assert.is(d.statusLabel, 'aborted', 'the run itself was stopped');
+  assert.is(count(ctx, 'again'), 3);
+});
+
+s.run();

@@ -1,0 +1,40 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runText } from '../../src/cli/format.ts';
+import type { RunDetails } from '../../src/actors/index.ts';
+
+const s = suite('cli/format');
+
+const base: RunDetails = {
+  name: 'kid',
+  dagRunId: 'c1',
+  status: 4,
+  statusLabel: 'succeeded',
+  attempt: 1,
+  params: {},
+  queuedAt: null,
+  startedAt: null,
+  finishedAt: null,
+  steps: [],
+  queue: 'kid',
+  workspace: 'default',
+  trigger: 'subdag',
+  correlationId: 'x',
+  history: [],
+};
+
+s('run text shows a sub-DAG run\'s parent and root, a step\'s child runs and repeats', () => {
+  const child = runText({ ...base, parentDAGRunName: 'mid', parentDAGRunId: 'm1', parentStepName: 'call', rootDAGRunName: 'top', rootDAGRunId: 't1' });
+  assert.match(child, /\n  parent:   mid m1 \(step call\)\n  root:     top t1\n/);
+  const parent = runText({
+    ...base,
+    steps: [{ name: 'fan', status: 4, statusLabel: 'succeeded', exitCode: 0, startedAt: null, finishedAt: null, retryCount: 0, repeatCount: 2, subRuns: Array.from({ length: 12 }, (_, i) => ({ name: 'item', dagRunId: `i${i}` })) }],
+  });
+  assert.match(parent, /fan +succeeded +exit=0 repeats=2/);
+  assert.match(parent, /\n      -> item i0\n/);
+  assert.match(parent, /-> … and 2 more/);
+  assert.not.match(parent, /i10/);
+  assert.not.match(runText(base), /parent:|root:/);
+});
+
+s.run();
