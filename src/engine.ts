@@ -28,6 +28,11 @@ export interface EngineOptions {
   holdQueued?: boolean;
 }
 
+/** The zone of schedule expressions without `CRON_TZ=`: config `scheduler.timezone`, else `DAGU_TZ`; undefined = local. */
+export function scheduleTimezone(config: TroupeConfig): string | undefined {
+  return config.scheduler.timezone || process.env.DAGU_TZ || undefined;
+}
+
 /** The store, the audit trail and the runtime of one data directory, wired together. */
 export interface Engine {
   config: TroupeConfig;
@@ -66,6 +71,7 @@ export async function openEngine(config: TroupeConfig, options: EngineOptions = 
       dagStore: createDagDirStore(config.dagsDir),
       dataDir: config.dataDir,
       queues: config.queues,
+      ...(scheduleTimezone(config) ? { scheduleTimezone: scheduleTimezone(config)! } : {}),
       maxQueuedRuns: config.engine.maxQueuedRuns,
       killGraceMs: config.engine.killGraceMs,
       stepLimits: { logBytes: config.engine.stepLogBytes, outputBytes: config.engine.maxOutputSize },

@@ -59,6 +59,10 @@ export interface RunRecord {
   origin: OperationOrigin;
   /** Earlier attempts, oldest first. */
   history: AttemptSummary[];
+  /** The schedule's fire time a scheduled run was started for (`trigger: scheduler`). */
+  scheduledAt?: string;
+  /** Automatic retries made so far by the DAG's `retry_policy` (attempts with trigger `retry` caused by it). */
+  autoRetries?: number;
   /** Monotonic enqueue sequence number, for FIFO order across restarts. */
   queueSeq?: number;
   /** Persisted transitions of this run (all attempts) and how many passed the bound. */

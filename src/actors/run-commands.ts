@@ -104,7 +104,7 @@ export function createRunCommands(core: RuntimeCore) {
       dagRunId,
       attempt: 1,
       status: queued ? 'queued' : 'running',
-      trigger: queued ? 'enqueue' : 'manual',
+      trigger: opts.scheduledAt !== undefined ? 'scheduler' : queued ? 'enqueue' : 'manual',
       params,
       queue,
       workspace: workspaceOf(labels),
@@ -118,6 +118,7 @@ export function createRunCommands(core: RuntimeCore) {
       history: [],
     };
     if (queued) record.queueSeq = ++core.queueSeq;
+    if (opts.scheduledAt !== undefined) record.scheduledAt = isoTime(opts.scheduledAt);
     const h = newHandle(record, spec);
     // Reserved synchronously after the last check, so two concurrent starts with one id cannot both pass.
     if (handles.has(h.key)) throw new TroupeError('RUN_EXISTS', `dag-run ID ${dagRunId} already exists for DAG ${name}`, { details: { dagRunId } });

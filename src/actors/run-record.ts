@@ -111,5 +111,7 @@ export function toRunDetails(r: RunRecord): RunDetails {
     })),
   };
   if (r.error !== undefined) d.error = r.error;
+  if (r.scheduledAt !== undefined) d.scheduledAt = r.scheduledAt;
+  if (r.autoRetries) d.autoRetries = r.autoRetries;
   return d;
 }

@@ -1,6 +1,7 @@
 import type { Observable } from 'rxjs';
 import { createActor } from 'xstate';
-import { TroupeError, createLogger, systemClock } from '../core/index.ts';
+import { TroupeError, createLogger, isoTime, systemClock } from '../core/index.ts';
+import { nextStartAfter } from '../scheduler/fire-times.ts';
 import type { Clock, Logger, OperationOrigin } from '../core/index.ts';
 import { buildRunScope } from '../dag/index.ts';
 import type { RunScope } from '../dag/index.ts';
@@ -85,6 +86,8 @@ export interface RuntimeOptions {
    * queued on disk and the next server dispatches them. @defaultValue false
    */
   holdQueued?: boolean;
+  /** Zone of schedule expressions without `CRON_TZ=`, for the DAGs' next run. @defaultValue the host's local zone */
+  scheduleTimezone?: string;
 }
 
 /**
@@ -165,7 +168,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
 
   bus.subscribe('transitions', (event) => {
-    if (event.type !== 'transition' || event.actorKind === 'session' || !event.run) return;
+    if (event.type !== 'transition' || (event.actorKind !== 'run' && event.actorKind !== 'step') || !event.run) return;
     const h = live(event as { run: NonNullable<typeof event.run> });
     if (!h) return;
     const counts = (h.record.transitions ??= { kept: 0, dropped: 0 });
@@ -331,6 +334,10 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       bus.publish({ type: 'domain', action, resourceType: 'dag', resourceId: name, workspace, details, origin }, origin.correlationId);
     },
     durable,
+    nextRun: (spec) => {
+      const at = nextStartAfter(spec.scheduleEntries, clock.now(), options.scheduleTimezone);
+      return at === undefined ? null : isoTime(at);
+    },
   });
 
   const core: RuntimeCore = { clock, logger, bus, writer, runStore, dags, queues, handles, queries, maxQueued: options.maxQueuedRuns ?? 100_000, baseEnv, guard, durable, publishDomain, runInput, startActor, queueSeq: 0 };
