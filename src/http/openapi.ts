@@ -26,7 +26,7 @@ function op(operationId: string, summary: string, extra: Json = {}, responses: J
 
 const schemas: Record<string, Json> = {
   Error: { type: 'object', required: ['code', 'message'], properties: { code: str('snake_case, e.g. not_found, bad_request, already_exists, unauthorized, forbidden, not_running'), message: str(), errors: { type: 'array', items: str(), description: 'DAG spec problems, on invalid specs' } } },
-  DagSummary: { type: 'object', required: ['name', 'labels', 'workspace', 'errors'], properties: { name: str(), description: str(), labels: { type: 'object', additionalProperties: str() }, workspace: str('the `workspace` label, or `default`'), errors: { type: 'array', items: str() } } },
+  DagSummary: { type: 'object', required: ['name', 'labels', 'workspace', 'errors'], properties: { name: str(), description: str(), labels: { type: 'object', additionalProperties: str() }, workspace: str('the `workspace` label, or `default`'), errors: { type: 'array', items: str() }, nextRun: { type: ['string', 'null'], description: 'next scheduled start (ISO time), null without one' } } },
   StartRequest: { type: 'object', properties: { params: { oneOf: [str('JSON object string or `K=v K2=v2`'), { type: 'object', additionalProperties: str() }] }, dagRunId: str(), singleton: { type: 'boolean' }, labels: { type: 'array', items: str() }, queue: str('enqueue only') } },
   StepDetails: { type: 'object', properties: { name: str(), status: { type: 'integer' }, statusLabel: str(), exitCode: { type: ['integer', 'null'] }, startedAt: { type: ['string', 'null'] }, finishedAt: { type: ['string', 'null'] }, retryCount: { type: 'integer' }, outputs: { type: 'object', additionalProperties: str() }, error: str() } },
   RunDetails: {
@@ -36,7 +36,7 @@ const schemas: Record<string, Json> = {
     properties: {
       name: str(), dagRunId: str(), status: int('Dagu status code 0-8'), statusLabel: str(), attempt: { type: 'integer' }, params: { type: 'object', additionalProperties: str() },
       queuedAt: { type: ['string', 'null'] }, startedAt: { type: ['string', 'null'] }, finishedAt: { type: ['string', 'null'] }, error: str(),
-      steps: { type: 'array', items: ref('StepDetails') }, queue: str(), workspace: str(), trigger: str(), correlationId: str(),
+      steps: { type: 'array', items: ref('StepDetails') }, queue: str(), workspace: str(), trigger: str(), correlationId: str(), scheduledAt: str('scheduled runs: the fire time'), autoRetries: { type: 'integer', description: 'attempts added by the DAG retry_policy' },
     },
   },
   RunList: { type: 'object', description: 'Newest first; pass nextCursor as `cursor` for the next page.', required: ['dagRuns'], properties: { dagRuns: { type: 'array', items: ref('RunDetails') }, nextCursor: str() } },
