@@ -63,6 +63,8 @@ export interface RunRecord {
   scheduledAt?: string;
   /** Automatic retries made so far by the DAG's `retry_policy` (attempts with trigger `retry` caused by it). */
   autoRetries?: number;
+  /** A stop cancelled the pending automatic retries of this run. */
+  autoRetryStopped?: boolean;
   /** Monotonic enqueue sequence number, for FIFO order across restarts. */
   queueSeq?: number;
   /** Persisted transitions of this run (all attempts) and how many passed the bound. */

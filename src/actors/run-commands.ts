@@ -41,6 +41,8 @@ export interface RuntimeCore {
   startActor(h: RunHandle, input: RunInput, snapshot?: unknown): void;
   /** The last enqueue sequence number handed out. */
   queueSeq: number;
+  /** Drops a pending automatic retry (DAG `retry_policy`) of a run; true when there was one. */
+  cancelAutoRetry?(name: string, dagRunId: string): boolean;
 }
 
 /** The error a refused call answers with when its entry could not be made durable. */
@@ -183,6 +185,16 @@ export function createRunCommands(core: RuntimeCore) {
     await core.guard();
     const r = await requireRecord(name, dagRunId);
     const h = handles.get(keyOf(name, dagRunId));
+    if ((r.status !== 'running' || !h?.actor) && core.cancelAutoRetry?.(name, dagRunId)) {
+      // A failed run waiting for its automatic retry: the stop cancels the retries.
+      core.publishDomain('dag_terminate', r, { terminate_mode: 'cancel_auto_retry' }, operationOrigin());
+      await core.durable().catch((cause: unknown) => {
+        throw refusal(cause);
+      });
+      r.autoRetryStopped = true;
+      await writer.writeNow(keyOf(name, dagRunId), r);
+      return;
+    }
     if (r.status !== 'running' || !h?.actor) throw new TroupeError('NOT_RUNNING', 'DAG is not running');
     core.publishDomain('dag_terminate', r, { terminate_mode: 'running_stop' }, operationOrigin());
     await core.durable().catch((cause: unknown) => {
@@ -210,7 +222,8 @@ export function createRunCommands(core: RuntimeCore) {
     h.actor?.send({ type: 'run.dequeue', now: clock.now() });
   }
 
-  async function retry(name: string, dagRunId: string, opts: RetryOptions = {}): Promise<RunRef & { attempt: number }> {
+  /** `internal.auto`: an automatic retry by the DAG's `retry_policy` (counted in `autoRetries`). */
+  async function retry(name: string, dagRunId: string, opts: RetryOptions = {}, internal: { auto?: boolean } = {}): Promise<RunRef & { attempt: number }> {
     await core.guard();
     if (opts.includeDownstream && !opts.stepName) throw new TroupeError('INVALID_INPUT', 'includeDownstream requires stepName', { details: { field: 'includeDownstream' } });
     const r = await requireRecord(name, dagRunId);
@@ -251,6 +264,7 @@ export function createRunCommands(core: RuntimeCore) {
       origin,
     };
     delete next.error;
+    if (internal.auto) next.autoRetries = (r.autoRetries ?? 0) + 1;
     const h = newHandle(next, spec);
     handles.set(h.key, h);
     const details: Record<string, unknown> = { distributed: false, attempt: next.attempt };

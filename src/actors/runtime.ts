@@ -8,6 +8,7 @@ import type { RunScope } from '../dag/index.ts';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunInput, RunStepState } from '../machines/index.ts';
+import { createAutoRetry, scheduleAutoRetries } from './auto-retry.ts';
 import { createDagService } from './dag-service.ts';
 import { EventBus } from './event-bus.ts';
 import type { DomainAction, RuntimeEvent, TransitionPage, TransitionQuery, TransitionRecord } from './events.ts';
@@ -88,6 +89,12 @@ export interface RuntimeOptions {
   holdQueued?: boolean;
   /** Zone of schedule expressions without `CRON_TZ=`, for the DAGs' next run. @defaultValue the host's local zone */
   scheduleTimezone?: string;
+  /**
+   * Retry failed runs automatically per their DAG's `retry_policy` (the server does; a CLI
+   * process does not). `windowMs`: at boot, failed runs that ended longer ago are left alone.
+   * @defaultValue off
+   */
+  autoRetry?: { windowMs: number };
 }
 
 /**
@@ -194,6 +201,16 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   bus.subscribe('run-log', (event) => {
     if (event.type === 'transition' || event.type === 'domain') return;
     runLog.write(event);
+  });
+
+  // DAG-level retry_policy: a failed attempt with retries left gets a pending retry.
+  const autoRetry = options.autoRetry
+    ? createAutoRetry({ clock, logger: logger.child({ component: 'auto-retry' }), retry: (name, id) => commands.retry(name, id, {}, { auto: true }), record: (name, id) => queries.existingRecord(name, id) })
+    : undefined;
+  bus.subscribe('auto-retry', (event) => {
+    if (!autoRetry || event.type !== 'run.finished' || event.status !== 'failed') return;
+    const h = live(event);
+    if (h) autoRetry.schedule(h.record, h.spec);
   });
 
   bus.subscribe('finisher', (event) => {
@@ -341,6 +358,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
 
   const core: RuntimeCore = { clock, logger, bus, writer, runStore, dags, queues, handles, queries, maxQueued: options.maxQueuedRuns ?? 100_000, baseEnv, guard, durable, publishDomain, runInput, startActor, queueSeq: 0 };
+  if (autoRetry) core.cancelAutoRetry = (name, id) => autoRetry.cancel(name, id);
   const commands = createRunCommands(core);
   const waits = createWaits({ bus, clock, queries });
   const sessionActors = createSessionActors({ clock, bus });
@@ -376,6 +394,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   async function close(): Promise<void> {
     if (closed) return;
     closed = true;
+    autoRetry?.close();
     bus.drain();
     // Persist first: stopping actors kills their steps, and a record written afterwards
     // would not show what was running.
@@ -410,6 +429,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     },
   });
   bus.drain();
+  if (autoRetry) await scheduleAutoRetries({ runStore, load: (yaml, name) => dags.load(yaml, name).spec, autoRetry, since: clock.now() - options.autoRetry!.windowMs, logger });
 
   return {
     listDags: dags.list,
