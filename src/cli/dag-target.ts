@@ -23,9 +23,10 @@ export async function specOf(yaml: string | undefined, name: string): Promise<Da
 }
 
 /**
- * Warns about `--params` names the DAG does not declare (a typo like WHO for NAME would
- * otherwise go unnoticed). They are still passed: Dagu passes them on as environment variables,
- * and DAG files written for it may rely on that.
+ * Warns about `--params` names a DAG without named parameters does not declare: Dagu passes
+ * them on as environment variables, and DAG files written for it may rely on that. A DAG that
+ * declares named parameters rejects unknown names at run start instead (the DAG language's
+ * rule, `resolveRunParams`), so there is nothing to warn about: the error names them.
  */
 export async function warnUnknownParams(spec: DagSpec | undefined, params: string | undefined, io: CliIo): Promise<void> {
   if (!spec || params === undefined) return;
@@ -37,9 +38,10 @@ export async function warnUnknownParams(spec: DagSpec | undefined, params: strin
     return; // the runtime rejects it with the precise reason
   }
   const declared = spec.params.map((p) => p.name);
+  if (spec.params.some((p) => !p.positional)) return;
   const unknown = Object.keys(given).filter((k) => !declared.includes(k) && !/^\d+$/.test(k));
   if (unknown.length === 0) return;
   const list = unknown.join(', ');
-  const known = declared.length === 0 ? `${spec.name} declares no parameters` : `its parameters: ${declared.join(', ')}`;
+  const known = declared.length === 0 ? `${spec.name} declares no parameters` : `its parameters are positional: ${declared.join(', ')}`;
   io.err(`warning: ${spec.name} has no parameter ${list} (${known}); passed to the steps as environment variable${unknown.length > 1 ? 's' : ''} anyway`);
 }

@@ -1,7 +1,7 @@
 import { nextRunOf, scheduleNote } from './schedule-note.ts';
 import { TroupeError } from '../core/errors.ts';
 import type { DagSpec, StepSpec } from '../dag/index.ts';
-import { buildPlan, evalEnv, formatProblem, interpolate, loadDag, parseParamsOverride, resolveParams } from '../dag/index.ts';
+import { buildPlan, evalEnv, formatProblem, interpolate, loadDag, parseParamsOverride, resolveRunParams } from '../dag/index.ts';
 import { createDagDirStore } from '../store/dag-dir.ts';
 import { dagRef, warnUnknownParams } from './dag-target.ts';
 import { EXIT_OK } from './exit-codes.ts';
@@ -46,7 +46,9 @@ export async function dryCommand(target: string, dagsDir: string, io: CliIo, f: 
   }
   const spec: DagSpec = result.spec;
   await warnUnknownParams(spec, f.params, io);
-  const params = resolveParams(spec.params, f.params === undefined ? {} : parseParamsOverride(f.params));
+  // The same rules as a run start: unknown names, types, enums and required values fail here too.
+  // Dry runs nothing, so an `eval:` param shows its unevaluated text.
+  const params = await resolveRunParams(spec.params, f.params === undefined ? {} : parseParamsOverride(f.params), async (text) => `<eval: ${text}>`);
   const env = evalEnv(spec.env, params);
   const vars = { ...params, ...env, DAG_NAME: spec.name };
   const order = buildPlan(spec).order;

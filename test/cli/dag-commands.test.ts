@@ -33,13 +33,19 @@ s('validate and start agree on an invalid file: exit 2, every problem one a line
   assert.not.match(st.err, /; /);
 });
 
-s('an unknown --params name is warned about, naming the DAG\'s parameters (finding 7)', ({ dir }) => {
+s('an unknown --params name fails the start naming the accepted parameters; without named params it is warned about (finding 7)', ({ dir }) => {
   writeFileSync(join(dir, 'dags', 'hello.yaml'), 'params:\n  - NAME: world\nsteps:\n  - name: greet\n    run: echo "hello ${NAME}"\n');
   const r = troupe(dir, ['start', 'hello', '--params', 'WHO=you']);
-  assert.is(r.code, 0, r.err);
-  assert.match(r.err, /^warning: hello has no parameter WHO \(its parameters: NAME\)/m);
+  assert.is(r.code, 2, r.err);
+  assert.match(r.err, /^troupe start: unknown parameter\(s\) WHO; accepted parameters are NAME$/m);
+  assert.not.match(r.err, /warning:/);
   const d = troupe(dir, ['dry', 'hello', '--params', 'WHO=you']);
-  assert.match(d.err, /no parameter WHO/);
+  assert.is(d.code, 2, d.err);
+  assert.match(d.err, /unknown parameter\(s\) WHO/);
+  writeFileSync(join(dir, 'dags', 'plain.yaml'), 'steps:\n  - name: greet\n    run: echo "hello ${WHO}"\n');
+  const p = troupe(dir, ['start', 'plain', '--params', 'WHO=you']);
+  assert.is(p.code, 0, p.err);
+  assert.match(p.err, /^warning: plain has no parameter WHO \(plain declares no parameters\); passed to the steps as environment variable anyway$/m);
 });
 
 s('dags lists every DAG with its last run; dry prints the plan and runs nothing', ({ dir }) => {

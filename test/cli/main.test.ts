@@ -53,12 +53,14 @@ s('step lines come in the order things happened, with human state names, in star
 });
 
 s('a failing run exits 1 and names each failed step with its reason (finding 9)', ({ dir }) => {
-  writeFileSync(join(dir, 'dags', 'bad.yaml'), 'steps:\n  - name: x\n    run: exit 7\n  - name: elsewhere\n    working_dir: /nonexistent/troupe-dir\n    run: "true"\n');
+  // Dagu creates a missing working directory; one under a regular file cannot be created.
+  writeFileSync(join(dir, 'not-a-dir'), '');
+  writeFileSync(join(dir, 'dags', 'bad.yaml'), `steps:\n  - name: x\n    run: exit 7\n  - name: elsewhere\n    working_dir: ${join(dir, 'not-a-dir', 'sub')}\n    run: "true"\n`);
   const r = troupe(dir, ['start', 'bad']);
   assert.is(r.code, 1, r.err);
   assert.match(r.out, /^failed/m);
   assert.match(r.out, /step x failed \(exit 7\)/);
-  assert.match(r.out, /elsewhere.*(working directory|does not exist)/);
+  assert.match(r.out, /elsewhere.*cannot create the working directory/);
   const json = troupe(dir, ['start', 'bad', '--json']);
   assert.is(json.code, 1);
   assert.is(JSON.parse(json.out).statusLabel, 'failed');
