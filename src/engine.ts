@@ -71,6 +71,7 @@ export async function openEngine(config: TroupeConfig, options: EngineOptions = 
       dagStore: createDagDirStore(config.dagsDir),
       dataDir: config.dataDir,
       queues: config.queues,
+      retentionDays: config.history.retentionDays,
       ...(scheduleTimezone(config) ? { scheduleTimezone: scheduleTimezone(config)! } : {}),
       maxQueuedRuns: config.engine.maxQueuedRuns,
       killGraceMs: config.engine.killGraceMs,

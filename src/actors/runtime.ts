@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { RunInput, RunStepState } from '../machines/index.ts';
 import { createAutoRetry, scheduleAutoRetries } from './auto-retry.ts';
 import { createDagService } from './dag-service.ts';
+import { createRetention } from './retention.ts';
 import { EventBus } from './event-bus.ts';
 import type { DomainAction, RuntimeEvent, TransitionPage, TransitionQuery, TransitionRecord } from './events.ts';
 import { createLocalProcessExecutor } from './executors/local-process.ts';
@@ -95,6 +96,11 @@ export interface RuntimeOptions {
    * @defaultValue off
    */
   autoRetry?: { windowMs: number };
+  /**
+   * Days of run history kept for a DAG that sets neither `hist_retention_days` nor
+   * `hist_retention_runs`; pruning runs when an attempt of the DAG begins. @defaultValue 30
+   */
+  retentionDays?: number;
 }
 
 /**
@@ -211,6 +217,23 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     if (!autoRetry || event.type !== 'run.finished' || event.status !== 'failed') return;
     const h = live(event);
     if (h) autoRetry.schedule(h.record, h.spec);
+  });
+
+  // Retention: when an attempt of a DAG begins, its old runs and their logs are pruned.
+  const retention = createRetention({
+    runStore,
+    dataDir,
+    clock,
+    logger: logger.child({ component: 'retention' }),
+    defaultDays: options.retentionDays ?? 30,
+    isLive: (name, id) => handles.has(keyOf(name, id)),
+    idle: () => writer.idle(),
+    forget: (name, id) => queries.forget(keyOf(name, id)),
+  });
+  bus.subscribe('retention', (event) => {
+    if (event.type !== 'run.started' || closed) return;
+    const h = live(event);
+    if (h) retention.request(h.record.name, h.spec);
   });
 
   bus.subscribe('finisher', (event) => {
@@ -396,6 +419,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     closed = true;
     autoRetry?.close();
     bus.drain();
+    await retention.idle();
     // Persist first: stopping actors kills their steps, and a record written afterwards
     // would not show what was running.
     for (const h of handles.values()) if (h.actor) writer.write(h.key, h.record);
