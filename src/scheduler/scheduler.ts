@@ -140,6 +140,13 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
 
   async function startRun(f: Fact<'schedule.due'>, spec: DagSpec, guarded: boolean): Promise<void> {
     const fields = { dag: f.dag, slot: isoTime(f.slotAt), schedule: f.entry };
+    // A slot runs once, also when a previous life enqueued it and stopped before saving its state.
+    const recent = (await runtime.listRuns({ name: f.dag, limit: 20 })).items;
+    const same = recent.find((r) => r.scheduledAt === fields.slot);
+    if (same) {
+      logger.info('scheduled start skipped: that slot already ran', { ...fields, dagRunId: same.dagRunId });
+      return;
+    }
     if (guarded) {
       const active = await activeRuns(f.dag);
       if (active.length > 0 && spec.overlapPolicy !== 'all') {
@@ -147,7 +154,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         return;
       }
       if (spec.skipIfSuccessful && f.previousSlotAt !== undefined) {
-        const [latest] = (await runtime.listRuns({ name: f.dag, limit: 1 })).items;
+        const [latest] = recent;
         const at = latest?.finishedAt ? Date.parse(latest.finishedAt) : NaN;
         if (latest?.statusLabel === 'succeeded' && at >= f.previousSlotAt) {
           logger.info('scheduled start skipped: skip_if_successful and the latest run succeeded since the previous fire time', { ...fields, dagRunId: latest.dagRunId, previousSlot: isoTime(f.previousSlotAt) });

@@ -178,4 +178,17 @@ s('DAG changes are picked up: a schedule added by putDag fires; removing it stop
   assert.equal(ctx.scheduler.nextStarts(), {});
 });
 
+s('a slot runs once: a restart inside the grace after a firing whose state was not saved does not fire it again', async (ctx) => {
+  ctx.e.writeDag('tick', 'schedule: "*/5 * * * *"\nsteps:\n  - name: a\n    run: echo hi\n');
+  await ctx.scheduler.start();
+  await advanceTo(ctx, T0 + 5 * MIN);
+  await settle(ctx, 'tick');
+  // As if the previous life died right after enqueueing: its saved state predates the slot.
+  await createLevelSchedulerStore(ctx.e.db).saveEvaluatedTo(T0 + 4 * MIN);
+  await reopen(ctx, 20_000);
+  await ctx.scheduler.idle();
+  assert.is((await runsOf(ctx, 'tick')).length, 1);
+  assert.ok(ctx.logger.lines.some((l) => /that slot already ran/.test(l.msg)));
+});
+
 s.run();
