@@ -307,7 +307,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     try {
       const scope = buildRunScope({
         spec: h.spec,
-        facts: { dagName: r.name, dagRunId: r.dagRunId, attempt: r.attempt, trigger: r.trigger, logFile: runLogPath(logDir), ...(startedAt ? { startedAt } : {}) },
+        facts: { dagName: r.name, dagRunId: r.dagRunId, attempt: r.attempt, trigger: r.trigger, logFile: runLogPath(logDir), ...(startedAt ? { startedAt } : {}), ...(r.scheduledAt ? { scheduledAt: r.scheduledAt } : {}) },
         params: r.params,
         hostEnv: baseEnv,
         readFile: (path) => {

@@ -34,6 +34,8 @@ export interface RunFacts {
   startedAt?: string;
   /** `manual`, `retry`, `scheduler`, ... */
   trigger?: string;
+  /** Scheduled runs: the fire time they were started for (UTC RFC 3339). */
+  scheduledAt?: string;
   logFile: string;
   workDir: string;
   /** Set when artifacts are on (§11.4). */
@@ -71,6 +73,8 @@ export function contextValue(group: string, field: string, run: RunFacts, step?:
       return step?.name;
     case 'trigger.type':
       return run.trigger;
+    case 'run.scheduled_at':
+      return run.scheduledAt;
     case 'paths.log_file':
       return run.logFile;
     case 'paths.work_dir':

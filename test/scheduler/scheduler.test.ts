@@ -68,7 +68,7 @@ async function settle(ctx: Ctx, name: string): Promise<void> {
 }
 
 s('a */5 schedule fires at each slot with trigger scheduler, its own correlation id, source=scheduler', async (ctx) => {
-  ctx.e.writeDag('tick', 'schedule: "*/5 * * * *"\nsteps:\n  - name: a\n    run: echo hi\n');
+  ctx.e.writeDag('tick', 'schedule: "*/5 * * * *"\nsteps:\n  - name: a\n    run: echo "slot ${context.run.scheduled_at} by ${context.trigger.type}"\n');
   await ctx.scheduler.start();
   assert.equal(ctx.scheduler.nextStarts(), { tick: '2026-01-01T12:05:00.000Z' });
   await advanceTo(ctx, T0 + 4 * MIN);
@@ -88,6 +88,9 @@ s('a */5 schedule fires at each slot with trigger scheduler, its own correlation
   assert.ok(enqueues.every((ev) => ev.origin.source === 'scheduler'));
   assert.is.not(enqueues[0]!.correlationId, enqueues[1]!.correlationId);
   assert.equal(runs.map((r) => r.correlationId), enqueues.map((ev) => ev.correlationId));
+  // The step sees its slot: ${context.run.scheduled_at} and the trigger.
+  const log = await ctx.e.runtime.stepLog('tick', runs[0]!.dagRunId, 'a', 'stdout');
+  assert.is(log.content.trim(), 'slot 2026-01-01T12:05:00.000Z by scheduler');
   // The scheduler is an actor on the event stream like any other.
   assert.ok(ctx.seen.some((ev) => ev.type === 'transition' && ev.actorKind === 'scheduler' && ev.actorId === 'scheduler:scheduler' && ev.to === 'running'));
 });
