@@ -106,7 +106,7 @@ export function createRunCommands(core: RuntimeCore) {
       dagRunId,
       attempt: 1,
       status: queued ? 'queued' : 'running',
-      trigger: opts.scheduledAt !== undefined ? 'scheduler' : queued ? 'enqueue' : 'manual',
+      trigger: queued ? 'enqueue' : 'manual',
       params,
       queue,
       workspace: workspaceOf(labels),
@@ -120,8 +120,12 @@ export function createRunCommands(core: RuntimeCore) {
       history: [],
     };
     if (queued) record.queueSeq = ++core.queueSeq;
-    if (opts.scheduledAt !== undefined) record.scheduledAt = isoTime(opts.scheduledAt);
     const h = newHandle(record, spec);
+    if (opts.scheduledAt !== undefined) {
+      // A scheduled run (the scheduler's enqueue): its trigger and fire time.
+      h.record.trigger = 'scheduler';
+      h.record.scheduledAt = isoTime(opts.scheduledAt);
+    }
     // Reserved synchronously after the last check, so two concurrent starts with one id cannot both pass.
     if (handles.has(h.key)) throw new TroupeError('RUN_EXISTS', `dag-run ID ${dagRunId} already exists for DAG ${name}`, { details: { dagRunId } });
     handles.set(h.key, h);
@@ -222,8 +226,7 @@ export function createRunCommands(core: RuntimeCore) {
     h.actor?.send({ type: 'run.dequeue', now: clock.now() });
   }
 
-  /** `internal.auto`: an automatic retry by the DAG's `retry_policy` (counted in `autoRetries`). */
-  async function retry(name: string, dagRunId: string, opts: RetryOptions = {}, internal: { auto?: boolean } = {}): Promise<RunRef & { attempt: number }> {
+  async function retry(name: string, dagRunId: string, opts: RetryOptions = {}): Promise<RunRef & { attempt: number }> {
     await core.guard();
     if (opts.includeDownstream && !opts.stepName) throw new TroupeError('INVALID_INPUT', 'includeDownstream requires stepName', { details: { field: 'includeDownstream' } });
     const r = await requireRecord(name, dagRunId);
@@ -264,7 +267,8 @@ export function createRunCommands(core: RuntimeCore) {
       origin,
     };
     delete next.error;
-    if (internal.auto) next.autoRetries = (r.autoRetries ?? 0) + 1;
+    // Only the scheduler's automatic retries (DAG retry_policy) retry as source=scheduler.
+    if (next.origin.source === 'scheduler') next.autoRetries = (r.autoRetries ?? 0) + 1;
     const h = newHandle(next, spec);
     handles.set(h.key, h);
     const details: Record<string, unknown> = { distributed: false, attempt: next.attempt };

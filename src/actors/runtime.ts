@@ -211,7 +211,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
 
   // DAG-level retry_policy: a failed attempt with retries left gets a pending retry.
   const autoRetry = options.autoRetry
-    ? createAutoRetry({ clock, logger: logger.child({ component: 'auto-retry' }), retry: (name, id) => commands.retry(name, id, {}, { auto: true }), record: (name, id) => queries.existingRecord(name, id) })
+    ? createAutoRetry({ clock, logger: logger.child({ component: 'auto-retry' }), retry: (name, id) => commands.retry(name, id, {}), record: (name, id) => queries.existingRecord(name, id) })
     : undefined;
   bus.subscribe('auto-retry', (event) => {
     if (!autoRetry || event.type !== 'run.finished' || event.status !== 'failed') return;
@@ -381,10 +381,10 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
 
   const core: RuntimeCore = { clock, logger, bus, writer, runStore, dags, queues, handles, queries, maxQueued: options.maxQueuedRuns ?? 100_000, baseEnv, guard, durable, publishDomain, runInput, startActor, queueSeq: 0 };
-  if (autoRetry) core.cancelAutoRetry = (name, id) => autoRetry.cancel(name, id);
   const commands = createRunCommands(core);
   const waits = createWaits({ bus, clock, queries });
   const sessionActors = createSessionActors({ clock, bus });
+  if (autoRetry) core.cancelAutoRetry = (name, id) => autoRetry.cancel(name, id);
 
   async function transitions(name: string, dagRunId: string, query: TransitionQuery = {}): Promise<TransitionPage> {
     const r = await queries.existingRecord(name, dagRunId);

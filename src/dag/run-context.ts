@@ -30,12 +30,12 @@ export interface RunFacts {
   dagName: string;
   dagRunId: string;
   attempt: number;
+  /** Scheduled runs: the fire time they were started for (UTC RFC 3339). */
+  scheduledAt?: string;
   /** ISO time the attempt started. */
   startedAt?: string;
   /** `manual`, `retry`, `scheduler`, ... */
   trigger?: string;
-  /** Scheduled runs: the fire time they were started for (UTC RFC 3339). */
-  scheduledAt?: string;
   logFile: string;
   workDir: string;
   /** Set when artifacts are on (§11.4). */
@@ -58,6 +58,8 @@ export function contextValue(group: string, field: string, run: RunFacts, step?:
   switch (`${group}.${field}`) {
     case 'dag.name':
       return run.dagName;
+    case 'run.scheduled_at':
+      return run.scheduledAt;
     case 'run.id':
       return run.dagRunId;
     case 'run.status':
@@ -73,8 +75,6 @@ export function contextValue(group: string, field: string, run: RunFacts, step?:
       return step?.name;
     case 'trigger.type':
       return run.trigger;
-    case 'run.scheduled_at':
-      return run.scheduledAt;
     case 'paths.log_file':
       return run.logFile;
     case 'paths.work_dir':

@@ -151,7 +151,7 @@ export interface DagSpec {
   artifacts?: { enabled: boolean; dir?: string };
   /** Names of the local child DAGs (documents 2…n); they only run as sub-DAGs (not supported yet). */
   localDags?: string[];
-  /** DAG-level auto retry of failed runs (§20), by the server's scheduler. */
+  /** DAG-level auto retry (parsed and validated; firing it is later work). */
   retryPolicy?: { limit: number; intervalSec: number; backoff?: number; maxIntervalSec?: number };
   /** Every cron expression of `schedule` (start, stop and restart), as written. */
   schedule: string[];

@@ -35,8 +35,8 @@ const schemas: Record<string, Json> = {
     required: ['name', 'dagRunId', 'status', 'statusLabel', 'attempt', 'steps'],
     properties: {
       name: str(), dagRunId: str(), status: int('Dagu status code 0-8'), statusLabel: str(), attempt: { type: 'integer' }, params: { type: 'object', additionalProperties: str() },
-      queuedAt: { type: ['string', 'null'] }, startedAt: { type: ['string', 'null'] }, finishedAt: { type: ['string', 'null'] }, error: str(),
-      steps: { type: 'array', items: ref('StepDetails') }, queue: str(), workspace: str(), trigger: str(), correlationId: str(), scheduledAt: str('scheduled runs: the fire time'), autoRetries: { type: 'integer', description: 'attempts added by the DAG retry_policy' },
+      queuedAt: { type: ['string', 'null'] }, startedAt: { type: ['string', 'null'] }, finishedAt: { type: ['string', 'null'] }, error: str(), scheduledAt: str('scheduled runs: the fire time'), autoRetries: { type: 'integer', description: 'attempts added by the DAG retry_policy' },
+      steps: { type: 'array', items: ref('StepDetails') }, queue: str(), workspace: str(), trigger: str(), correlationId: str(),
     },
   },
   RunList: { type: 'object', description: 'Newest first; pass nextCursor as `cursor` for the next page.', required: ['dagRuns'], properties: { dagRuns: { type: 'array', items: ref('RunDetails') }, nextCursor: str() } },
