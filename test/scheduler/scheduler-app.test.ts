@@ -26,6 +26,15 @@ s('each firing is audited with source=scheduler and its own correlation id, down
   try {
     assert.ok(troupe.scheduler, 'on by default');
     const { url } = await troupe.listen();
+    // The scheduler actor is on the actors stream (kind=scheduler), replayed from the start.
+    const ctrl = new AbortController();
+    const res = await fetch(`${url}/api/v1/streams/actors?kind=scheduler&after=0`, { signal: ctrl.signal });
+    assert.is(res.status, 200);
+    const reader = res.body!.getReader();
+    let text = '';
+    while (!/"to":"running"/.test(text)) text += new TextDecoder().decode((await reader.read()).value);
+    assert.match(text, /"actorId":"scheduler:scheduler"/);
+    ctrl.abort();
     const dags = await (await fetch(`${url}/api/v1/dags`)).json();
     assert.is(dags.dags[0].nextRun, '2026-01-01T12:05:00.000Z');
     const rt = troupe.engine.runtime;
