@@ -66,6 +66,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   let reloadAgain = false;
   let lastReload = 0;
   let subscription: { unsubscribe(): void } | undefined;
+  // Restarts waiting out restart_wait_sec; close() ends the waits (the start is then skipped).
+  const waits = new Set<() => void>();
 
   /** Runs `fn` after everything queued before it; a failure is logged, never thrown. */
   const queue = (what: string, fn: () => Promise<void>): void => {
@@ -191,7 +193,17 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     const stopped = await stopRuns(f);
     await Promise.all(stopped.map((id) => firstValueFrom(runtime.terminal$(f.dag, id)).catch(() => undefined)));
     const waitMs = (spec.restartWaitSec ?? 0) * 1000;
-    if (waitMs > 0) await new Promise<void>((resolve) => clock.setTimeout(resolve, waitMs));
+    if (waitMs > 0 && !closed) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          waits.delete(done);
+          clock.clearTimeout(t);
+          resolve();
+        };
+        const t = clock.setTimeout(done, waitMs);
+        waits.add(done);
+      });
+    }
     if (!closed) await startRun(f, spec, false);
   }
 
@@ -240,6 +252,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       closed = true;
       if (timer !== undefined) clock.clearTimeout(timer);
       subscription?.unsubscribe();
+      for (const done of [...waits]) done();
       actor?.send({ type: 'scheduler.stop' });
       await reloading;
       await work;

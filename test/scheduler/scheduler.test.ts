@@ -194,4 +194,19 @@ s('a slot runs once: a restart inside the grace after a firing whose state was n
   assert.ok(ctx.logger.lines.some((l) => /that slot already ran/.test(l.msg)));
 });
 
+s('restart waits restart_wait_sec between the stop and the start', async (ctx) => {
+  ctx.e.writeDag('svc', 'schedule:\n  start: "0 * * * *"\n  restart: "30 * * * *"\nrestart_wait_sec: 90\nsteps:\n  - name: a\n    run: sleep 7200\n');
+  await ctx.scheduler.start();
+  await advanceTo(ctx, T0 + 60 * MIN);
+  await until(async () => (await runsOf(ctx, 'svc'))[0]?.statusLabel === 'running', 10_000, 'the started run');
+  await ctx.clock.advance(30 * MIN);
+  await until(async () => (await runsOf(ctx, 'svc'))[0]?.statusLabel === 'aborted', 10_000, 'the stop');
+  await ctx.clock.advance(89_000);
+  assert.is((await runsOf(ctx, 'svc')).length, 1, 'not before restart_wait_sec');
+  await ctx.clock.advance(1_000);
+  await ctx.scheduler.idle();
+  await until(async () => (await runsOf(ctx, 'svc'))[1]?.statusLabel === 'running', 10_000, 'the restarted run');
+  assert.is((await runsOf(ctx, 'svc'))[1]!.scheduledAt, '2026-01-01T13:30:00.000Z');
+});
+
 s.run();
