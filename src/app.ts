@@ -12,6 +12,7 @@ import type { AuthService } from './auth/index.ts';
 import { createMcpHandler } from './mcp/index.ts';
 import { removeServerFile, writeServerFile } from './cli/server-file.ts';
 import { createLevelAuthStore } from './store/level-auth-store.ts';
+import type { startStatelyRelay } from './visualizer/stately-relay.ts';
 import { seedExamples } from './store/examples.ts';
 import { createLevelSchedulerStore } from './store/level-scheduler-store.ts';
 import { createScheduler } from './scheduler/scheduler.ts';
@@ -52,10 +53,14 @@ export async function createTroupe(config: TroupeConfig, options: EngineOptions 
   const localToken = randomBytes(32).toString('base64url');
   let server: Awaited<ReturnType<typeof startHttpServer>> | undefined;
   let mcp: ReturnType<typeof createMcpHandler> | undefined;
+  let relay: ReturnType<typeof startStatelyRelay> | undefined;
   try {
     const auth = await createAuthService({ store: createLevelAuthStore(engine.db), config, localToken });
     mcp = createMcpHandler({ runtime: engine.runtime, audit: engine.audit, config, logger: logger.child({ component: 'mcp' }), ...(options.clock ? { clock: options.clock } : {}) });
     const handler = mcp;
+    // `--inspect ws://…`: the visualizer's transitions also go to a Stately inspector relay.
+    // Loaded only when asked for: @statelyai/inspect and its WebSocket client stay out of every other start.
+    if (config.visualizer.inspectUrl) relay = (await import('./visualizer/stately-relay.ts')).startStatelyRelay({ runtime: engine.runtime, url: config.visualizer.inspectUrl });
     const live = runtimeTopics(engine.runtime, { capacity: config.streams.replayCapacity });
     const s = config.streams;
     const streams = createStreamService({
@@ -94,6 +99,7 @@ export async function createTroupe(config: TroupeConfig, options: EngineOptions 
         closing ??= (async () => {
           removeServerFile(config.dataDir);
           await scheduler?.close().catch(() => {});
+          relay?.stop();
           await handler.close().catch(() => {});
           streams.close();
           live.close();
@@ -104,6 +110,7 @@ export async function createTroupe(config: TroupeConfig, options: EngineOptions 
       },
     };
   } catch (error) {
+    relay?.stop();
     await mcp?.close().catch(() => {});
     await engine.close().catch(() => {});
     throw error;

@@ -16,6 +16,8 @@ import { registerMcpRoute } from './routes/mcp.ts';
 import { registerRunRoutes } from './routes/runs.ts';
 import { registerStreamRoutes } from './routes/streams.ts';
 import type { StreamService } from '../streams/index.ts';
+import { registerUiRoutes } from './routes/ui.ts';
+import { registerVisualizerRoutes } from './routes/visualizer.ts';
 
 export interface HttpAppDeps {
   config: TroupeConfig;
@@ -50,6 +52,8 @@ export function createHttpApp(deps: HttpAppDeps): H3 {
   registerAuditRoutes(app, prefix, deps);
   registerApiKeyRoutes(app, prefix, deps);
   if (deps.streams) registerStreamRoutes(app, prefix, { ...deps, streams: deps.streams });
+  registerVisualizerRoutes(app, prefix, deps);
+  registerUiRoutes(app, deps);
   if (deps.mcp) registerMcpRoute(app, `${config.basePath}/mcp`, { ...deps, mcp: deps.mcp });
   // Unknown paths (and known paths with another method) answer like any other error.
   app.all(
