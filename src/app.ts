@@ -14,6 +14,10 @@ import { removeServerFile, writeServerFile } from './cli/server-file.ts';
 import { createLevelAuthStore } from './store/level-auth-store.ts';
 import type { startStatelyRelay } from './visualizer/stately-relay.ts';
 import { seedExamples } from './store/examples.ts';
+import { createLevelSchedulerStore } from './store/level-scheduler-store.ts';
+import { createScheduler } from './scheduler/scheduler.ts';
+import type { Scheduler } from './scheduler/scheduler.ts';
+import { scheduleTimezone } from './engine.ts';
 
 export { seedExamples };
 
@@ -23,6 +27,8 @@ export interface Troupe {
   auth: AuthService;
   /** The live streams (SSE and WebSocket). */
   streams: StreamService;
+  /** Fires schedules while the server listens (absent when `scheduler.enabled` is false). */
+  scheduler?: Scheduler;
   /** Starts listening; resolves with the base URL (including the base path). */
   listen(): Promise<{ url: string; port: number }>;
   /** Graceful stop: stop accepting, close MCP sessions and streams, flush audit, close the store. */
@@ -72,19 +78,27 @@ export async function createTroupe(config: TroupeConfig, options: EngineOptions 
     const app = createHttpApp({ ...deps, mcp: (req) => handler.handle(req) });
     const onUpgrade = createStreamUpgrade(deps);
     let closing: Promise<void> | undefined;
+    const tz = scheduleTimezone(config);
+    const scheduler = config.scheduler.enabled
+      ? createScheduler({ runtime: engine.runtime, state: createLevelSchedulerStore(engine.db), logger, ...(options.clock ? { clock: options.clock } : {}), ...(tz ? { timezone: tz } : {}) })
+      : undefined;
     return {
       engine,
       auth,
       streams,
+      ...(scheduler ? { scheduler } : {}),
       async listen() {
         server = await startHttpServer(app, { host: config.host, port: config.port, onUpgrade });
         const url = `${server.url.replace(/\/$/, '')}${config.basePath}`;
         writeServerFile(config.dataDir, { pid: process.pid, url, token: localToken });
+        // Schedules fire while the server serves.
+        await scheduler?.start();
         return { url, port: server.port };
       },
       close() {
         closing ??= (async () => {
           removeServerFile(config.dataDir);
+          await scheduler?.close().catch(() => {});
           relay?.stop();
           await handler.close().catch(() => {});
           streams.close();

@@ -98,6 +98,20 @@ export const CONFIG_SCHEMA = z.strictObject({
     /** Extra Host names accepted on /mcp besides the bound host and loopback names. */
     allowed_hosts: stringList(),
   }),
+  /** The server's scheduler: DAG schedules and DAG-level `retry_policy` (issue 15). */
+  scheduler: section({
+    /** Fire schedules and auto-retries while the server runs. */
+    enabled: z.boolean().default(true),
+    /** IANA zone of cron expressions without `CRON_TZ=` ('' = `DAGU_TZ`/`TZ`, else the host's local zone). */
+    timezone: z.string().default(''),
+    /** Failed runs that finished longer ago than this are not auto-retried (0 = never auto-retry). */
+    retry_failure_window_hours: int(0).default(24),
+  }),
+  /** Run history (issue 15). */
+  history: section({
+    /** Runs older than this are pruned with their logs, unless the DAG sets `hist_retention_days`/`_runs`. */
+    retention_days: int(1).default(30),
+  }),
   visualizer: section({
     /** Also forward actor inspection events (sanitized) to a Stately inspector relay at this ws:// URL; '' is off. `troupe server --inspect URL`. */
     inspect_url: z

@@ -28,6 +28,11 @@ export interface EngineOptions {
   holdQueued?: boolean;
 }
 
+/** The zone of schedule expressions without `CRON_TZ=`: config `scheduler.timezone`, else `DAGU_TZ`; undefined = local. */
+export function scheduleTimezone(config: TroupeConfig): string | undefined {
+  return config.scheduler.timezone || process.env.DAGU_TZ || undefined;
+}
+
 /** The store, the audit trail and the runtime of one data directory, wired together. */
 export interface Engine {
   config: TroupeConfig;
@@ -66,6 +71,8 @@ export async function openEngine(config: TroupeConfig, options: EngineOptions = 
       dagStore: createDagDirStore(config.dagsDir),
       dataDir: config.dataDir,
       queues: config.queues,
+      retentionDays: config.history.retentionDays,
+      ...(scheduleTimezone(config) ? { scheduleTimezone: scheduleTimezone(config)! } : {}),
       maxQueuedRuns: config.engine.maxQueuedRuns,
       killGraceMs: config.engine.killGraceMs,
       stepLimits: { logBytes: config.engine.stepLogBytes, outputBytes: config.engine.maxOutputSize },
@@ -88,6 +95,8 @@ export async function openEngine(config: TroupeConfig, options: EngineOptions = 
       ...(options.executor ? { executor: options.executor } : {}),
       ...(options.launcher ? { launcher: options.launcher } : {}),
       ...(options.holdQueued ? { holdQueued: true } : {}),
+      // A CLI process (holdQueued) leaves automatic retries to the next server.
+      ...(!options.holdQueued && config.scheduler.enabled && config.scheduler.retryFailureWindowHours > 0 ? { autoRetry: { windowMs: config.scheduler.retryFailureWindowHours * 3600_000 } } : {}),
     });
     let closing: Promise<void> | undefined;
     return {

@@ -12,6 +12,11 @@ export interface StartOptions {
   queue?: string;
   /** Extra labels, `key=value` or `key`. */
   labels?: string[];
+  /**
+   * Internal, set only by the scheduler (REST and MCP never pass it): the fire time (epoch ms)
+   * this run was started for. The run's trigger is then `scheduler`.
+   */
+  scheduledAt?: number;
 }
 
 export interface RetryOptions {

@@ -9,6 +9,8 @@ export interface DagSummary {
   workspace: string;
   /** Problems when the stored file does not load; the DAG is still listed. */
   errors: string[];
+  /** The schedule's next start (ISO time); null when the DAG has no start schedule ahead. */
+  nextRun?: string | null;
 }
 
 export interface DagDefinition extends DagSummary {

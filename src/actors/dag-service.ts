@@ -11,6 +11,8 @@ interface DagServiceDeps {
   emit: (action: DomainAction, name: string, workspace: string, details: Record<string, unknown>) => void;
   /** Resolves once the emitted facts are durable; rejecting refuses the change (it is undone). */
   durable: () => Promise<void>;
+  /** The next scheduled start of a DAG (ISO time), or null. @defaultValue none is listed */
+  nextRun?: (spec: DagSpec) => string | null;
 }
 
 function checkName(name: string, field = 'name'): void {
@@ -92,6 +94,7 @@ export function createDagService(deps: DagServiceDeps) {
       if (!def) continue;
       const summary: DagSummary = { name, labels: def.labels, workspace: def.workspace, errors: def.errors };
       if (def.description !== undefined) summary.description = def.description;
+      if (deps.nextRun) summary.nextRun = def.spec ? deps.nextRun(def.spec) : null;
       out.push(summary);
     }
     return out;

@@ -141,8 +141,8 @@ export type RunLifecycleEvent = RunQueuedEvent | RunStartedEvent | StepStartedEv
 /** An actor changed state (from xstate's inspection stream). Run and step ones are persisted. */
 export interface TransitionEvent extends BackboneEventBase {
   type: 'transition';
-  actorKind: 'run' | 'step' | 'session';
-  /** Stable id: `run:<name>/<runId>:<attempt>`, `step:<name>/<runId>:<attempt>:<step>`, `session:<id>`. */
+  actorKind: 'run' | 'step' | 'session' | 'scheduler';
+  /** Stable id: `run:<name>/<runId>:<attempt>`, `step:<name>/<runId>:<attempt>:<step>`, `session:<id>`, `scheduler:scheduler`. */
   actorId: string;
   machine: string;
   /** Dotted state value (`running.active`); `null` for the actor's first state. */

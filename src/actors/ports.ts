@@ -53,4 +53,6 @@ export interface RunStore {
   getSnapshot(key: string): Promise<unknown | undefined>;
   getSnapshots(keys: string[]): Promise<Array<unknown | undefined>>;
   deleteSnapshot(key: string): Promise<void>;
+  /** Deletes a run: its record, index entries, spec, snapshot and transitions (retention). */
+  remove(name: string, dagRunId: string): Promise<void>;
 }

@@ -43,6 +43,10 @@ export interface RunDetails {
   workspace: string;
   trigger: RunTrigger;
   correlationId: string;
+  /** A scheduled run: the fire time it was started for. */
+  scheduledAt?: string;
+  /** Attempts the DAG's `retry_policy` added automatically. */
+  autoRetries?: number;
   /** Earlier attempts of this run (retries), oldest first; empty for a first attempt. */
   history: Array<{
     attempt: number;

@@ -69,6 +69,12 @@ export interface RunRecord {
   origin: OperationOrigin;
   /** Earlier attempts, oldest first. */
   history: AttemptSummary[];
+  /** The schedule's fire time a scheduled run was started for (`trigger: scheduler`). */
+  scheduledAt?: string;
+  /** Automatic retries made so far by the DAG's `retry_policy` (attempts with trigger `retry` caused by it). */
+  autoRetries?: number;
+  /** A stop cancelled the pending automatic retries of this run. */
+  autoRetryStopped?: boolean;
   /** Monotonic enqueue sequence number, for FIFO order across restarts. */
   queueSeq?: number;
   /** A sub-DAG run: the run (and step) that started it, and the root of its tree. */

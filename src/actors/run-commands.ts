@@ -42,6 +42,8 @@ export interface RuntimeCore {
   startActor(h: RunHandle, input: RunInput, snapshot?: unknown): void;
   /** The last enqueue sequence number handed out. */
   queueSeq: number;
+  /** Drops a pending automatic retry (DAG `retry_policy`) of a run; true when there was one. */
+  cancelAutoRetry?(name: string, dagRunId: string): boolean;
 }
 
 /** The error a refused call answers with when its entry could not be made durable. */
@@ -125,6 +127,11 @@ export function createRunCommands(core: RuntimeCore) {
       if (spec.document !== undefined) record.document = spec.document;
     }
     const h = newHandle(record, spec);
+    if (opts.scheduledAt !== undefined) {
+      // A scheduled run (the scheduler's enqueue): its trigger and fire time.
+      h.record.trigger = 'scheduler';
+      h.record.scheduledAt = isoTime(opts.scheduledAt);
+    }
     // Reserved synchronously after the last check, so two concurrent starts with one id cannot both pass.
     if (handles.has(h.key)) throw new TroupeError('RUN_EXISTS', `dag-run ID ${dagRunId} already exists for DAG ${name}`, { details: { dagRunId } });
     handles.set(h.key, h);
@@ -190,6 +197,16 @@ export function createRunCommands(core: RuntimeCore) {
     await core.guard();
     const r = await requireRecord(name, dagRunId);
     const h = handles.get(keyOf(name, dagRunId));
+    if ((r.status !== 'running' || !h?.actor) && core.cancelAutoRetry?.(name, dagRunId)) {
+      // A failed run waiting for its automatic retry: the stop cancels the retries.
+      core.publishDomain('dag_terminate', r, { terminate_mode: 'cancel_auto_retry' }, operationOrigin());
+      await core.durable().catch((cause: unknown) => {
+        throw refusal(cause);
+      });
+      r.autoRetryStopped = true;
+      await writer.writeNow(keyOf(name, dagRunId), r);
+      return;
+    }
     if (r.status !== 'running' || !h?.actor) throw new TroupeError('NOT_RUNNING', 'DAG is not running');
     core.publishDomain('dag_terminate', r, { terminate_mode: 'running_stop' }, operationOrigin());
     await core.durable().catch((cause: unknown) => {
@@ -258,6 +275,8 @@ export function createRunCommands(core: RuntimeCore) {
       origin,
     };
     delete next.error;
+    // Only the scheduler's automatic retries (DAG retry_policy) retry as source=scheduler.
+    if (next.origin.source === 'scheduler') next.autoRetries = (r.autoRetries ?? 0) + 1;
     const h = newHandle(next, spec);
     handles.set(h.key, h);
     const details: Record<string, unknown> = { distributed: false, attempt: next.attempt, ...linkDetails(next) };

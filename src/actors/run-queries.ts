@@ -132,5 +132,10 @@ export function createRunQueries(deps: { handles: Map<string, RunHandle>; runSto
     return tailFile(stream === 'stdout' ? p.stdout : p.stderr, Math.min(Math.max(Math.trunc(tail), 1), 100_000));
   }
 
-  return { existingRecord, getRecord, getRun, listRuns, runLogs, stepLog, remember, peek };
+  /** Drops a deleted run from the memory of finished runs (retention). */
+  function forget(key: string): void {
+    finished.delete(key);
+  }
+
+  return { existingRecord, getRecord, getRun, listRuns, runLogs, stepLog, remember, peek, forget };
 }

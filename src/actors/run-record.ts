@@ -114,6 +114,8 @@ export function toRunDetails(r: RunRecord): RunDetails {
       steps: a.steps.map((s) => ({ name: s.name, statusLabel: s.status, exitCode: s.exitCode })),
     })),
   };
+  if (r.scheduledAt !== undefined) d.scheduledAt = r.scheduledAt;
+  if (r.autoRetries) d.autoRetries = r.autoRetries;
   if (r.error !== undefined) d.error = r.error;
   if (r.root) {
     d.rootDAGRunName = r.root.name;

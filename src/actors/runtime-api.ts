@@ -56,7 +56,7 @@ export interface Runtime {
    * runtime's inspection, so its transitions reach `events$` and the visualizer like a run's.
    * `id` must be unique among live actors of that kind.
    */
-  spawn<TLogic extends AnyActorLogic>(logic: TLogic, options: { kind: 'session'; id: string; input: InputFrom<TLogic> }): Actor<TLogic>;
+  spawn<TLogic extends AnyActorLogic>(logic: TLogic, options: { kind: 'session' | 'scheduler'; id: string; input: InputFrom<TLogic> }): Actor<TLogic>;
 
   /** Graceful stop: persist, stop actors, kill step process groups. */
   close(): Promise<void>;

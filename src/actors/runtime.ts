@@ -1,13 +1,16 @@
 import type { Observable } from 'rxjs';
 import { createActor } from 'xstate';
-import { TroupeError, createLogger, systemClock } from '../core/index.ts';
+import { TroupeError, createLogger, isoTime, systemClock } from '../core/index.ts';
+import { nextStartAfter } from '../scheduler/fire-times.ts';
 import type { Clock, Logger, OperationOrigin } from '../core/index.ts';
 import { buildRunScope } from '../dag/index.ts';
 import type { RunScope } from '../dag/index.ts';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunInput, RunStepState } from '../machines/index.ts';
+import { createAutoRetry, scheduleAutoRetries } from './auto-retry.ts';
 import { createDagService } from './dag-service.ts';
+import { createRetention } from './retention.ts';
 import { EventBus } from './event-bus.ts';
 import type { DomainAction, RuntimeEvent, TransitionPage, TransitionQuery, TransitionRecord } from './events.ts';
 import { createLocalProcessExecutor } from './executors/local-process.ts';
@@ -87,6 +90,19 @@ export interface RuntimeOptions {
    * queued on disk and the next server dispatches them. @defaultValue false
    */
   holdQueued?: boolean;
+  /** Zone of schedule expressions without `CRON_TZ=`, for the DAGs' next run. @defaultValue the host's local zone */
+  scheduleTimezone?: string;
+  /**
+   * Retry failed runs automatically per their DAG's `retry_policy` (the server does; a CLI
+   * process does not). `windowMs`: at boot, failed runs that ended longer ago are left alone.
+   * @defaultValue off
+   */
+  autoRetry?: { windowMs: number };
+  /**
+   * Days of run history kept for a DAG that sets neither `hist_retention_days` nor
+   * `hist_retention_runs`; pruning runs when an attempt of the DAG begins. @defaultValue 30
+   */
+  retentionDays?: number;
 }
 
 /**
@@ -172,7 +188,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
 
   bus.subscribe('transitions', (event) => {
-    if (event.type !== 'transition' || event.actorKind === 'session' || !event.run) return;
+    if (event.type !== 'transition' || (event.actorKind !== 'run' && event.actorKind !== 'step') || !event.run) return;
     const h = live(event as { run: NonNullable<typeof event.run> });
     if (!h) return;
     const counts = (h.record.transitions ??= { kept: 0, dropped: 0 });
@@ -198,6 +214,33 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   bus.subscribe('run-log', (event) => {
     if (event.type === 'transition' || event.type === 'domain') return;
     runLog.write(event);
+  });
+
+  // DAG-level retry_policy: a failed attempt with retries left gets a pending retry.
+  const autoRetry = options.autoRetry
+    ? createAutoRetry({ clock, logger: logger.child({ component: 'auto-retry' }), retry: (name, id) => commands.retry(name, id, {}), record: (name, id) => queries.existingRecord(name, id) })
+    : undefined;
+  bus.subscribe('auto-retry', (event) => {
+    if (!autoRetry || event.type !== 'run.finished' || event.status !== 'failed') return;
+    const h = live(event);
+    if (h) autoRetry.schedule(h.record, h.spec);
+  });
+
+  // Retention: when an attempt of a DAG begins, its old runs and their logs are pruned.
+  const retention = createRetention({
+    runStore,
+    dataDir,
+    clock,
+    logger: logger.child({ component: 'retention' }),
+    defaultDays: options.retentionDays ?? 30,
+    isLive: (name, id) => handles.has(keyOf(name, id)),
+    idle: () => writer.idle(),
+    forget: (name, id) => queries.forget(keyOf(name, id)),
+  });
+  bus.subscribe('retention', (event) => {
+    if (event.type !== 'run.started' || closed) return;
+    const h = live(event);
+    if (h) retention.request(h.record.name, h.spec);
   });
 
   bus.subscribe('finisher', (event) => {
@@ -271,7 +314,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     try {
       const scope = buildRunScope({
         spec: h.spec,
-        facts: { dagName: r.name, dagRunId: r.dagRunId, attempt: r.attempt, trigger: r.trigger, logFile: runLogPath(logDir), ...(startedAt ? { startedAt } : {}) },
+        facts: { dagName: r.name, dagRunId: r.dagRunId, attempt: r.attempt, trigger: r.trigger, logFile: runLogPath(logDir), ...(startedAt ? { startedAt } : {}), ...(r.scheduledAt ? { scheduledAt: r.scheduledAt } : {}) },
         params: r.params,
         hostEnv: baseEnv,
         readFile: (path) => {
@@ -340,6 +383,10 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       bus.publish({ type: 'domain', action, resourceType: 'dag', resourceId: name, workspace, details, origin }, origin.correlationId);
     },
     durable,
+    nextRun: (spec) => {
+      const at = nextStartAfter(spec.scheduleEntries, clock.now(), options.scheduleTimezone);
+      return at === undefined ? null : isoTime(at);
+    },
   });
 
   const core: RuntimeCore = { clock, logger, bus, writer, runStore, dags, queues, handles, queries, maxQueued: options.maxQueuedRuns ?? 100_000, baseEnv, guard, durable, publishDomain, runInput, startActor, queueSeq: 0 };
@@ -370,6 +417,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   }
   const waits = createWaits({ bus, clock, queries });
   const sessionActors = createSessionActors({ clock, bus });
+  if (autoRetry) core.cancelAutoRetry = (name, id) => autoRetry.cancel(name, id);
 
   async function transitions(name: string, dagRunId: string, query: TransitionQuery = {}): Promise<TransitionPage> {
     const r = await queries.existingRecord(name, dagRunId);
@@ -402,7 +450,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   async function close(): Promise<void> {
     if (closed) return;
     closed = true;
+    autoRetry?.close();
     bus.drain();
+    await retention.idle();
     // Persist first: stopping actors kills their steps, and a record written afterwards
     // would not show what was running.
     for (const h of handles.values()) if (h.actor) writer.write(h.key, h.record);
@@ -436,6 +486,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     },
   });
   bus.drain();
+  if (autoRetry) await scheduleAutoRetries({ runStore, load: (yaml, name) => dags.load(yaml, name).spec, autoRetry, since: clock.now() - options.autoRetry!.windowMs, logger });
 
   return {
     listDags: dags.list,

@@ -14,7 +14,7 @@ export function createSessionActors(deps: { clock: Clock; bus: EventBus }) {
   const { clock, bus } = deps;
   const sessions = new Map<string, { stop(): void }>();
 
-  function spawn<TLogic extends AnyActorLogic>(logic: TLogic, opts: { kind: 'session'; id: string; input: unknown }) {
+  function spawn<TLogic extends AnyActorLogic>(logic: TLogic, opts: { kind: 'session' | 'scheduler'; id: string; input: unknown }) {
     let last: string | null = null;
     const actorId = `${opts.kind}:${opts.id}`;
     const origin = operationOrigin();
@@ -31,7 +31,7 @@ export function createSessionActors(deps: { clock: Clock; bus: EventBus }) {
         const ctx = (event.snapshot as { context?: { sessionId?: string } }).context;
         bus.publish({
           type: 'transition',
-          actorKind: 'session',
+          actorKind: opts.kind,
           actorId,
           machine: (logic as { id?: string }).id ?? opts.kind,
           from: last,

@@ -1,3 +1,4 @@
+import { nextRunOf, scheduleNote } from './schedule-note.ts';
 import { TroupeError } from '../core/errors.ts';
 import type { DagSpec, StepSpec } from '../dag/index.ts';
 import { buildPlan, evalEnv, formatProblem, interpolate, loadDag, parseParamsOverride, resolveRunParams } from '../dag/index.ts';
@@ -61,7 +62,7 @@ export async function dryCommand(target: string, dagsDir: string, io: CliIo, f: 
   const steps = order.map((n) => planned(byName.get(n)!, vars));
   const handlers = Object.entries(spec.handlerOn).map(([kind, s]) => ({ on: kind, ...planned(s!, vars) }));
   if (f.json) {
-    io.out(JSON.stringify({ name: spec.name, params, env, steps, handlers, ...(spec.schedule.length > 0 ? { schedule: spec.schedule, scheduleFired: false } : {}) }, null, 2));
+    io.out(JSON.stringify({ name: spec.name, params, env, steps, handlers, ...(spec.schedule.length > 0 ? { schedule: spec.schedule, nextRun: nextRunOf(spec) } : {}) }, null, 2));
     return EXIT_OK;
   }
   io.out(`dry run of ${spec.name}: nothing is run`);
@@ -80,6 +81,6 @@ export async function dryCommand(target: string, dagsDir: string, io: CliIo, f: 
     io.out(`  on ${h.on}: ${h.name}`);
     io.out(`       $ ${indent(h.command)}`);
   }
-  if (spec.schedule.length > 0) io.err(`note: schedule ${spec.schedule.join(', ')} is valid, but Troupe does not fire schedules yet`);
+  if (spec.schedule.length > 0) io.err(scheduleNote(spec));
   return EXIT_OK;
 }

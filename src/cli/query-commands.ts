@@ -1,4 +1,5 @@
 import { TroupeError } from '../core/errors.ts';
+import { nextStartAfter } from '../scheduler/fire-times.ts';
 import { isRunStatus } from '../dag/status.ts';
 import type { CliBackend } from './backend.ts';
 import { TERMINAL } from './backend.ts';
@@ -38,23 +39,9 @@ export async function runsCommand(backend: CliBackend, io: CliIo, name: string |
   return EXIT_OK;
 }
 
-/** The next time a cron expression fires after `from`, or undefined. */
-async function nextFire(expr: string, from: Date): Promise<Date | undefined> {
-  const { Cron } = await import('croner');
-  const tz = /^(?:CRON_TZ|TZ)=(\S+)\s+(.*)$/.exec(expr.trim());
-  try {
-    const cron = new Cron(tz ? tz[2]! : expr, { paused: true, ...(tz ? { timezone: tz[1]! } : {}) });
-    const next = cron.nextRun(from);
-    cron.stop();
-    return next ?? undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
- * `troupe dags`: every stored DAG with its last run's status and the next time its schedule
- * would fire (schedules are validated, not fired yet: the output says so).
+ * `troupe dags`: every stored DAG with its last run's status and its schedule's next start
+ * (schedules fire while `troupe server` runs).
  */
 export async function dagsCommand(backend: CliBackend, io: CliIo, f: { json?: boolean }): Promise<number> {
   const dags = await backend.listDags();
@@ -64,8 +51,8 @@ export async function dagsCommand(backend: CliBackend, io: CliIo, f: { json?: bo
       const [last] = (await backend.listRuns({ name: d.name, limit: 1 })).items;
       const spec = d.errors.length > 0 ? undefined : await specOf(await backend.dagYaml(d.name), d.name);
       const schedule = spec?.schedule ?? [];
-      const fires = (await Promise.all(schedule.map((e) => nextFire(e, now)))).filter((x): x is Date => x !== undefined);
-      const next = fires.sort((a, b) => a.getTime() - b.getTime())[0];
+      const at = d.nextRun !== undefined ? d.nextRun : nextStartAfter(spec?.scheduleEntries, now.getTime());
+      const next = at === null || at === undefined ? undefined : new Date(at);
       return {
         name: d.name,
         ...(d.description ? { description: d.description } : {}),
@@ -77,7 +64,7 @@ export async function dagsCommand(backend: CliBackend, io: CliIo, f: { json?: bo
     }),
   );
   if (f.json) {
-    io.out(JSON.stringify({ dags: rows, schedulesFired: false }, null, 2));
+    io.out(JSON.stringify({ dags: rows }, null, 2));
     return EXIT_OK;
   }
   if (rows.length === 0) {
@@ -91,7 +78,6 @@ export async function dagsCommand(backend: CliBackend, io: CliIo, f: { json?: bo
     const finished = r.lastRun?.finishedAt?.replace(/\.\d+Z$/, 'Z') ?? '-';
     io.out(`${r.name.padEnd(w)}  ${last.padEnd(20)}  ${finished.padEnd(20)}  ${r.nextRun ? `${r.nextRun.replace(/\.\d+Z$/, 'Z')} (${r.schedule.join(', ')})` : '-'}`);
   }
-  if (rows.some((r) => r.schedule.length > 0)) io.err('note: schedules are validated but not fired yet; NEXT SCHEDULED is when they would fire');
   return EXIT_OK;
 }
 

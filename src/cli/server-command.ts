@@ -24,11 +24,13 @@ function probePort(host: string, port: number): Promise<void> {
   });
 }
 
-/** How many stored DAGs carry a schedule (which Troupe validates but does not fire yet). */
-async function scheduledDags(runtime: { listDags(): Promise<Array<{ name: string }>>; getDag(name: string): Promise<{ spec?: { schedule: string[] } } | undefined> }): Promise<string[]> {
-  const names: string[] = [];
-  for (const d of await runtime.listDags()) if (((await runtime.getDag(d.name))?.spec?.schedule.length ?? 0) > 0) names.push(d.name);
-  return names;
+/** One line about the scheduler: which DAGs it fires and when next, or that it is off. */
+function schedulerLine(next: Record<string, string | null> | undefined): string | undefined {
+  if (!next) return 'note: scheduler.enabled is false in the config: schedules and retry_policy do not fire';
+  const names = Object.keys(next);
+  if (names.length === 0) return undefined;
+  const soonest = names.filter((n) => next[n]).sort((a, b) => next[a]!.localeCompare(next[b]!))[0];
+  return `  scheduler: ${names.length} scheduled DAG${names.length > 1 ? 's' : ''}${soonest ? `, next ${soonest} at ${next[soonest]!.replace(/\.\d+Z$/, 'Z')}` : ''}`;
 }
 
 /**
@@ -69,8 +71,9 @@ export async function serverCommand(config: TroupeConfig, io: CliIo): Promise<nu
   io.out(`troupe listening on ${url}  (data ${config.dataDir}, dags ${config.dagsDir}, auth ${config.auth.mode})`);
   io.out(`  REST ${url}/api/v1   MCP ${url}/mcp   health ${url}/api/v1/health   visualizer ${url}/ui`);
   if (config.visualizer.inspectUrl) io.out(`  forwarding actor inspection events to ${config.visualizer.inspectUrl}`);
-  const scheduled = await scheduledDags(troupe.engine.runtime).catch(() => []);
-  if (scheduled.length > 0) io.err(`note: schedules are validated but not fired yet: ${scheduled.join(', ')} will not start on their own`);
+  const line = schedulerLine(troupe.scheduler?.nextStarts());
+  if (line && troupe.scheduler) io.out(line);
+  else if (line) io.err(line);
   await signalled;
   await troupe.close();
   return 0;

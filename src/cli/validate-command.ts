@@ -1,3 +1,4 @@
+import { nextRunOf, scheduleNote } from './schedule-note.ts';
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { TroupeError } from '../core/errors.ts';
@@ -31,13 +32,13 @@ export async function validateCommand(file: string, io: CliIo, f: ValidateFlags 
   const notices = result.notices.filter((n) => f.showUnresolved === true || n.kind !== 'runtime');
   const schedule = result.spec?.schedule ?? [];
   if (f.json) {
-    io.out(JSON.stringify({ valid: result.valid, errors: result.errors, warnings: notices.map(formatNotice), notices, ...(schedule.length > 0 ? { schedule, scheduleFired: false } : {}) }, null, 2));
+    io.out(JSON.stringify({ valid: result.valid, errors: result.errors, warnings: notices.map(formatNotice), notices, ...(schedule.length > 0 ? { schedule, nextRun: nextRunOf(result.spec) } : {}) }, null, 2));
     return result.valid ? EXIT_OK : EXIT_USAGE;
   }
   for (const n of notices) io.err(`${file}: ${n.kind === 'runtime' ? 'info' : 'warning'}: ${formatNotice(n)}`);
   if (result.valid) {
     io.out(`${file}: valid (${result.spec?.steps.length ?? 0} steps)`);
-    if (schedule.length > 0) io.err(`note: schedule ${schedule.join(', ')} is valid, but Troupe does not fire schedules yet; start the DAG with \`troupe start\` or over MCP/REST`);
+    if (schedule.length > 0) io.err(scheduleNote(result.spec!));
   } else for (const e of result.errors) io.out(`${file}: ${e}`);
   return result.valid ? EXIT_OK : EXIT_USAGE;
 }

@@ -1,5 +1,5 @@
 import { dagNameProblem } from '../core/index.ts';
-import type { DagSpec } from './types.ts';
+import type { DagSpec, ScheduleEntry } from './types.ts';
 import { At } from './spec-path.ts';
 import type { SpecReader, YamlMap } from './spec-reader.ts';
 import { ROOT_KEYS, checkKeys } from './spec-keys.ts';
@@ -9,6 +9,7 @@ import { readParams } from './read-params.ts';
 import { readPreconditions } from './read-preconditions.ts';
 import { readRetryPolicy } from './read-retry-policy.ts';
 import { readSchedule } from './read-schedule.ts';
+import { readSchedulingKeys } from './read-scheduling.ts';
 import { readHandlers, readSteps } from './read-steps.ts';
 import { readConsts } from './read-consts.ts';
 import { readSecrets } from './read-secrets.ts';
@@ -90,6 +91,7 @@ export function readDag(reader: SpecReader, root: YamlMap, defaultName: string |
     if (env.some(([k]) => k === s.name)) reader.add(at.to('secrets'), `secret ${JSON.stringify(s.name)} has the name of an env entry`, { hint: 'a secret is set as that variable; remove one of them' });
   }
 
+  const scheduleEntries: ScheduleEntry[] = [];
   const spec: DagSpec = {
     name: name ?? '',
     params: readParams(reader, at.to('params'), root.get('params')),
@@ -106,8 +108,9 @@ export function readDag(reader: SpecReader, root: YamlMap, defaultName: string |
       ...readPreconditions(reader, at.to('preconditions'), root.get('preconditions')),
       ...readPreconditions(reader, at.to('precondition'), root.get('precondition')),
     ],
-    schedule: readSchedule(reader, at.to('schedule'), root.get('schedule')),
+    schedule: readSchedule(reader, at.to('schedule'), root.get('schedule'), scheduleEntries),
   };
+  readSchedulingKeys(reader, at, root, spec, scheduleEntries);
   // Run records key steps by name, so a handler must not share a name with a step.
   const stepNames = new Set(spec.steps.map((st) => st.name));
   for (const [kind, handler] of Object.entries(spec.handlerOn)) {

@@ -30,6 +30,8 @@ export interface RunFacts {
   dagName: string;
   dagRunId: string;
   attempt: number;
+  /** Scheduled runs: the fire time they were started for (UTC RFC 3339). */
+  scheduledAt?: string;
   /** ISO time the attempt started. */
   startedAt?: string;
   /** `manual`, `retry`, `scheduler`, `subdag`, ... */
@@ -59,6 +61,8 @@ export function contextValue(group: string, field: string, run: RunFacts, step?:
   switch (`${group}.${field}`) {
     case 'dag.name':
       return run.dagName;
+    case 'run.scheduled_at':
+      return run.scheduledAt;
     case 'run.id':
       return run.dagRunId;
     case 'run.status':

@@ -209,8 +209,20 @@ export interface DagSpec {
   document?: string;
   /** DAG-level auto retry (parsed and validated; firing it is later work). */
   retryPolicy?: { limit: number; intervalSec: number; backoff?: number; maxIntervalSec?: number };
-  /** Cron expressions (parsed and validated; firing them is later work). */
+  /** Every cron expression of `schedule` (start, stop and restart), as written. */
   schedule: string[];
+  /** `schedule` entry by entry with its form, for the scheduler (absent when there is none). */
+  scheduleEntries?: ScheduleEntry[];
+  /** Skip a scheduled start when the latest run succeeded since the previous fire time. */
+  skipIfSuccessful?: boolean;
+  /** `overlap_policy`: `all` lets a scheduled start queue behind a running or queued run. */
+  overlapPolicy?: 'skip' | 'all' | 'latest';
+  /** Seconds a `restart` schedule waits between stopping and starting. */
+  restartWaitSec?: number;
+  /** Runs older than this many days are pruned (§22). */
+  histRetentionDays?: number;
+  /** Only the newest N runs are kept (§22). */
+  histRetentionRuns?: number;
   maxCleanUpTimeSec?: number;
 }
 
@@ -249,4 +261,21 @@ export interface LoadResult {
   problems: SpecProblem[];
   /** Deprecations and unresolved-reference notices; never make the file invalid. */
   notices: SpecNotice[];
+}
+
+export type ScheduleForm = 'start' | 'stop' | 'restart';
+
+/** One entry of `schedule` (§19): a cron expression or a one-off `at` time. */
+export interface ScheduleEntry {
+  form: ScheduleForm;
+  kind: 'cron' | 'at';
+  /** As written (with its `CRON_TZ=` prefix, or the `at` time). */
+  text: string;
+  /** The cron expression without its time zone prefix. */
+  expression?: string;
+  /** The `CRON_TZ=`/`TZ=` zone; absent = the scheduler's zone. */
+  timezone?: string;
+  /** Epoch ms of a one-off `at` entry. */
+  atMs?: number;
+  profile?: string;
 }

@@ -26,7 +26,7 @@ function op(operationId: string, summary: string, extra: Json = {}, responses: J
 
 const schemas: Record<string, Json> = {
   Error: { type: 'object', required: ['code', 'message'], properties: { code: str('snake_case, e.g. not_found, bad_request, already_exists, unauthorized, forbidden, not_running'), message: str(), errors: { type: 'array', items: str(), description: 'DAG spec problems, on invalid specs' } } },
-  DagSummary: { type: 'object', required: ['name', 'labels', 'workspace', 'errors'], properties: { name: str(), description: str(), labels: { type: 'object', additionalProperties: str() }, workspace: str('the `workspace` label, or `default`'), errors: { type: 'array', items: str() } } },
+  DagSummary: { type: 'object', required: ['name', 'labels', 'workspace', 'errors'], properties: { name: str(), description: str(), labels: { type: 'object', additionalProperties: str() }, workspace: str('the `workspace` label, or `default`'), errors: { type: 'array', items: str() }, nextRun: { type: ['string', 'null'], description: 'next scheduled start (ISO time), null without one' } } },
   StartRequest: { type: 'object', properties: { params: { oneOf: [str('JSON object string or `K=v K2=v2`'), { type: 'object', additionalProperties: str() }] }, dagRunId: str(), singleton: { type: 'boolean' }, labels: { type: 'array', items: str() }, queue: str('enqueue only') } },
   StepDetails: { type: 'object', properties: { name: str(), status: { type: 'integer' }, statusLabel: str(), exitCode: { type: ['integer', 'null'] }, startedAt: { type: ['string', 'null'] }, finishedAt: { type: ['string', 'null'] }, retryCount: { type: 'integer' }, outputs: { type: 'object', additionalProperties: str() }, error: str(), repeatCount: { type: 'integer' }, subRuns: { type: 'array', description: 'child runs of a sub-DAG step', items: { type: 'object', properties: { name: str(), dagRunId: str() } } } } },
   RunDetails: {
@@ -35,7 +35,7 @@ const schemas: Record<string, Json> = {
     required: ['name', 'dagRunId', 'status', 'statusLabel', 'attempt', 'steps'],
     properties: {
       name: str(), dagRunId: str(), status: int('Dagu status code 0-8'), statusLabel: str(), attempt: { type: 'integer' }, params: { type: 'object', additionalProperties: str() },
-      queuedAt: { type: ['string', 'null'] }, startedAt: { type: ['string', 'null'] }, finishedAt: { type: ['string', 'null'] }, error: str(),
+      queuedAt: { type: ['string', 'null'] }, startedAt: { type: ['string', 'null'] }, finishedAt: { type: ['string', 'null'] }, error: str(), scheduledAt: str('scheduled runs: the fire time'), autoRetries: { type: 'integer', description: 'attempts added by the DAG retry_policy' },
       steps: { type: 'array', items: ref('StepDetails') }, queue: str(), workspace: str(), trigger: str(), correlationId: str(),
       rootDAGRunName: str('sub-DAG runs: the root of the tree'), rootDAGRunId: str(), parentDAGRunName: str('sub-DAG runs: the run that started it'), parentDAGRunId: str(), parentStepName: str(),
     },

@@ -7,4 +7,7 @@ export { stepFacts } from './run.machine.ts';
 export type { RunInput, RunContext, RunEvent, RunFact, RunStepState } from './run.machine.ts';
 // Steps
 export { stepMachine, retryDelayMs } from './step.machine.ts';
+// The scheduler
+export { schedulerMachine, evaluateWindow } from './scheduler.machine.ts';
+export type { ScheduledDag, SchedulerContext, SchedulerEvent, SchedulerFact, SchedulerInput } from './scheduler.machine.ts';
 export type { StepInput, StepContext, StepEvent, StepState, StepUpdate, StepJobRef, ExecuteStepInput, PreconditionCheckInput } from './step.machine.ts';

@@ -112,5 +112,19 @@ export function createLevelRunStore(db: Database): RunStore {
     async deleteSnapshot(key) {
       await snapshots.del(key);
     },
+    async remove(name, id) {
+      const key = runKey(name, id);
+      const r = await runs.get(key);
+      const ops: Array<{ type: 'del'; sublevel: never; key: string }> = [];
+      const del = (sublevel: unknown, k: string) => ops.push({ type: 'del', sublevel: sublevel as never, key: k });
+      if (r) {
+        del(byTime, timeKey(r));
+        del(byDag, dagKey(r));
+      }
+      for (const sub of [runs, active, specs]) del(sub, key);
+      del(snapshots, `run:${key}`);
+      for (const k of await transitions.keys({ gt: `${key}|`, lt: `${key}|\uffff` }).all()) del(transitions, k);
+      await db.batch(ops as never);
+    },
   };
 }

@@ -61,15 +61,15 @@ s('a port already in use is one clear line with a hint, no stack trace, and no r
   }
 });
 
-s('validate and server say that schedules are not fired yet (finding 10)', async ({ dir }) => {
+s('validate says when a schedule fires next; the server says it fires it (finding 10, issue 15)', async ({ dir }) => {
   const file = join(dir, 'dags', 'nightly.yaml');
   writeFileSync(file, 'schedule: "0 3 * * *"\nsteps:\n  - name: x\n    run: "true"\n');
   const v = troupe(dir, ['validate', file]);
   assert.is(v.code, 0, v.err);
-  assert.match(v.err, /schedule 0 3 \* \* \* is valid, but Troupe does not fire schedules yet/);
+  assert.match(v.err, /schedule 0 3 \* \* \*: next start \d{4}-\d\d-\d\dT\d\d:00:00Z; schedules fire while `troupe server` runs/);
   const server = spawnTroupe(process.execPath, [BIN, 'server', '--port', '0'], { cwd: dir, env: envFor(dir) });
   try {
-    await server.waitFor(/schedules are validated but not fired yet: nightly/);
+    await server.waitFor(/scheduler: 1 scheduled DAG, next nightly at \d{4}-/);
   } finally {
     server.child.kill('SIGTERM');
     await server.exited;

@@ -51,7 +51,8 @@ test('the run machine as served: real events, guards, invoked actors and delays'
 
 test('the catalog holds every machine the runtime runs, keyed by id, with its final states', () => {
   const catalog = machineCatalog();
-  assert.equal(catalog.map((m) => m.id), ['run', 'session', 'step']);
+  assert.equal(catalog.map((m) => m.id), ['run', 'scheduler', 'session', 'step']);
+  assert.equal(finalStatesOf(catalog).scheduler, ['stopped']);
   const finals = finalStatesOf(catalog);
   assert.equal(finals.run!.sort(), ['aborted', 'failed', 'partially_succeeded', 'succeeded']);
   assert.equal(finals.session, ['closed']);

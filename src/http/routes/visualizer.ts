@@ -11,7 +11,7 @@ import { apiRoute } from '../api-route.ts';
 import type { ApiDeps, RouteScope } from '../api-route.ts';
 import { badRequest } from '../api-error.ts';
 
-const KINDS = new Set(['run', 'step', 'session']);
+const KINDS = new Set(['run', 'step', 'session', 'scheduler']);
 /** Run graphs kept (oldest dropped first). */
 const GRAPH_CACHE = 256;
 
@@ -43,7 +43,7 @@ export function registerVisualizerRoutes(app: H3, prefix: string, deps: ApiDeps 
     `${prefix}/actors`,
     route((scope) => {
       const kind = textQuery(scope, 'kind', 20);
-      if (kind !== undefined && !KINDS.has(kind)) throw badRequest('kind must be run, step or session');
+      if (kind !== undefined && !KINDS.has(kind)) throw badRequest('kind must be run, step, session or scheduler');
       const dag = textQuery(scope, 'dag');
       const state = textQuery(scope, 'state');
       return board.list({ workspaces: visibleWorkspaces(scope.subject), ...(kind ? { kind } : {}), ...(dag ? { dag } : {}), ...(state ? { state } : {}) });

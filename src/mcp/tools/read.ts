@@ -90,14 +90,16 @@ async function listDags(req: ReadRequest, deps: ToolDeps) {
   let dags = (await deps.runtime.listDags()).filter((d) => canSee(d.workspace));
   if (name) dags = dags.filter((d) => d.name.toLowerCase().includes(name));
   if (labels) dags = dags.filter((d) => labels.every((l) => hasLabel(d.labels, l)));
-  // Troupe does not fire schedules yet, so every DAG's next run is unknown: nextRun sorts by name.
-  dags.sort((a, b) => a.name.localeCompare(b.name));
+  // sort=nextRun: soonest scheduled start first, DAGs without one after them (by name).
+  const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
+  if (p.get('sort')?.[0] === 'nextRun') dags.sort((a, b) => (a.nextRun && b.nextRun ? a.nextRun.localeCompare(b.nextRun) : a.nextRun ? -1 : b.nextRun ? 1 : 0) || byName(a, b));
+  else dags.sort(byName);
   if (p.get('order')?.[0] === 'desc') dags.reverse();
   const page = Number(p.get('page')?.[0] ?? 1);
   const perPage = Number(p.get('perPage')?.[0] ?? 100);
   const slice = dags.slice((page - 1) * perPage, page * perPage);
   return {
-    items: slice.map((d) => ({ name: d.name, uri: dagSpecUri(d.name), description: d.description, workspace: d.workspace, labels: d.labels, errors: d.errors })),
+    items: slice.map((d) => ({ name: d.name, uri: dagSpecUri(d.name), description: d.description, workspace: d.workspace, labels: d.labels, errors: d.errors, nextRun: d.nextRun ?? null })),
     page,
     perPage,
     total: dags.length,

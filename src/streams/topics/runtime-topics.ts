@@ -31,7 +31,7 @@ export interface RuntimeTopics {
   close(): void;
 }
 
-const ACTOR_KINDS = ['run', 'step', 'session', 'queue'];
+const ACTOR_KINDS = ['run', 'step', 'session', 'queue', 'scheduler'];
 const TERMINAL_STEP = new Set(['succeeded', 'failed', 'aborted', 'skipped', 'partially_succeeded', 'rejected']);
 const RUN_FACT: Record<string, string> = {
   dag_run_queued: 'run.queued',

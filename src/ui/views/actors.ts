@@ -7,7 +7,7 @@ import { applyChange, onLiveStatus, subscribeActors } from '../live.ts';
 import { can } from '../store.ts';
 import { navigate, statusClass, time, useFrameRefresh } from '../util.ts';
 
-const KINDS = ['run', 'step', 'session'];
+const KINDS = ['run', 'step', 'session', 'scheduler'];
 /** Row height in px (fixed, see style.css): only the rows in view are drawn. */
 const ROW_H = 24;
 const OVERSCAN = 10;

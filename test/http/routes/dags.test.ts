@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { QUICK_DAG, startTestServer } from '../../_support/http-server.ts';
 import type { TestServer } from '../../_support/http-server.ts';
@@ -32,6 +32,20 @@ s('list: pagination, name and label filters', async ({ server, admin }) => {
   assert.equal(byLabel.dags.map((d: { name: string }) => d.name), ['gamma']);
   const byKey = await (await server.call('GET', '/dags?label=env', { token: admin })).json();
   assert.equal(byKey.dags.map((d: { name: string }) => d.name), ['beta', 'gamma']);
+});
+
+s('list: every DAG carries nextRun, its schedule\'s next start or null (issue 15)', async ({ server, admin }) => {
+  server.writeDag('zeta', 'schedule: ["CRON_TZ=Asia/Tokyo 0 9 * * *", "0 0 1 1 *"]\n' + QUICK_DAG());
+  try {
+    const all = await (await server.call('GET', '/dags', { token: admin })).json();
+    const zeta = all.dags.find((d: { name: string }) => d.name === 'zeta');
+    // 09:00 in Tokyo is 00:00 UTC, sooner than the yearly entry.
+    assert.match(zeta.nextRun, /^\d{4}-\d\d-\d\dT00:00:00\.000Z$/);
+    assert.ok(Date.parse(zeta.nextRun) - Date.now() <= 24 * 3600_000);
+    assert.is(all.dags.find((d: { name: string }) => d.name === 'alpha').nextRun, null);
+  } finally {
+    rmSync(join(server.config.dagsDir, 'zeta.yaml'));
+  }
 });
 
 s('workspaces: a scoped key lists only its workspace and gets 404 (not 403) outside it', async ({ server, scoped }) => {

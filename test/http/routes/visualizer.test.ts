@@ -31,7 +31,7 @@ test('GET /machines: every machine, derived from the machine objects; authentica
   const res = await s.call('GET', '/machines', { token: team });
   assert.is(res.status, 200);
   const { machines } = (await res.json()) as { machines: Array<{ id: string; states: Array<{ path: string }> }> };
-  assert.equal(machines.map((m) => m.id), ['run', 'session', 'step']);
+  assert.equal(machines.map((m) => m.id), ['run', 'scheduler', 'session', 'step']);
   assert.ok(machines[0]!.states.some((st) => st.path === 'running.active'));
 });
 

@@ -1,3 +1,5 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -46,6 +48,23 @@ s('reference target: the sentence, the JSON text, structured content and a link'
   assert.equal([link.uri, link.name, link.mimeType], ['dagu://reference/tools', 'dagu_reference', 'text/markdown']);
   const meta = (r as unknown as { _meta: Record<string, string> })._meta;
   assert.ok(meta['troupe/correlationId']);
+});
+
+s('dags: each carries its next scheduled start; sort=nextRun puts the soonest first (issue 15)', async () => {
+  srv.writeDag('z-hourly', 'schedule: "0 * * * *"\n' + QUICK_DAG());
+  srv.writeDag('y-yearly', 'schedule: "0 0 1 1 *"\n' + QUICK_DAG());
+  try {
+    const r = await read({ target: 'dags', query: 'sort=nextRun' });
+    const items = (r.structuredContent!.data as { items: Array<{ name: string; nextRun: string | null }> }).items;
+    assert.equal(items.map((i) => i.name), ['z-hourly', 'y-yearly', 'hello', 'mcp.read-contract', 'secret']);
+    assert.match(items[0]!.nextRun!, /^\d{4}-\d\d-\d\dT\d\d:00:00\.000Z$/);
+    assert.ok(Date.parse(items[0]!.nextRun!) > Date.now());
+    assert.is(items[2]!.nextRun, null);
+    const desc = await read({ target: 'dags', query: 'sort=nextRun&order=desc' });
+    assert.equal((desc.structuredContent!.data as { items: Array<{ name: string }> }).items.map((i) => i.name)[4], 'z-hourly');
+  } finally {
+    for (const n of ['z-hourly', 'y-yearly']) rmSync(join(srv.config.dagsDir, `${n}.yaml`), { force: true });
+  }
 });
 
 s('dags, dag, dag_spec, runs, run, run_logs, step_log all read (admin)', async () => {
