@@ -207,7 +207,7 @@ export interface DagSpec {
   localDags?: string[];
   /** Set on the spec of a local child document: its name in the file (the run stores the whole file). */
   document?: string;
-  /** DAG-level auto retry (parsed and validated; firing it is later work). */
+  /** DAG-level auto retry: a failed root run is retried as new attempts (src/actors/auto-retry.ts). */
   retryPolicy?: { limit: number; intervalSec: number; backoff?: number; maxIntervalSec?: number };
   /** Every cron expression of `schedule` (start, stop and restart), as written. */
   schedule: string[];
