@@ -6,6 +6,6 @@ export type { RuntimeOptions } from './runtime.ts';
 // Ports (implemented in src/store and src/actors/executors)
 export type { DagStore, RunStore, StepExecutor, StepLaunch, StepProcess, StepExit } from './ports.ts';
 // Executors
-export { createLocalProcessExecutor, groupAlive, processStartTime } from './executors/local-process.ts';
+export { createLegacyLocalProcessExecutor, groupAlive, processStartTime } from './executors/legacy-local-process.ts';
 // Types
 export type * from './types.ts';

@@ -14,7 +14,7 @@ import { isActiveRunStatus, isTerminalRunStatus } from '../dag/status.ts';
 import { runStatusOf } from '../machines/index.ts';
 import type { RunContext, RunInput, RunStepState } from '../machines/index.ts';
 import { createDagService } from './dag-service.ts';
-import { createLocalProcessExecutor } from './executors/local-process.ts';
+import { createLegacyLocalProcessExecutor } from './executors/legacy-local-process.ts';
 import type { DagStore, RunStore, StepExecutor } from './ports.ts';
 import { QueueManager } from './queue-manager.ts';
 import { RecordWriter } from './record-writer.ts';
@@ -84,7 +84,7 @@ export interface RuntimeOptions {
  */
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const clock = options.clock ?? systemClock;
-  const executor = options.executor ?? createLocalProcessExecutor({ killGraceMs: options.killGraceMs ?? 2000 });
+  const executor = options.executor ?? createLegacyLocalProcessExecutor({ killGraceMs: options.killGraceMs ?? 2000 });
   const warn = options.onWarning ?? ((m: string) => process.stderr.write(`troupe: ${m}\n`));
   const { runStore, dataDir } = options;
   const maxQueued = options.maxQueuedRuns ?? 100_000;

@@ -1,183 +1,276 @@
-import { spawn } from 'node:child_process';
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
-import { dirname } from 'node:path';
-import type { StepExecutor, StepExit, StepLaunch, StepProcess } from '../ports.ts';
-
-const MAX_OUTPUT_BYTES = 1024 * 1024;
-
-/** Field 22 of a `/proc/<pid>/stat` line: the start time in clock ticks since boot. */
-function parseStartTime(stat: string): number | undefined {
-  // The command name (field 2) may contain spaces and parentheses; fields resume after the last ')'.
-  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const start = Number(rest[19]);
-  return Number.isFinite(start) ? start : undefined;
-}
-
-/** Start time of a process in clock ticks since boot, if readable. */
-export function processStartTime(pid: number): number | undefined {
-  try {
-    return parseStartTime(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * True when some non-zombie process belongs to group `pgid`. `kill(-pgid, 0)` is not enough:
- * orphaned members linger as zombies until init reaps them.
- */
-export function groupAlive(pgid: number): boolean {
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    try {
-      process.kill(-pgid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // rest[0] = state, rest[2] = pgrp
-      if (Number(rest[2]) === pgid && rest[0] !== 'Z') return true;
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return false;
-}
-
-function signalGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-    // Already gone.
-  }
-}
-
-function readFrom(path: string, offset: number): string {
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, 'r');
-    const size = fstatSync(fd).size;
-    const length = Math.max(0, Math.min(size - offset, MAX_OUTPUT_BYTES));
-    const buf = Buffer.alloc(length);
-    readSync(fd, buf, 0, length, offset);
-    return buf.toString('utf8');
-  } catch {
-    return '';
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
-
-/** Waits for group `pgid` to be gone, sending SIGKILL once `killAt` (epoch ms) has passed. */
-async function reapGroup(pgid: number, killAt: number): Promise<void> {
-  let killed = false;
-  for (let i = 0; i < 500 && groupAlive(pgid); i++) {
-    if (!killed && Date.now() >= killAt) {
-      signalGroup(pgid, 'SIGKILL');
-      killed = true;
-    }
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+import { fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { constants } from 'node:os';
+import { hostname } from 'node:os';
+import { ReplaySubject } from 'rxjs';
+import type { Clock } from '../../core/clock.ts';
+import { systemClock } from '../../core/clock.ts';
+import type { Logger } from '../../core/logger.ts';
+import { createLogger } from '../../core/logger.ts';
+import { createLauncher } from './launcher.ts';
+import type { FromLauncher, ToLauncher } from './launcher-protocol.ts';
+import type { CancelOptions, JobEvent, JobFate, JobHandle, JobIO, JobRef, JobWhere, StepExecutor, StepJob } from './port.ts';
+import { DEFAULT_GRACE_MS, DEFAULT_LOG_BYTES, DEFAULT_OUTPUT_BYTES, JOB_ID_ENV } from './port.ts';
+import { JOB_SCOPE_ENV, killMarked } from './proc-scan.ts';
 
 export interface LocalProcessExecutorOptions {
-  /** Grace period between the stop signal and SIGKILL. @defaultValue 2000 */
-  killGraceMs?: number;
+  /**
+   * Where step processes are forked from: `helper`, a small helper process started once
+   * (cheap forks, and the server's event loop never blocks on a spawn), or `direct`, this
+   * process. @defaultValue 'helper'
+   */
+  launcher?: 'helper' | 'direct';
+  /** Times the cancel grace and stamps events. @defaultValue systemClock */
+  clock?: Clock;
+  /** Default time between a cancel signal and SIGKILL. @defaultValue DEFAULT_GRACE_MS */
+  graceMs?: number;
+  /**
+   * Names the owner of the jobs (e.g. the data directory). Every process carries it as
+   * `TROUPE_JOB_SCOPE`, and `reconcile` ends every process of this scope that no live job
+   * owns. Without a scope, `reconcile` ends only the jobs it is given.
+   */
+  scope?: string;
+  /** @defaultValue a stderr JSON logger */
+  logger?: Logger;
+}
+
+/** The link to a launcher: in a helper process, or in this process. */
+interface Link {
+  readonly name: string;
+  send(message: ToLauncher): void;
+  /** Kills every job; resolves once the launcher is gone. */
+  shutdown(): Promise<void>;
+  /** Keep this process alive while jobs run (a helper is unref'ed when idle). */
+  hold(busy: boolean): void;
+}
+
+interface Job {
+  job: StepJob;
+  io: JobIO;
+  events: ReplaySubject<JobEvent>;
+  link: Link;
+  ended: boolean;
+  grace?: unknown;
+}
+
+const HELPER = new URL('./launcher-helper.ts', import.meta.url);
+
+function directLink(onMessage: (m: FromLauncher) => void): Link {
+  const launcher = createLauncher(onMessage);
+  return {
+    name: 'direct',
+    // Never inside the caller's stack: the caller subscribes before anything happens.
+    send: (m) => queueMicrotask(() => launcher.handle(m)),
+    shutdown: () => launcher.shutdown(),
+    hold: () => {},
+  };
+}
+
+function helperLink(onMessage: (m: FromLauncher) => void, onDeath: (link: Link, how: string) => void): Link {
+  const child: ChildProcess = fork(HELPER, [], {
+    // The helper is TypeScript like the rest; its own loader, resolved from here, whatever the cwd.
+    execArgv: ['--import', import.meta.resolve('tsx')],
+    serialization: 'advanced',
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  let ready = false;
+  let gone = false;
+  const queue: ToLauncher[] = [];
+  let onDown: (() => void) | undefined;
+  const link: Link = {
+    name: `helper ${child.pid ?? '?'}`,
+    send(m) {
+      if (gone) return;
+      if (!ready) queue.push(m);
+      else child.send(m);
+    },
+    shutdown() {
+      if (gone) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        onDown = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        link.send({ t: 'shutdown' });
+      });
+    },
+    hold(busy) {
+      if (gone) return;
+      if (busy) {
+        child.ref();
+        child.channel?.ref();
+      } else {
+        child.unref();
+        child.channel?.unref();
+      }
+    },
+  };
+  child.on('message', (m: FromLauncher) => {
+    if (m.t === 'ready') {
+      ready = true;
+      for (const q of queue.splice(0)) child.send(q);
+      return;
+    }
+    if (m.t === 'down') {
+      // Done: close the channel; the helper exits on disconnect.
+      if (child.connected) child.disconnect();
+      return;
+    }
+    onMessage(m);
+  });
+  const died = (how: string) => {
+    if (gone) return;
+    gone = true;
+    if (onDown) onDown();
+    else onDeath(link, how);
+  };
+  child.once('error', (e) => died(`cannot run: ${e.message}`));
+  child.once('exit', (code, signal) => died(signal ? `killed by ${signal}` : `exit code ${code}`));
+  link.hold(false);
+  return link;
 }
 
 /**
- * Runs each step as `<shell> -c <command>` in its own process group (detached), with stdout
- * and stderr written straight to files: no pipes, so output survives a crash of the runtime
- * and a background child cannot hold a pipe open. Completion is the `exit` event.
+ * The local step executor: runs each job as `<shell> -c <command>` on this machine, behind
+ * the job-shaped port. Processes start from a launcher (`launcher.ts`), by default in a small
+ * helper process. Every process of a job carries `TROUPE_JOB_ID` (and `TROUPE_JOB_SCOPE`),
+ * so the job's end, `cancel` (after the grace, SIGKILL) and `reconcile` kill everything it
+ * started, `setsid` escapes included, found through `/proc`. Logs go straight from the pipes
+ * to the sink's files (or to `write`) within the job's log limit; `output:` capture has its
+ * own limit. A helper that dies is noticed at once: its jobs are killed and reported `lost`,
+ * and the next job starts a new helper.
  */
 export function createLocalProcessExecutor(options: LocalProcessExecutorOptions = {}): StepExecutor {
-  const grace = options.killGraceMs ?? 2000;
-  // Every step of a run attempt logs into one directory: create it once, not per step.
-  const madeDirs = new Set<string>();
+  const clock = options.clock ?? systemClock;
+  const defaultGrace = options.graceMs ?? DEFAULT_GRACE_MS;
+  const logger = options.logger ?? createLogger().child({ component: 'local-executor' });
+  const scope = options.scope;
+  const where: JobWhere = { executor: 'local', host: hostname(), workerId: `local-${process.pid}` };
+  const jobs = new Map<string, Job>();
+  /** Ids submitted before (bounded): an id names one job, forever. */
+  const seen = new Set<string>();
+  let link: Link | undefined;
+  let closed = false;
+  let closing = false;
 
-  function launch(spec: StepLaunch): StepProcess {
-    const dir = dirname(spec.stdoutPath);
-    if (!madeDirs.has(dir)) {
-      mkdirSync(dir, { recursive: true });
-      if (madeDirs.size > 1000) madeDirs.clear();
-      madeDirs.add(dir);
+  function end(j: Job, event: JobEvent): void {
+    if (j.ended) return;
+    j.ended = true;
+    if (j.grace !== undefined) clock.clearTimeout(j.grace);
+    jobs.delete(j.job.jobId);
+    if (jobs.size === 0) link?.hold(false);
+    j.events.next(event);
+    j.events.complete();
+  }
+
+  function onMessage(m: FromLauncher): void {
+    if (m.t === 'ready' || m.t === 'down' || closing) return;
+    const j = jobs.get(m.id);
+    if (!j || j.ended) return;
+    switch (m.t) {
+      case 'started':
+        j.events.next({ type: 'started', jobId: m.id, at: clock.now(), where });
+        return;
+      case 'log':
+        try {
+          j.io.log.write(m.stream, m.chunk);
+        } catch (error) {
+          logger.error('log sink failed', { jobId: m.id, error });
+        }
+        return;
+      case 'exited': {
+        const { t: _t, id: _id, killedLeftovers, ...rest } = m;
+        end(j, { type: 'exited', jobId: m.id, at: clock.now(), ...rest, ...(killedLeftovers > 0 ? { killedLeftovers } : {}) });
+      }
     }
-    const out = openSync(spec.stdoutPath, 'a');
-    const err = openSync(spec.stderrPath, 'a');
-    const offset = fstatSync(out).size;
-    const [shell, ...shellArgs] = spec.shell.length > 0 ? spec.shell : ['/bin/sh'];
-    if (spec.cwd !== undefined && !existsSync(spec.cwd)) {
-      closeSync(out);
-      closeSync(err);
-      throw new Error(`working directory does not exist: ${spec.cwd}`);
-    }
-    let child;
-    try {
-      child = spawn(shell!, [...shellArgs, '-c', spec.command], {
-        detached: true,
-        stdio: ['ignore', out, err],
-        env: spec.env,
-        ...(spec.cwd !== undefined ? { cwd: spec.cwd } : {}),
-      });
-    } finally {
-      // The child holds its own copies of the descriptors.
-      closeSync(out);
-      closeSync(err);
-    }
-    const pid = child.pid;
-    let escalation: NodeJS.Timeout | undefined;
-    let killRequestedAt: number | undefined;
-    const exited = new Promise<StepExit>((resolve) => {
-      child.once('error', (e) => resolve({ exitCode: null, signal: null, error: e.message }));
-      child.once('exit', async (code, signal) => {
-        if (escalation) clearTimeout(escalation);
-        // A stopped step is reported done only once its whole group is gone: members of the
-        // group may outlive the shell that led it.
-        if (killRequestedAt !== undefined && pid !== undefined) await reapGroup(pid, killRequestedAt + grace);
-        const result: StepExit = { exitCode: code, signal };
-        if (spec.captureOutput) result.output = readFrom(spec.stdoutPath, offset).replace(/\s+$/, '');
-        resolve(result);
-      });
+  }
+
+  async function onDeath(dead: Link, how: string): Promise<void> {
+    if (link === dead) link = undefined;
+    const orphans = [...jobs.values()].filter((j) => j.link === dead && !j.ended);
+    logger.error('launcher helper died', { how, jobs: orphans.length });
+    if (orphans.length === 0) return;
+    const killed = await killMarked({ jobIds: new Set(orphans.map((j) => j.job.jobId)) }).catch((error) => {
+      logger.error('cannot kill the processes of a dead launcher', { error });
+      return new Map<string, number>();
     });
-    if (pid === undefined) {
-      return { pid: -1, exited, kill: () => {} };
+    for (const j of orphans) {
+      const n = killed.get(j.job.jobId) ?? 0;
+      end(j, { type: 'lost', jobId: j.job.jobId, at: clock.now(), reason: `launcher died (${how}); ${n} process${n === 1 ? '' : 'es'} of the job killed` });
     }
-    const pidStart = processStartTime(pid);
-    return {
-      pid,
-      ...(pidStart !== undefined ? { pidStart } : {}),
-      exited,
-      kill(signal: string) {
-        killRequestedAt ??= Date.now();
-        signalGroup(pid, signal as NodeJS.Signals);
-        if (escalation) return;
-        // Escalate: a step may trap or ignore the polite signal.
-        escalation = setTimeout(() => {
-          if (groupAlive(pid)) signalGroup(pid, 'SIGKILL');
-        }, grace);
-        escalation.unref();
-      },
-    };
   }
 
-  async function reap(pid: number, pidStart?: number): Promise<void> {
-    // A pid reused by an unrelated process after a reboot must not be killed.
-    if (pidStart !== undefined) {
-      const now = processStartTime(pid);
-      if (now !== undefined && now !== pidStart) return;
-    }
-    if (!groupAlive(pid)) return;
-    signalGroup(pid, 'SIGKILL');
-    for (let i = 0; i < 50 && groupAlive(pid); i++) await new Promise((r) => setTimeout(r, 20));
+  function currentLink(): Link {
+    link ??= options.launcher === 'direct' ? directLink(onMessage) : helperLink(onMessage, (l, how) => void onDeath(l, how));
+    return link;
   }
 
-  return { launch, reap, groupAlive };
+  function validate(job: StepJob): void {
+    if (typeof job?.jobId !== 'string' || job.jobId === '' || /[\0=\n]/.test(job.jobId)) throw new TypeError('job.jobId must be a non-empty string without NUL, "=" or newline');
+    if (typeof job.command !== 'string') throw new TypeError('job.command must be a string');
+    if (!Array.isArray(job.shell)) throw new TypeError('job.shell must be an array');
+    if (typeof job.env !== 'object' || job.env === null) throw new TypeError('job.env must be an object');
+  }
+
+  return {
+    kind: 'local',
+    submit(job: StepJob, io: JobIO): JobHandle {
+      if (closed) throw new TypeError('executor is closed');
+      validate(job);
+      if (seen.has(job.jobId)) throw new TypeError(`job ${job.jobId} was already submitted`);
+      seen.add(job.jobId);
+      if (seen.size > 100_000) seen.delete(seen.values().next().value!);
+      const [shell, ...shellArgs] = job.shell.length > 0 ? job.shell : ['/bin/sh'];
+      const env = { ...job.env, [JOB_ID_ENV]: job.jobId, ...(scope !== undefined ? { [JOB_SCOPE_ENV]: scope } : {}) };
+      const l = currentLink();
+      const j: Job = { job, io, events: new ReplaySubject<JobEvent>(), link: l, ended: false };
+      jobs.set(job.jobId, j);
+      l.hold(true);
+      l.send({
+        t: 'spawn',
+        id: job.jobId,
+        shell: shell!,
+        args: [...shellArgs, '-c', job.command],
+        env,
+        ...(job.cwd !== undefined ? { cwd: job.cwd } : {}),
+        ...(io.log.files ? { files: { stdout: io.log.files.stdout, stderr: io.log.files.stderr } } : {}),
+        logBytes: job.limits?.logBytes ?? DEFAULT_LOG_BYTES,
+        outputBytes: job.limits?.outputBytes ?? DEFAULT_OUTPUT_BYTES,
+        capture: job.captureOutput,
+      });
+      return { jobId: job.jobId, events$: j.events.asObservable() };
+    },
+    async cancel(jobId: string, cancel: CancelOptions = {}) {
+      const signal = cancel.signal ?? 'SIGTERM';
+      if (!(signal in constants.signals)) throw new TypeError(`unknown signal: ${signal}`);
+      const j = jobs.get(jobId);
+      if (!j || j.ended) return;
+      j.link.send({ t: 'signal', id: jobId, signal });
+      if (signal === 'SIGKILL' || j.grace !== undefined) return;
+      j.grace = clock.setTimeout(() => {
+        j.grace = undefined;
+        if (!j.ended) j.link.send({ t: 'signal', id: jobId, signal: 'SIGKILL' });
+      }, cancel.graceMs ?? defaultGrace);
+    },
+    async reconcile(refs: JobRef[]): Promise<JobFate[]> {
+      const live = new Set(jobs.keys());
+      const listed = new Set(refs.map((r) => r.jobId).filter((id) => !live.has(id)));
+      const killed = await killMarked({ jobIds: listed, ...(scope !== undefined ? { scope, keep: live } : {}) });
+      const others = [...killed.entries()].filter(([id]) => !listed.has(id));
+      if (others.length > 0) logger.warn('killed leftover processes of earlier jobs', { jobs: others.length, processes: others.reduce((n, [, c]) => n + c, 0) });
+      return refs.map((r): JobFate => {
+        const n = killed.get(r.jobId) ?? 0;
+        return n > 0 ? { jobId: r.jobId, fate: 'killed', processes: n } : { jobId: r.jobId, fate: 'absent' };
+      });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      closing = true;
+      await link?.shutdown();
+      link = undefined;
+      for (const j of [...jobs.values()]) end(j, { type: 'lost', jobId: j.job.jobId, at: clock.now(), reason: 'executor closed' });
+    },
+  };
 }

@@ -193,6 +193,11 @@ export interface JobExited {
   /** Set instead of `output` when capture failed, e.g. stdout larger than `limits.outputBytes`. */
   outputError?: string;
   log: JobLogSummary;
+  /**
+   * Processes of the job still running when it ended (background children, `setsid`
+   * escapes) that the executor then killed. Absent or 0 when there were none.
+   */
+  killedLeftovers?: number;
 }
 
 export interface JobLost {

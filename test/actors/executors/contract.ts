@@ -205,8 +205,10 @@ export function executorContract(name: string, factory: () => Promise<ContractHa
   });
 
   test('cancel: a job ignoring the signal is killed after graceMs, not before', async () => {
-    const handle = h.executor.submit(makeJob("trap '' TERM; sleep 30"), { log: sink() });
-    await started(handle);
+    const s = sink();
+    const handle = h.executor.submit(makeJob("trap '' TERM; echo ready; sleep 30"), { log: s });
+    // Only once the trap is set: a signal before it would end the shell at once.
+    await until(() => s.text('stdout') === 'ready\n');
     const t0 = h.clock.now();
     await h.executor.cancel(handle.jobId, { signal: 'SIGTERM', graceMs: 300 });
     const exit = (await events(handle)).at(-1) as JobExited;
@@ -267,6 +269,13 @@ export function executorContract(name: string, factory: () => Promise<ContractHa
       assert.is(r.sink.text('stdout'), `job-${i}\n`);
     });
   });
+
+  async function until(condition: () => boolean): Promise<void> {
+    for (let i = 0; !condition(); i++) {
+      if (i > 2000) throw new Error('condition not met in 10 s');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
 
   async function started(handle: JobHandle): Promise<void> {
     const first = await firstValueFrom(handle.events$);
