@@ -169,8 +169,8 @@ export async function killMarked(filter: MarkFilter, groups: number[] = []): Pro
   const killed = new Map<string, number>();
   const seen = new Set<number>();
   for (let round = 0; round < 10; round++) {
-    for (const g of groups) signal(-g, 'SIGKILL');
     const found = findMarked(filter);
+    for (const g of groups) signal(-g, 'SIGKILL');
     if (found.length === 0) break;
     for (const p of found) {
       signal(p.pid, 'SIGKILL');
