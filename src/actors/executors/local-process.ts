@@ -1,4 +1,5 @@
-import { fork } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { hostname } from 'node:os';
@@ -55,6 +56,25 @@ interface Job {
 
 const HELPER = new URL('./launcher-helper.ts', import.meta.url);
 
+let helperCode: Promise<string | undefined> | undefined;
+
+/**
+ * The helper as one plain JavaScript module, bundled (once per process) from its TypeScript
+ * sources with esbuild, so that it runs in a bare `node`: it starts in a fraction of the time
+ * and memory a TypeScript loader takes (about 40 MB against 85 MB), and every fork it makes
+ * copies less. `undefined` when bundling fails: the helper then runs through tsx.
+ */
+function bundledHelper(logger: Logger): Promise<string | undefined> {
+  helperCode ??= import('esbuild')
+    .then(({ build }) => build({ entryPoints: [fileURLToPath(HELPER)], bundle: true, platform: 'node', format: 'esm', target: 'node20', write: false, logLevel: 'silent' }))
+    .then((result) => `// troupe launcher-helper\n${result.outputFiles[0]!.text}`)
+    .catch((error: unknown) => {
+      logger.warn('cannot bundle the launcher helper; running it through tsx', { error });
+      return undefined;
+    });
+  return helperCode;
+}
+
 function directLink(onMessage: (m: FromLauncher) => void): Link {
   const launcher = createLauncher(onMessage);
   return {
@@ -66,28 +86,24 @@ function directLink(onMessage: (m: FromLauncher) => void): Link {
   };
 }
 
-function helperLink(onMessage: (m: FromLauncher) => void, onDeath: (link: Link, how: string) => void): Link {
-  const child: ChildProcess = fork(HELPER, [], {
-    // The helper is TypeScript like the rest; its own loader, resolved from here, whatever the cwd.
-    execArgv: ['--import', import.meta.resolve('tsx')],
-    serialization: 'advanced',
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+function helperLink(logger: Logger, onMessage: (m: FromLauncher) => void, onDeath: (link: Link, how: string) => void): Link {
+  let child: ChildProcess | undefined;
+  let wantRef = false;
   let ready = false;
   let gone = false;
   const queue: ToLauncher[] = [];
   let onDown: (() => void) | undefined;
   const link: Link = {
-    name: `helper ${child.pid ?? '?'}`,
+    name: 'helper',
     send(m) {
       if (gone) return;
-      if (!ready) queue.push(m);
+      if (!ready || !child) queue.push(m);
       else child.send(m);
     },
     shutdown() {
       if (gone) return Promise.resolve();
       return new Promise<void>((resolve) => {
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        const timer = setTimeout(() => child?.kill('SIGKILL'), 10_000);
         onDown = () => {
           clearTimeout(timer);
           resolve();
@@ -96,7 +112,8 @@ function helperLink(onMessage: (m: FromLauncher) => void, onDeath: (link: Link, 
       });
     },
     hold(busy) {
-      if (gone) return;
+      wantRef = busy;
+      if (gone || !child) return;
       if (busy) {
         child.ref();
         child.channel?.ref();
@@ -106,28 +123,35 @@ function helperLink(onMessage: (m: FromLauncher) => void, onDeath: (link: Link, 
       }
     },
   };
-  child.on('message', (m: FromLauncher) => {
-    if (m.t === 'ready') {
-      ready = true;
-      for (const q of queue.splice(0)) child.send(q);
-      return;
-    }
-    if (m.t === 'down') {
-      // Done: close the channel; the helper exits on disconnect.
-      if (child.connected) child.disconnect();
-      return;
-    }
-    onMessage(m);
-  });
   const died = (how: string) => {
     if (gone) return;
     gone = true;
     if (onDown) onDown();
     else onDeath(link, how);
   };
-  child.once('error', (e) => died(`cannot run: ${e.message}`));
-  child.once('exit', (code, signal) => died(signal ? `killed by ${signal}` : `exit code ${code}`));
-  link.hold(false);
+  void bundledHelper(logger).then((code) => {
+    if (gone) return;
+    const c = code
+      ? spawn(process.execPath, ['--input-type=module', '-e', code], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+      : fork(HELPER, [], { execArgv: ['--import', import.meta.resolve('tsx')], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child = c;
+    c.on('message', (m: FromLauncher) => {
+      if (m.t === 'ready') {
+        ready = true;
+        for (const q of queue.splice(0)) c.send(q);
+        return;
+      }
+      if (m.t === 'down') {
+        // Done: close the channel; the helper exits on disconnect.
+        if (c.connected) c.disconnect();
+        return;
+      }
+      onMessage(m);
+    });
+    c.once('error', (e) => died(`cannot run: ${e.message}`));
+    c.once('exit', (code, signal) => died(signal ? `killed by ${signal}` : `exit code ${code}`));
+    link.hold(wantRef);
+  });
   return link;
 }
 
@@ -202,7 +226,7 @@ export function createLocalProcessExecutor(options: LocalProcessExecutorOptions 
   }
 
   function currentLink(): Link {
-    link ??= options.launcher === 'direct' ? directLink(onMessage) : helperLink(onMessage, (l, how) => void onDeath(l, how));
+    link ??= options.launcher === 'direct' ? directLink(onMessage) : helperLink(logger, onMessage, (l, how) => void onDeath(l, how));
     return link;
   }
 
