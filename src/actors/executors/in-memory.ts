@@ -151,6 +151,7 @@ export function createInMemoryExecutor(options: InMemoryExecutorOptions = {}): I
   }
 
   function run(j: Job): void {
+    if (j.ended) return; // cancelled before it started
     const { job } = j;
     const scripted = options.script?.(job);
     if (scripted?.error !== undefined || (job.cwd !== undefined && !existsSync(job.cwd))) {

@@ -15,6 +15,8 @@ interface Running {
   id: string;
   child: ChildProcess;
   pid?: number;
+  /** A signal that arrived before the process spawned: delivered on spawn. */
+  pendingSignal?: NodeJS.Signals;
   /** Where pid allocation stood just before the spawn: the job's pids all come after it. */
   since: PidCursor | undefined;
   budget: LogBudget;
@@ -175,6 +177,7 @@ export function createLauncher(send: (message: FromLauncher) => void): Launcher 
     child.once('spawn', () => {
       r.pid = child.pid;
       send({ t: 'started', id: m.id, pid: child.pid! });
+      if (r.pendingSignal) signalJob(m.id, r.pendingSignal);
     });
     child.once('error', (e) => {
       // Before 'spawn': the shell could not run (ENOENT, EACCES). After: a failed kill, ignored.
@@ -185,7 +188,12 @@ export function createLauncher(send: (message: FromLauncher) => void): Launcher 
 
   function signalJob(id: string, sig: NodeJS.Signals): void {
     const r = jobs.get(id);
-    if (!r || r.pid === undefined || r.finished) return;
+    if (!r || r.finished) return;
+    if (r.pid === undefined) {
+      // Not spawned yet (a cancel right after submit): keep the strongest signal for the spawn.
+      if (r.pendingSignal !== 'SIGKILL') r.pendingSignal = sig;
+      return;
+    }
     // The leader is not reaped yet, so its pid still names the group.
     signal(-r.pid, sig);
     for (const p of findMarked({ jobIds: new Set([id]), since: r.since })) signal(p.pid, sig);

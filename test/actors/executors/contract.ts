@@ -216,6 +216,15 @@ export function executorContract(name: string, factory: () => Promise<ContractHa
     assert.ok(exit.at - t0 >= 290, `killed after ${exit.at - t0} ms`);
   });
 
+  test('cancel right after submit, before the job started, still ends it', async () => {
+    const handle = h.executor.submit(makeJob('sleep 30'), { log: sink() });
+    await h.executor.cancel(handle.jobId, { signal: 'SIGTERM' });
+    const exit = (await events(handle)).at(-1) as JobExited;
+    assert.is(exit.type, 'exited');
+    assert.is(exit.exitCode, null);
+    assert.is(exit.signal, 'SIGTERM');
+  });
+
   test('cancel of an unknown or finished job is a no-op', async () => {
     await h.executor.cancel('no-such-job');
     const { job } = await run('true');
