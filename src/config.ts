@@ -90,6 +90,22 @@ export const CONFIG_SCHEMA = z.strictObject({
     /** Extra Host names accepted on /mcp besides the bound host and loopback names. */
     allowed_hosts: stringList(),
   }),
+  /**
+   * Where steps run: `local` processes of the server, or `bullmq`: `troupe worker` processes
+   * reached through Redis (README "More than one machine"). `redis_url` may carry a password
+   * (`TROUPE_REDIS_URL` overrides it, to keep it out of the file); it is never logged.
+   */
+  executor: section({
+    type: z.enum(['local', 'bullmq']).default('local'),
+    redis_url: z
+      .string()
+      .default('')
+      .refine((v) => v === '' || /^rediss?:\/\/./.test(v), 'must be a redis:// or rediss:// URL'),
+    /** Prefix of every Redis key and BullMQ queue; one server per prefix. */
+    prefix: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, ".", "_" or "-"').default('troupe'),
+    /** A worker silent this long is lost, with its running steps. */
+    worker_lost_after_sec: int(1).default(30),
+  }),
 });
 
 type CamelCase<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Capitalize<CamelCase<T>>}` : S;

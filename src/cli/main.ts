@@ -25,6 +25,8 @@ Usage: troupe <command> [options]
   logs <name> <runId> [--step S] [--stderr] [--tail N]
   runs [<name>] [--status LABEL] [--json]
   validate <file.yaml>
+  worker --redis URL [--id ID] [--labels k=v,k2=v2] [--concurrency N] [--work-dir DIR]
+  workers [--redis URL] [--json]           live workers: labels, running steps, last heartbeat
   audit query [--category C] [--action A] [--correlation-id ID] ... [--json]
   audit verify
   apikey create --name N --role R --surfaces rest_api,mcp [--json]
@@ -98,6 +100,8 @@ async function dispatch(command: string, argv: string[], io: CliIo): Promise<num
   const config = resolveConfig(globalValues(argv));
   // The server and admin commands load their modules on demand, which keeps the run commands quick to start.
   if (command === 'server') return (await import('./server-command.ts')).serverCommand(argv, config, io);
+  if (command === 'worker') return (await import('./worker-command.ts')).workerCommand(argv, config, io);
+  if (command === 'workers') return (await import('./worker-command.ts')).workersCommand(argv, config, io);
   const handler = RUN_COMMANDS[command];
   if (handler) {
     const server = readServerFile(config.dataDir);
