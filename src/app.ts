@@ -10,6 +10,8 @@ import { createHttpApp, startHttpServer } from './http/index.ts';
 import { createMcpHandler } from './mcp/index.ts';
 import { removeServerFile, writeServerFile } from './cli/server-file.ts';
 import { createLevelAuthStore } from './store/level-auth-store.ts';
+import { createLogger } from './core/index.ts';
+import { openConfiguredExecutor } from './workers/open-executor.ts';
 
 const EXAMPLES_DIR = fileURLToPath(new URL('../examples/', import.meta.url));
 
@@ -46,7 +48,15 @@ export interface Troupe {
 export async function createTroupe(config: TroupeConfig, options: { seedExamples?: boolean; onWarning?: (m: string) => void } = {}): Promise<Troupe> {
   if (options.seedExamples) seedExamples(config.dagsDir);
   else mkdirSync(config.dagsDir, { recursive: true });
-  const engine = await openEngine(config, options.onWarning ? { onWarning: options.onWarning } : {});
+  // Before the store: a server whose executor cannot reach Redis refuses to start.
+  const executor = await openConfiguredExecutor(config, createLogger());
+  let engine: Engine;
+  try {
+    engine = await openEngine(config, options.onWarning ? { onWarning: options.onWarning } : {});
+  } catch (error) {
+    await executor?.close();
+    throw error;
+  }
   // The CLI's credential for a running server: random per start, in a 0600 file.
   const localToken = randomBytes(32).toString('base64url');
   let server: Awaited<ReturnType<typeof startHttpServer>> | undefined;
@@ -55,7 +65,7 @@ export async function createTroupe(config: TroupeConfig, options: { seedExamples
     const auth = await createAuthService({ store: createLevelAuthStore(engine.db), config, localToken });
     mcp = createMcpHandler({ runtime: engine.runtime, audit: engine.audit, config });
     const handler = mcp;
-    const app = createHttpApp({ config, runtime: engine.runtime, audit: engine.audit, auth, mcp: (req) => handler.handle(req) });
+    const app = createHttpApp({ config, runtime: engine.runtime, audit: engine.audit, auth, mcp: (req) => handler.handle(req), ...(executor ? { workers: executor } : {}) });
     let closing: Promise<void> | undefined;
     return {
       engine,
@@ -71,6 +81,7 @@ export async function createTroupe(config: TroupeConfig, options: { seedExamples
           await handler.close().catch(() => {});
           await server?.close().catch(() => {});
           await engine.close();
+          await executor?.close();
         })();
         return closing;
       },
@@ -78,6 +89,7 @@ export async function createTroupe(config: TroupeConfig, options: { seedExamples
   } catch (error) {
     await mcp?.close().catch(() => {});
     await engine.close().catch(() => {});
+    await executor?.close().catch(() => {});
     throw error;
   }
 }

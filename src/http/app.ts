@@ -14,6 +14,8 @@ import { registerDagRoutes } from './routes/dags.ts';
 import { registerPublicRoutes } from './routes/health.ts';
 import { registerMcpRoute } from './routes/mcp.ts';
 import { registerRunRoutes } from './routes/runs.ts';
+import { registerWorkerRoutes } from './routes/workers.ts';
+import type { WorkersSource } from './routes/workers.ts';
 
 export interface HttpAppDeps {
   config: TroupeConfig;
@@ -22,6 +24,8 @@ export interface HttpAppDeps {
   auth: AuthService;
   /** The MCP Streamable HTTP handler; `{base}/mcp` is mounted only when given. */
   mcp?: (req: Request) => Promise<Response>;
+  /** The worker pool behind `GET /workers`, with `executor.type: bullmq`. */
+  workers?: WorkersSource;
 }
 
 /**
@@ -45,6 +49,7 @@ export function createHttpApp(deps: HttpAppDeps): H3 {
   registerRunRoutes(app, prefix, deps);
   registerAuditRoutes(app, prefix, deps);
   registerApiKeyRoutes(app, prefix, deps);
+  registerWorkerRoutes(app, prefix, deps);
   if (deps.mcp) registerMcpRoute(app, `${config.basePath}/mcp`, { ...deps, mcp: deps.mcp });
   // Unknown paths (and known paths with another method) answer like any other error.
   app.all(

@@ -209,11 +209,12 @@ export async function startWorker(options: WorkerOptions): Promise<TroupeWorker>
     return terminal;
   }
 
+  const bullConnection = connectRedis(options.redisUrl, { name: `troupe-worker:${id}:bullmq` });
   const bull = new Worker(
     workerQueueName(id),
     async (job: Job<StepJob>) => runJob(job.data),
     {
-      connection: connectRedis(options.redisUrl, { name: `troupe-worker:${id}:bullmq` }),
+      connection: bullConnection,
       prefix,
       concurrency: options.concurrency ?? 4,
       // A job this worker took and did not finish (it died) is never run again: the server
@@ -266,6 +267,7 @@ export async function startWorker(options: WorkerOptions): Promise<TroupeWorker>
         await options.executor.close();
         sub.disconnect();
         cmd.disconnect();
+        bullConnection.disconnect();
         log.info('worker stopped');
       })();
       return closing;

@@ -97,6 +97,10 @@ export async function createBullmqExecutor(options: BullmqExecutorOptions): Prom
   const consumer = `server-${process.pid}`;
 
   const jobs = new Map<string, Tracked>();
+  /** Affinity key → worker, for the runs placed by this server life (mirrored in Redis). */
+  const affinity = new Map<string, string>();
+  /** Runs (affinity keys) given to each worker, to spread ties. */
+  const placedRuns = new Map<string, number>();
   const queues = new Map<string, Queue>();
   let live: WorkerInfo[] = [];
   /** Per worker: the heartbeat score last seen and the server time it changed. */
@@ -167,12 +171,22 @@ export async function createBullmqExecutor(options: BullmqExecutorOptions): Prom
       return;
     }
     const aKey = affinityKey(t);
-    const preferred = await cmd.get(aKey);
+    // The run's worker: known here, else from Redis (an earlier life of this server).
+    let preferred = affinity.get(aKey);
+    if (preferred === undefined) {
+      const stored = await cmd.get(aKey);
+      // Another step of the run may have been placed while we asked.
+      preferred = affinity.get(aKey) ?? stored ?? undefined;
+    }
     let chosen = eligible.find((w) => w.id === preferred);
     if (!chosen) {
-      // Least loaded relative to its concurrency; ties by id, for a stable choice.
-      chosen = [...eligible].sort((a, b) => loadOf(a.id) / a.concurrency - loadOf(b.id) / b.concurrency)[0]!;
+      // Least loaded relative to its concurrency; ties go to the worker given fewest runs.
+      chosen = [...eligible].sort((a, b) => loadOf(a.id) / a.concurrency - loadOf(b.id) / b.concurrency || (placedRuns.get(a.id) ?? 0) - (placedRuns.get(b.id) ?? 0))[0]!;
+      placedRuns.set(chosen.id, (placedRuns.get(chosen.id) ?? 0) + 1);
     }
+    affinity.delete(aKey);
+    affinity.set(aKey, chosen.id);
+    if (affinity.size > 10_000) affinity.delete(affinity.keys().next().value!);
     t.workerId = chosen.id;
     t.state = 'queued';
     t.reason = undefined;
@@ -200,6 +214,7 @@ export async function createBullmqExecutor(options: BullmqExecutorOptions): Prom
 
   // ---- worker loss --------------------------------------------------------------------------
   async function workerLost(workerId: string, reason: string): Promise<void> {
+    for (const [key, id] of affinity) if (id === workerId) affinity.delete(key);
     const mine = [...jobs.values()].filter((t) => t.workerId === workerId && (t.state === 'queued' || t.state === 'started'));
     await cmd.set(`${prefix}:fenced:${workerId}`, '1', 'EX', CANCELLED_TTL_SEC).catch(() => {});
     if (mine.length > 0) log.warn('worker lost', { workerId, reason, jobs: mine.length });
