@@ -63,14 +63,16 @@ function requireRedisServer(): void {
   }
 }
 
-/** Starts a private redis-server (not daemonized: it is this process's child). */
-export async function startRedis(): Promise<TestRedis> {
+/** Starts a private redis-server (not daemonized: it is this process's child), with `persistent`, one that keeps its data across `stop()`/`start()`. */
+export async function startRedis(options: { persistent?: boolean } = {}): Promise<TestRedis> {
   requireRedisServer();
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'troupe-redis-'));
   let child: ChildProcess | undefined;
   const start = async () => {
-    child = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir], {
+    // persistent: an append-only file fsynced on every write, so a restart keeps the dataset.
+    const persistence = options.persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+    child = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', ...persistence, '--dir', dir], {
       stdio: 'ignore',
     });
     const c = child;

@@ -240,7 +240,25 @@ export async function createBullmqExecutor(options: BullmqExecutorOptions): Prom
   }
 
   // ---- the registry poll ----------------------------------------------------------------------
+  // Outages: commands queue while Redis is away, so a poll may "succeed" long after it began
+  // with heartbeats nobody could send meanwhile. Count connection losses; a poll that spans one
+  // judges no worker, and every worker gets a full bound from the moment Redis is back.
+  let outages = 0;
+  cmd.on('close', () => {
+    outages++;
+    if (redisDown === undefined && !closed) log.warn('Redis connection lost; steps on workers keep running, results arrive when it is back');
+    redisDown ??= 'connection closed';
+  });
+  cmd.on('ready', () => {
+    if (redisDown === undefined) return;
+    log.info('Redis reachable again');
+    redisDown = undefined;
+    const now = clock.now();
+    for (const s of seen.values()) s.at = now;
+  });
+
   async function poll(): Promise<void> {
+    const outagesBefore = outages;
     let scores: string[];
     try {
       live = await listWorkers(cmd, prefix);
@@ -251,11 +269,10 @@ export async function createBullmqExecutor(options: BullmqExecutorOptions): Prom
       return;
     }
     const now = clock.now();
-    if (redisDown !== undefined) {
-      // Back from an outage: nobody could heartbeat meanwhile; give every worker a full bound.
-      log.info('Redis reachable again');
-      redisDown = undefined;
+    if (outages !== outagesBefore || redisDown !== undefined) {
       for (const s of seen.values()) s.at = now;
+      if (cmd.status === 'ready') redisDown = undefined;
+      return;
     }
     for (let i = 0; i + 1 < scores.length; i += 2) {
       const id = scores[i]!;

@@ -1,9 +1,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { firstValueFrom, toArray } from 'rxjs';
 import { createBullmqExecutor } from '../../../src/actors/executors/bullmq-executor.ts';
 import type { BullmqExecutor } from '../../../src/actors/executors/bullmq-executor.ts';
-import type { JobEvent, JobHandle, StepJob } from '../../../src/actors/executors/port.ts';
+import type { JobEvent, StepJob } from '../../../src/actors/executors/port.ts';
+import { lastEvent, runJob, submitJob, testJob, whenStarted, workerOf } from '../../_support/executor-jobs.ts';
 import { createMemoryLogger } from '../../../src/core/logger.ts';
 import { isTroupeError } from '../../../src/core/index.ts';
 import { sharedRedis, uniquePrefix } from '../../_support/redis.ts';
@@ -18,25 +18,12 @@ const logger = createMemoryLogger();
 let ex: BullmqExecutor;
 let gpu: WorkerProcess;
 let cpu: WorkerProcess;
-let n = 0;
-
-function job(over: Partial<StepJob> & { command: string }): StepJob {
-  n++;
-  return { jobId: `job-${n}-${Math.random().toString(36).slice(2, 8)}`, runName: 'dag', runId: `run-${n}`, attempt: 1, step: `s${n}`, shell: ['/bin/sh'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, captureOutput: false, ...over };
-}
-
-interface Ran { events: JobEvent[]; stdout: string; stderr: string; handle: JobHandle }
-function submit(j: StepJob): { handle: JobHandle; done: Promise<Ran> } {
-  let stdout = '';
-  let stderr = '';
-  const handle = ex.submit(j, { log: { write: (stream, chunk) => (stream === 'stdout' ? (stdout += Buffer.from(chunk)) : (stderr += Buffer.from(chunk))) } });
-  const done = firstValueFrom(handle.events$.pipe(toArray())).then((events) => ({ events, stdout, stderr, handle }));
-  return { handle, done };
-}
-const run = (j: StepJob) => submit(j).done;
-const startedOn = (r: Ran) => (r.events.find((e) => e.type === 'started') as Extract<JobEvent, { type: 'started' }> | undefined)?.where.workerId;
-const last = (r: Ran) => r.events[r.events.length - 1]!;
-const started = (h: JobHandle) => new Promise<Extract<JobEvent, { type: 'started' }>>((resolve) => h.events$.subscribe((e) => e.type === 'started' && resolve(e)));
+const run = (j: StepJob) => runJob(ex, j);
+const submit = (j: StepJob) => submitJob(ex, j);
+const job = testJob;
+const startedOn = workerOf;
+const last = lastEvent;
+const started = whenStarted;
 
 s.before(async () => {
   [gpu, cpu] = await Promise.all([
