@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { TroupeError, createLogger } from '../core/index.ts';
 import type { TroupeConfig } from '../config.ts';
@@ -57,14 +58,15 @@ export async function workerCommand(argv: string[], config: TroupeConfig, io: Cl
   mkdirSync(workDir, { recursive: true });
   await pingRedis(redisUrl);
   const logger = createLogger();
+  const id = values.id ?? `${hostname()}-${process.pid}`;
   const worker = await startWorker({
     redisUrl,
     prefix: values.prefix ?? (config.executor.type === 'bullmq' ? config.executor.prefix : 'troupe'),
-    ...(values.id !== undefined ? { id: values.id } : {}),
+    id,
     labels,
     concurrency,
     workDir,
-    executor: createWorkerExecutor(workDir),
+    executor: createWorkerExecutor(id, logger),
     logger,
     heartbeatMs: intFlag(values['heartbeat-ms'], 'heartbeat-ms', 1000, 50),
     ttlMs: intFlag(values['ttl-ms'], 'ttl-ms', 10_000, 200),

@@ -94,6 +94,10 @@ export async function startWorker(options: WorkerOptions): Promise<TroupeWorker>
     log.warn('the server declared this worker lost; stopping its running steps', { jobs: running.size });
     for (const jobId of running.keys()) await options.executor.cancel(jobId, { signal: 'SIGKILL', graceMs: 0 });
   };
+  // Whatever an earlier life of this worker left running (it was SIGKILLed) ends now: the
+  // server has reported those steps lost and may have run them elsewhere.
+  const leftovers = await options.executor.reconcile([]);
+  if (leftovers.length > 0) log.info('ended leftovers of an earlier worker life', { jobs: leftovers.length });
   await cmd.del(`${prefix}:fenced:${id}`);
   await heartbeat(cmd, prefix, info(), ttlMs, true);
   let beating = false;

@@ -97,6 +97,8 @@ export async function createBullmqExecutor(options: BullmqExecutorOptions): Prom
   const consumer = `server-${process.pid}`;
 
   const jobs = new Map<string, Tracked>();
+  /** Ids submitted before (bounded): an id names one job, forever. */
+  const submitted = new Set<string>();
   /** Affinity key → worker, for the runs placed by this server life (mirrored in Redis). */
   const affinity = new Map<string, string>();
   /** Runs (affinity keys) given to each worker, to spread ties. */
@@ -129,13 +131,14 @@ export async function createBullmqExecutor(options: BullmqExecutorOptions): Prom
     jobs.delete(t.ref.jobId);
     t.subject.next(event);
     t.subject.complete();
-    void cmd.hdel(k.placements, t.ref.jobId).catch(() => {});
+    // At close the placement stays: the next server life's reconcile needs it.
+    if (!closed) void cmd.hdel(k.placements, t.ref.jobId).catch(() => {});
   };
   const end = (t: Tracked, event: JobExited | { type: 'lost'; reason: string }) => {
     if (!jobs.has(t.ref.jobId)) return;
     const at = clock.now();
     if (event.type === 'lost') {
-      log.warn('step lost', { jobId: t.ref.jobId, run: t.ref.runName, runId: t.ref.runId, step: t.ref.step, reason: event.reason });
+      if (!closed) log.warn('step lost', { jobId: t.ref.jobId, run: t.ref.runName, runId: t.ref.runId, step: t.ref.step, reason: event.reason });
       emit(t, { type: 'lost', jobId: t.ref.jobId, at, reason: event.reason });
     } else emit(t, event);
   };
@@ -387,7 +390,9 @@ export async function createBullmqExecutor(options: BullmqExecutorOptions): Prom
     submit(job: StepJob, io: JobIO): JobHandle {
       if (closed) throw new TypeError('executor is closed');
       if (typeof job?.jobId !== 'string' || job.jobId === '') throw new TypeError('job.jobId is required');
-      if (jobs.has(job.jobId)) throw new TypeError(`job ${job.jobId} was already submitted`);
+      if (jobs.has(job.jobId) || submitted.has(job.jobId)) throw new TypeError(`job ${job.jobId} was already submitted`);
+      submitted.add(job.jobId);
+      if (submitted.size > 100_000) submitted.delete(submitted.values().next().value!);
       startLoops();
       const subject = new ReplaySubject<JobEvent>();
       const ref: JobRef = { jobId: job.jobId, runName: job.runName, runId: job.runId, attempt: job.attempt, step: job.step };
@@ -461,7 +466,9 @@ export async function createBullmqExecutor(options: BullmqExecutorOptions): Prom
       closed = true;
       clearInterval(pollTimer);
       await polling;
-      for (const t of [...jobs.values()]) if (t.state === 'placing' || t.state === 'waiting-worker') end(t, { type: 'lost', reason: 'executor closed before a worker took the step' });
+      // The handles end here; jobs already on a worker go on there, for the next server life's
+      // `reconcile` to find (re-attach or stop), and jobs not yet placed are never placed.
+      for (const t of [...jobs.values()]) end(t, { type: 'lost', reason: t.state === 'placing' || t.state === 'waiting-worker' ? 'executor closed before a worker took the step' : 'executor closed; the step goes on on its worker until reconciled' });
       reader.disconnect();
       await loop?.catch(() => {});
       await Promise.all([...queues.values()].map((q) => q.close().catch(() => {})));
