@@ -6,6 +6,7 @@ import type { TroupeConfig } from '../config.ts';
 import { parseCommand } from './args.ts';
 import type { CliIo } from './io.ts';
 import { readServerFile } from './server-file.ts';
+import { configuredRedisUrl } from '../workers/open-executor.ts';
 
 const WORKER_OPTIONS = {
   redis: { type: 'string' },
@@ -29,7 +30,7 @@ function intFlag(value: string | undefined, name: string, fallback: number, min:
 
 /** The Redis URL: `--redis`, else `TROUPE_REDIS_URL`, else the config file's `executor.redis_url`. */
 function redisUrlOf(flag: string | undefined, config: TroupeConfig): string {
-  const url = flag ?? process.env.TROUPE_REDIS_URL ?? (config.executor.type === 'bullmq' ? config.executor.redisUrl : undefined);
+  const url = flag ?? configuredRedisUrl(config);
   if (!url) throw new TroupeError('INVALID_INPUT', '--redis URL is required (or TROUPE_REDIS_URL, or executor.redis_url in the config file)');
   return url;
 }
@@ -61,7 +62,7 @@ export async function workerCommand(argv: string[], config: TroupeConfig, io: Cl
   const id = values.id ?? `${hostname()}-${process.pid}`;
   const worker = await startWorker({
     redisUrl,
-    prefix: values.prefix ?? (config.executor.type === 'bullmq' ? config.executor.prefix : 'troupe'),
+    prefix: values.prefix ?? config.executor.prefix,
     id,
     labels,
     concurrency,
@@ -113,7 +114,7 @@ export async function workersCommand(argv: string[], config: TroupeConfig, io: C
     const redis = connectRedis(url);
     await redis.connect();
     try {
-      const prefix = values.prefix ?? (config.executor.type === 'bullmq' ? config.executor.prefix : 'troupe');
+      const prefix = values.prefix ?? config.executor.prefix;
       workers = (await listWorkers(redis, prefix)).map((w) => ({ ...w, lastHeartbeatAt: new Date(w.lastHeartbeatAt).toISOString() }));
     } finally {
       redis.disconnect();

@@ -10,6 +10,7 @@ import { readPreconditions } from './read-preconditions.ts';
 import { readRetryPolicy } from './read-retry-policy.ts';
 import { readSchedule } from './read-schedule.ts';
 import { readHandlers, readSteps } from './read-steps.ts';
+import { readWorkerSelector } from './read-worker-selector.ts';
 
 /** Reads the root map of a DAG document into a spec; problems go to `reader`. */
 export function readDag(reader: SpecReader, root: YamlMap, defaultName: string | undefined): DagSpec {
@@ -84,5 +85,7 @@ export function readDag(reader: SpecReader, root: YamlMap, defaultName: string |
   if (shell !== undefined && shell.trim() !== '') spec.shell = shell.trim();
   const retry = readRetryPolicy(reader, at.to('retry_policy'), root.get('retry_policy'), 'dag');
   if (retry) spec.retryPolicy = retry;
+  const selector = readWorkerSelector(reader, at.to('worker_selector'), root.get('worker_selector'));
+  if (selector) spec.workerSelector = selector;
   return spec;
 }

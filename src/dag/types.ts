@@ -83,6 +83,8 @@ export interface DagSpec {
   /** Cron expressions (parsed and validated; firing them is later work). */
   schedule: string[];
   maxCleanUpTimeSec?: number;
+  /** Dagu's `worker_selector`: labels a worker must carry to run this DAG (BullMQ executor). */
+  workerSelector?: Record<string, string>;
 }
 
 /** One problem found while loading a DAG file. Validation reports all of them at once. */
