@@ -12,13 +12,13 @@ export interface WorkersSource {
 
 /**
  * `GET {base}/api/v1/workers`: the live workers (labels, concurrency, running job ids, last
- * heartbeat, draining) and how many steps wait for a worker. Any authenticated role may read
- * it. With the local executor the list is empty and `executor` says `local`.
+ * heartbeat, draining) and how many steps wait for a worker, with why (`waiting`: admin and
+ * manager only). Any authenticated role may read it. With the local executor the list is empty and `executor` says `local`.
  */
 export function registerWorkerRoutes(app: H3, prefix: string, deps: ApiDeps & { workers?: WorkersSource }): void {
   app.get(
     `${prefix}/workers`,
-    apiRoute(deps, async () => {
+    apiRoute(deps, async ({ subject }) => {
       const source = deps.workers;
       if (!source) return { executor: 'local', workers: [], waitingSteps: 0 };
       let workers: WorkerView[];
@@ -27,7 +27,11 @@ export function registerWorkerRoutes(app: H3, prefix: string, deps: ApiDeps & { 
       } catch (error) {
         throw new TroupeError('EXECUTOR_UNAVAILABLE', `cannot read the worker registry from Redis: ${(error as Error).message}`);
       }
-      return { executor: 'bullmq', workers, waitingSteps: source.waiting().length };
+      const waiting = source.waiting();
+      // Which runs wait names DAGs, which workspace grants may hide: only roles that see every
+      // run's audit trail get the list; everyone gets the count.
+      const seesAll = subject.role === 'admin' || subject.role === 'manager';
+      return { executor: 'bullmq', workers, waitingSteps: waiting.length, ...(seesAll ? { waiting } : {}) };
     }),
   );
 }
