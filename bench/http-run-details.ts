@@ -1,6 +1,7 @@
 // GET run details through the whole stack (API key auth, audit context, workspace check,
 // runtime read from LevelDB) against a bare h3 handler returning the same JSON.
 // Loopback only, bounded loops. Run: node --import tsx bench/http-run-details.ts
+import { createLogger } from '../src/core/index.ts';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,7 +39,7 @@ config.dagsDir = join(dir, 'dags');
 config.auth.mode = 'builtin';
 mkdirSync(config.dagsDir, { recursive: true });
 writeFileSync(join(config.dagsDir, 'bench.yaml'), 'steps:\n  - name: a\n    run: echo a\n  - name: b\n    depends: [a]\n    run: echo b\n');
-const engine = await openEngine(config, { onWarning: () => {} });
+const engine = await openEngine(config, { logger: createLogger({ level: 'error' }) });
 const auth = await createAuthService({ store: createLevelAuthStore(engine.db), config, audit: engine.audit });
 const { key } = await auth.createApiKey({ name: 'bench', role: 'viewer', allowedSurfaces: ['rest_api'] });
 const full = await startHttpServer(createHttpApp({ config, runtime: engine.runtime, audit: engine.audit, auth }), { host: '127.0.0.1', port: 0 });

@@ -5,6 +5,7 @@
 // Dagu polls subscribed runs every 2 s. Loopback only, bounded by the run count.
 //
 // Usage: node --import tsx bench/mcp-subscription-latency.ts [runs=100]
+import { createLogger } from '../src/core/index.ts';
 import { createServer } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,7 +31,7 @@ config.port = 0;
 config.auth.mode = 'none';
 mkdirSync(config.dagsDir, { recursive: true });
 writeFileSync(join(config.dagsDir, 'tick.yaml'), 'steps:\n  - name: tick\n    run: sleep 0.05\n');
-const troupe = await createTroupe(config, { onWarning: () => {} });
+const troupe = await createTroupe(config, { logger: createLogger({ level: 'error' }) });
 const url = `${(await troupe.listen()).url}/mcp`;
 const rt = troupe.engine.runtime;
 const terminalAt = new Map<string, number>();

@@ -4,6 +4,7 @@
 // mode on node:http + h3), in the same process and run. Loopback only, bounded by time.
 //
 // Usage: node --import tsx bench/mcp-throughput.ts [seconds per round=3] [connections=8] [rounds=3]
+import { createLogger } from '../src/core/index.ts';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -85,7 +86,7 @@ config.auth.mode = 'none';
 config.mcp.maxSessions = 1000;
 mkdirSync(config.dagsDir, { recursive: true });
 writeFileSync(join(config.dagsDir, 'hello.yaml'), 'steps:\n  - name: hello\n    run: echo hello\n');
-const troupe = await createTroupe(config, { onWarning: () => {} });
+const troupe = await createTroupe(config, { logger: createLogger({ level: 'error' }) });
 const troupeUrl = `${(await troupe.listen()).url}/mcp`;
 const run = await troupe.engine.runtime.start({ name: 'hello' });
 await troupe.engine.runtime.waitForRun('hello', run.dagRunId, 10_000);

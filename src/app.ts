@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAuthService } from './auth/index.ts';
 import type { TroupeConfig } from './config.ts';
+import { createLogger } from './core/index.ts';
 import { openEngine } from './engine.ts';
-import type { Engine } from './engine.ts';
+import type { Engine, EngineOptions } from './engine.ts';
 import { createHttpApp, startHttpServer } from './http/index.ts';
 import { createMcpHandler } from './mcp/index.ts';
 import { removeServerFile, writeServerFile } from './cli/server-file.ts';
 import { createLevelAuthStore } from './store/level-auth-store.ts';
-import { createLogger } from './core/index.ts';
 import { openConfiguredExecutor } from './workers/open-executor.ts';
 
 const EXAMPLES_DIR = fileURLToPath(new URL('../examples/', import.meta.url));
@@ -45,16 +45,20 @@ export interface Troupe {
  * const troupe = await createTroupe(defaultConfig());
  * const { url } = await troupe.listen();
  */
-export async function createTroupe(config: TroupeConfig, options: { seedExamples?: boolean; onWarning?: (m: string) => void } = {}): Promise<Troupe> {
+export async function createTroupe(config: TroupeConfig, options: EngineOptions & { seedExamples?: boolean } = {}): Promise<Troupe> {
   if (options.seedExamples) seedExamples(config.dagsDir);
   else mkdirSync(config.dagsDir, { recursive: true });
-  // Before the store: a server whose executor cannot reach Redis refuses to start.
-  const executor = await openConfiguredExecutor(config, createLogger());
+  const { seedExamples: _seed, ...engineOptions } = options;
+  const logger = options.logger ?? createLogger();
+  // Before the store: a server whose executor cannot reach Redis refuses to start. The engine
+  // does not close an executor it was given: this function does, after the engine.
+  const executor = engineOptions.executor ?? (await openConfiguredExecutor(config, logger.child({ component: 'bullmq-executor' })));
+  const ownExecutor = engineOptions.executor === undefined ? (executor as Awaited<ReturnType<typeof openConfiguredExecutor>>) : undefined;
   let engine: Engine;
   try {
-    engine = await openEngine(config, options.onWarning ? { onWarning: options.onWarning } : {});
+    engine = await openEngine(config, { ...engineOptions, ...(executor ? { executor } : {}) });
   } catch (error) {
-    await executor?.close();
+    await ownExecutor?.close();
     throw error;
   }
   // The CLI's credential for a running server: random per start, in a 0600 file.
@@ -63,9 +67,9 @@ export async function createTroupe(config: TroupeConfig, options: { seedExamples
   let mcp: ReturnType<typeof createMcpHandler> | undefined;
   try {
     const auth = await createAuthService({ store: createLevelAuthStore(engine.db), config, localToken });
-    mcp = createMcpHandler({ runtime: engine.runtime, audit: engine.audit, config });
+    mcp = createMcpHandler({ runtime: engine.runtime, audit: engine.audit, config, logger: logger.child({ component: 'mcp' }), ...(options.clock ? { clock: options.clock } : {}) });
     const handler = mcp;
-    const app = createHttpApp({ config, runtime: engine.runtime, audit: engine.audit, auth, mcp: (req) => handler.handle(req), ...(executor ? { workers: executor } : {}) });
+    const app = createHttpApp({ config, runtime: engine.runtime, audit: engine.audit, auth, mcp: (req) => handler.handle(req), ...(ownExecutor ? { workers: ownExecutor } : {}) });
     let closing: Promise<void> | undefined;
     return {
       engine,
@@ -81,7 +85,7 @@ export async function createTroupe(config: TroupeConfig, options: { seedExamples
           await handler.close().catch(() => {});
           await server?.close().catch(() => {});
           await engine.close();
-          await executor?.close();
+          await ownExecutor?.close();
         })();
         return closing;
       },
@@ -89,7 +93,7 @@ export async function createTroupe(config: TroupeConfig, options: { seedExamples
   } catch (error) {
     await mcp?.close().catch(() => {});
     await engine.close().catch(() => {});
-    await executor?.close().catch(() => {});
+    await ownExecutor?.close().catch(() => {});
     throw error;
   }
 }

@@ -80,6 +80,10 @@ export const CONFIG_SCHEMA = z.strictObject({
     kill_grace_ms: int(0).default(2000),
     /** Most queued runs the engine accepts in total. */
     max_queued_runs: int(1).default(100_000),
+    /** Log bytes kept per step (stdout and stderr together) before truncation with a marker line. */
+    step_log_bytes: int(1).default(64 * 1024 * 1024),
+    /** Largest captured `output:` of a step (Dagu's `max_output_size`). */
+    max_output_size: int(1).default(1024 * 1024),
   }),
   mcp: section({
     max_sessions: int(1).default(256),

@@ -1,5 +1,8 @@
 import { createRuntime } from './actors/index.ts';
-import type { Runtime } from './actors/index.ts';
+import type { Runtime, StepExecutor } from './actors/index.ts';
+import type { AuditStore } from './audit/ports.ts';
+import { createLogger, systemClock } from './core/index.ts';
+import type { Clock, Logger } from './core/index.ts';
 import { attachRuntimeEvents, createAuditTrail } from './audit/index.ts';
 import type { AuditTrail } from './audit/types.ts';
 import type { TroupeConfig } from './config.ts';
@@ -8,6 +11,20 @@ import type { Database } from './store/database.ts';
 import { createDagDirStore } from './store/dag-dir.ts';
 import { createLevelRunStore } from './store/level-run-store.ts';
 import { createLevelAuditStore } from './store/level-audit-store.ts';
+
+/** Options of `openEngine`. */
+export interface EngineOptions {
+  /** @defaultValue JSON lines on stderr */
+  logger?: Logger;
+  /** @defaultValue systemClock */
+  clock?: Clock;
+  /** @defaultValue local processes */
+  executor?: StepExecutor;
+  /** Where the default local executor forks from (see `RuntimeOptions.launcher`). @defaultValue 'helper' */
+  launcher?: 'helper' | 'direct';
+  /** Wraps the audit store (tests put a failing store in front of the real one). */
+  auditStore?: (store: AuditStore) => AuditStore;
+}
 
 /** The store, the audit trail and the runtime of one data directory, wired together. */
 export interface Engine {
@@ -24,12 +41,22 @@ export interface Engine {
  * every state change of the runtime), the runtime, and the audit pipeline that records the
  * runtime's domain events. Throws `STORE_LOCKED` when another process owns the directory.
  */
-export async function openEngine(config: TroupeConfig, options: { onWarning?: (m: string) => void } = {}): Promise<Engine> {
+export async function openEngine(config: TroupeConfig, options: EngineOptions = {}): Promise<Engine> {
+  const logger = options.logger ?? createLogger();
+  const clock = options.clock ?? systemClock;
+  const auditLogger = logger.child({ component: 'audit' });
   const db = await openDatabase(config.dataDir);
   let audit: AuditTrail | undefined;
   try {
-    audit = await createAuditTrail({ store: createLevelAuditStore(db), onFailure: config.audit.onFailure, retentionDays: config.audit.retentionDays });
+    audit = await createAuditTrail({
+      store: options.auditStore?.(createLevelAuditStore(db)) ?? createLevelAuditStore(db),
+      onFailure: config.audit.onFailure,
+      retentionDays: config.audit.retentionDays,
+      logger: (message) => auditLogger.warn(message),
+      clock,
+    });
     const trail = audit;
+    const failClosed = config.audit.onFailure === 'fail_closed';
     let subscription: { unsubscribe(): void } | undefined;
     const runtime = await createRuntime({
       runStore: createLevelRunStore(db),
@@ -38,11 +65,25 @@ export async function openEngine(config: TroupeConfig, options: { onWarning?: (m
       queues: config.queues,
       maxQueuedRuns: config.engine.maxQueuedRuns,
       killGraceMs: config.engine.killGraceMs,
+      stepLimits: { logBytes: config.engine.stepLogBytes, outputBytes: config.engine.maxOutputSize },
       gate: () => trail.assertWritable(),
-      observe: (events$) => {
-        subscription = attachRuntimeEvents(trail, events$);
+      // Acknowledged means durable: a command answers once its audit entries are written.
+      // Concurrent commands share the trail's next write (group commit).
+      commit: async () => {
+        try {
+          await trail.flush();
+        } catch (error) {
+          if (failClosed) throw error;
+          logger.warn('audit entries are not durable yet (fail_open: the change proceeds)', { error });
+        }
       },
-      ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+      observe: (events$) => {
+        subscription = attachRuntimeEvents(trail, events$, logger.child({ component: 'audit-mapping' }));
+      },
+      logger,
+      clock,
+      ...(options.executor ? { executor: options.executor } : {}),
+      ...(options.launcher ? { launcher: options.launcher } : {}),
     });
     let closing: Promise<void> | undefined;
     return {
@@ -54,7 +95,7 @@ export async function openEngine(config: TroupeConfig, options: { onWarning?: (m
         closing ??= (async () => {
           await runtime.close();
           subscription?.unsubscribe();
-          await trail.flush().catch(() => {});
+          await trail.flush().catch((error: unknown) => logger.warn('audit entries could not be written before close', { error }));
           await trail.close();
           await db.close();
         })();

@@ -9,6 +9,8 @@ interface DagServiceDeps {
   /** Refuses state changes (shutdown, audit unavailable). */
   gate: () => Promise<void>;
   emit: (action: DomainAction, name: string, workspace: string, details: Record<string, unknown>) => void;
+  /** Resolves once the emitted facts are durable; rejecting refuses the change (it is undone). */
+  durable: () => Promise<void>;
 }
 
 function checkName(name: string, field = 'name'): void {
@@ -22,6 +24,16 @@ function checkName(name: string, field = 'name'): void {
  * is ignored for stored DAGs, as in Dagu.
  */
 export function createDagService(deps: DagServiceDeps) {
+  /** Answers only once the change's fact is durable; otherwise undoes the change and refuses it. */
+  async function acknowledged(undo: () => Promise<unknown>): Promise<void> {
+    try {
+      await deps.durable();
+    } catch (cause) {
+      await undo().catch(() => undefined);
+      throw cause;
+    }
+  }
+
   function validate(yaml: string, name?: string): ValidationReport {
     if (typeof yaml !== 'string') throw new TroupeError('INVALID_INPUT', 'spec must be a string', { details: { field: 'spec' } });
     const result = loadDag(yaml, name !== undefined ? { defaultName: name } : {});
@@ -90,8 +102,10 @@ export function createDagService(deps: DagServiceDeps) {
     const report = validate(yaml, name);
     if (!report.valid) throw new TroupeError('INVALID_SPEC', report.errors.join('; '), { details: { errors: report.errors } });
     await deps.gate();
+    const before = await deps.store.read(name);
     const { created } = await deps.store.write(name, yaml);
     deps.emit(created ? 'dag_create' : 'dag_update', name, workspaceOf(report.spec?.labels ?? {}), { dag_name: name, spec_bytes: Buffer.byteLength(yaml) });
+    await acknowledged(() => (before === undefined ? deps.store.remove(name) : deps.store.write(name, before)));
     return { created, report };
   }
 
@@ -102,6 +116,7 @@ export function createDagService(deps: DagServiceDeps) {
     await deps.gate();
     await deps.store.write(name, yaml, { mustNotExist: true });
     deps.emit('dag_create', name, workspaceOf(report.spec?.labels ?? {}), { dag_name: name, spec_bytes: Buffer.byteLength(yaml) });
+    await acknowledged(() => deps.store.remove(name));
     return report;
   }
 
@@ -114,6 +129,7 @@ export function createDagService(deps: DagServiceDeps) {
     await deps.gate();
     await deps.store.rename(name, newName);
     deps.emit('dag_rename', name, def.workspace, { old_name: name, new_name: newName });
+    await acknowledged(() => deps.store.rename(newName, name));
   }
 
   async function remove(name: string): Promise<void> {
@@ -123,6 +139,7 @@ export function createDagService(deps: DagServiceDeps) {
     await deps.gate();
     await deps.store.remove(name);
     deps.emit('dag_delete', name, def.workspace, { dag_name: name });
+    await acknowledged(() => deps.store.write(name, def.yaml));
   }
 
   /** The spec and YAML a run executes: a stored DAG by name, or an inline spec. */

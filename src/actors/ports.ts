@@ -1,3 +1,4 @@
+import type { TransitionRecord } from './events.ts';
 import type { RunRecord } from './types.ts';
 
 /**
@@ -16,10 +17,22 @@ export interface DagStore {
   remove(name: string): Promise<void>;
 }
 
-/** Persistence of run records and of the queue order. */
+/** What one `RunStore.putMany` batch writes besides records. */
+export interface RunStoreBatchExtras {
+  /** Transitions to append (keys are unique by run and seq; rewriting one is harmless). */
+  transitions?: TransitionRecord[];
+  /** The new upper bound of leased event sequence numbers. */
+  seqLease?: number;
+}
+
+/** Persistence of run records, their transitions, and the queue order. */
 export interface RunStore {
-  /** Writes the records atomically. */
-  putMany(records: RunRecord[]): Promise<void>;
+  /** Writes the records, transitions and lease in one atomic batch. */
+  putMany(records: RunRecord[], extras?: RunStoreBatchExtras): Promise<void>;
+  /** A run's transitions in seq order, with `seq > afterSeq`, at most `limit`. */
+  transitions(name: string, dagRunId: string, options: { afterSeq?: number; limit: number }): Promise<TransitionRecord[]>;
+  /** The highest event sequence number leased so far (0 for a new data directory). */
+  seqLease(): Promise<number>;
   get(name: string, dagRunId: string): Promise<RunRecord | undefined>;
   /** The run with the newest start (or queue) time for a DAG. */
   latest(name: string): Promise<RunRecord | undefined>;
@@ -40,54 +53,4 @@ export interface RunStore {
   getSnapshot(key: string): Promise<unknown | undefined>;
   getSnapshots(keys: string[]): Promise<Array<unknown | undefined>>;
   deleteSnapshot(key: string): Promise<void>;
-}
-
-/** Everything needed to launch one step process. */
-export interface StepLaunch {
-  dagName: string;
-  dagRunId: string;
-  attempt: number;
-  stepName: string;
-  /** One command line or a multi-line script, run by the shell. */
-  command: string;
-  /** Shell and its arguments, e.g. `['/bin/sh']` or `['bash', '-e']`; `-c` is appended. */
-  shell: string[];
-  env: Record<string, string>;
-  cwd?: string;
-  stdoutPath: string;
-  stderrPath: string;
-  /** Read back stdout after exit (for `output:`). */
-  captureOutput: boolean;
-}
-
-export interface StepExit {
-  exitCode: number | null;
-  signal: string | null;
-  /** Trimmed stdout of this launch, when captured. */
-  output?: string;
-  /** Set when the process could not run at all. */
-  error?: string;
-}
-
-/** A launched step process. */
-export interface StepProcess {
-  pid: number;
-  /** Process start time (clock ticks since boot), to tell a reused pid apart. */
-  pidStart?: number;
-  exited: Promise<StepExit>;
-  /** Signals the whole process group; escalates to SIGKILL after the executor's grace period. */
-  kill(signal: string): void;
-}
-
-/**
- * Runs step commands. Local processes today; a worker pool on other machines later, behind
- * the same port, without touching the machines.
- */
-export interface StepExecutor {
-  /** Throws when the command cannot be launched at all. */
-  launch(spec: StepLaunch): StepProcess;
-  /** Kills whatever is left of a process group from an earlier process life, if it is still the same process. */
-  reap(pid: number, pidStart?: number): Promise<void>;
-  /** True when a live (non-zombie) member of the process group exists. */
-  groupAlive(pgid: number): boolean;
 }

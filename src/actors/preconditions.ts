@@ -1,6 +1,9 @@
 import { join } from 'node:path';
 import type { Precondition } from '../dag/types.ts';
-import type { StepExecutor } from './ports.ts';
+import { firstValueFrom, last } from 'rxjs';
+import type { StepExecutor } from './executors/port.ts';
+import { newJobId } from './executors/port.ts';
+import { fileLogSink } from './job-log-sink.ts';
 import { safeFileName } from './run-logs.ts';
 
 export interface PreconditionRun {
@@ -37,23 +40,28 @@ export async function preconditionsMet(executor: StepExecutor, preconditions: Pr
   for (const [i, p] of preconditions.entries()) {
     const escaped = p.condition.replace(/[\\"]/g, (c) => `\\${c}`);
     const command = p.expected === undefined ? p.condition : `printf '%s' "${escaped}"`;
-    const proc = executor.launch({
-      dagName: run.dagName,
-      dagRunId: run.dagRunId,
-      attempt: run.attempt,
-      stepName: `precondition-${i}`,
-      command,
-      shell: run.shell,
-      env: run.env,
-      ...(run.cwd !== undefined ? { cwd: run.cwd } : {}),
-      // One file per owner: parallel steps check their preconditions at the same time, and
-      // each reads its own output back from the file.
-      stdoutPath: join(run.logDir, `${prefix}preconditions.stdout.log`),
-      stderrPath: join(run.logDir, `${prefix}preconditions.stderr.log`),
-      captureOutput: p.expected !== undefined,
-    });
-    const exit = await proc.exited;
-    if (exit.error) throw new Error(exit.error);
+    const prefixStep = run.owner === '' ? '' : `${run.owner}.`;
+    const handle = executor.submit(
+      {
+        jobId: newJobId(),
+        runName: run.dagName,
+        runId: run.dagRunId,
+        attempt: run.attempt,
+        step: `${prefixStep}precondition-${i}`,
+        command,
+        shell: run.shell,
+        env: run.env,
+        ...(run.cwd !== undefined ? { cwd: run.cwd } : {}),
+        captureOutput: p.expected !== undefined,
+      },
+      // One file per owner: parallel steps check their preconditions at the same time.
+      { log: fileLogSink({ stdout: join(run.logDir, `${prefix}preconditions.stdout.log`), stderr: join(run.logDir, `${prefix}preconditions.stderr.log`) }) },
+    );
+    const end = await firstValueFrom(handle.events$.pipe(last()));
+    if (end.type === 'lost') throw new Error(`precondition job lost: ${end.reason}`);
+    if (end.type !== 'exited') throw new Error('precondition job ended without an exit');
+    if (end.error) throw new Error(end.error);
+    const exit = end;
     const ok = p.expected === undefined ? exit.exitCode === 0 : exit.exitCode === 0 && matches(exit.output ?? '', p.expected);
     if (ok === p.negate) return false;
   }

@@ -1,13 +1,18 @@
+import type { Clock } from '../core/index.ts';
+import type { TransitionRecord } from './events.ts';
 import type { RunStore } from './ports.ts';
 import type { RunRecord } from './types.ts';
 
 /**
- * Coalesces record writes: many transitions of one run within a tick become one write of its
- * latest record, and all dirty runs go out in one atomic batch. Writes never overlap; a
- * failed batch stays dirty and is retried with a capped backoff, so nothing is dropped.
+ * Coalesces record writes: many events of one run within a window become one write of its
+ * latest record, and all dirty runs, the transitions appended meanwhile and the sequence
+ * lease go out in one atomic batch. Writes never overlap; a failed batch stays dirty and is
+ * retried with a capped backoff, so nothing is dropped. Timers run on the injected clock.
  */
 export class RecordWriter {
   private dirty = new Map<string, RunRecord>();
+  private transitions: TransitionRecord[] = [];
+  private lease: number | undefined;
   private writing: Promise<void> | undefined;
   private scheduled = false;
   private failures = 0;
@@ -18,8 +23,32 @@ export class RecordWriter {
   constructor(
     private readonly store: RunStore,
     private readonly onError: (error: Error) => void,
+    private readonly clock: Clock,
     private readonly coalesceMs = 20,
   ) {}
+
+  /** Queues a transition for the next batch. */
+  appendTransition(t: TransitionRecord): void {
+    this.transitions.push(t);
+    this.schedule(this.coalesceMs);
+  }
+
+  /** Raises the persisted sequence lease with the next batch. */
+  extendLease(upTo: number): void {
+    this.lease = Math.max(this.lease ?? 0, upTo);
+    this.schedule(0);
+  }
+
+  /** Writes the lease now; resolves when it is durable. */
+  async leaseNow(upTo: number): Promise<void> {
+    this.lease = Math.max(this.lease ?? 0, upTo);
+    await this.idle();
+    if (this.lastError && this.lease !== undefined) throw this.lastError;
+  }
+
+  private get empty(): boolean {
+    return this.dirty.size === 0 && this.transitions.length === 0 && this.lease === undefined;
+  }
 
   /**
    * Marks a run's record for writing within `coalesceMs`. Busy runs change many times a
@@ -39,13 +68,13 @@ export class RecordWriter {
   }
 
   private closed = false;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: unknown;
 
   private schedule(delayMs: number, retry = false): void {
     if (this.closed) return;
     // An urgent write does not wait for a pending coalescing window.
-    if (delayMs === 0 && this.timer && !retry && this.failures === 0) {
-      clearTimeout(this.timer);
+    if (delayMs === 0 && this.timer !== undefined && !retry && this.failures === 0) {
+      this.clock.clearTimeout(this.timer);
       this.timer = undefined;
       this.scheduled = false;
     }
@@ -61,8 +90,8 @@ export class RecordWriter {
       // The coalescing timer stays referenced (someone may await the write, and an unref'd
       // timer would let the process exit under them); a retry backoff must not keep a
       // process alive on its own.
-      this.timer = setTimeout(run, delayMs);
-      if (retry) this.timer.unref();
+      this.timer = this.clock.setTimeout(run, delayMs);
+      if (retry) (this.timer as { unref?: () => void }).unref?.();
     }
   }
 
@@ -75,10 +104,15 @@ export class RecordWriter {
 
   private async flush(): Promise<void> {
     if (this.writing || this.closed) return;
-    if (this.dirty.size === 0) return this.settle();
+    if (this.empty) return this.settle();
     const batch = this.dirty;
+    const transitions = this.transitions;
+    const lease = this.lease;
     this.dirty = new Map();
-    this.writing = this.store.putMany([...batch.values()]).then(
+    this.transitions = [];
+    this.lease = undefined;
+    const extras = { ...(transitions.length > 0 ? { transitions } : {}), ...(lease !== undefined ? { seqLease: lease } : {}) };
+    this.writing = this.store.putMany([...batch.values()], extras).then(
       () => {
         this.failures = 0;
         this.lastError = undefined;
@@ -86,6 +120,8 @@ export class RecordWriter {
       (error: Error) => {
         // Keep what failed unless a newer version of the same record arrived meanwhile.
         for (const [k, v] of batch) if (!this.dirty.has(k)) this.dirty.set(k, v);
+        this.transitions = transitions.concat(this.transitions);
+        if (lease !== undefined) this.lease = Math.max(lease, this.lease ?? 0);
         this.failures++;
         this.lastError = error;
         this.onError(error);
@@ -93,7 +129,7 @@ export class RecordWriter {
     );
     await this.writing;
     this.writing = undefined;
-    if (this.dirty.size > 0) {
+    if (!this.empty) {
       if (this.failures > 0) {
         this.schedule(Math.min(5000, 50 * 2 ** Math.min(this.failures, 7)), true);
         // Callers waiting for durability learn about the failure now rather than after retries.
@@ -110,7 +146,7 @@ export class RecordWriter {
 
   /** Resolves once nothing is dirty or a write attempt has failed. */
   idle(): Promise<void> {
-    if ((this.dirty.size === 0 && !this.writing) || this.closed) return Promise.resolve();
+    if ((this.empty && !this.writing) || this.closed) return Promise.resolve();
     return new Promise((resolve) => {
       this.idleWaiters.push(resolve);
       this.schedule(0);

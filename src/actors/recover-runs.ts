@@ -1,21 +1,24 @@
 import { isoTime } from '../core/index.ts';
-import type { Clock, OperationOrigin } from '../core/index.ts';
+import type { Clock, Logger } from '../core/index.ts';
 import type { DagSpec } from '../dag/types.ts';
-import type { RunStore, StepExecutor } from './ports.ts';
+import type { JobRef, StepExecutor } from './executors/port.ts';
+import type { RunStore } from './ports.ts';
 import type { QueueManager } from './queue-manager.ts';
 import type { RecordWriter } from './record-writer.ts';
 import { keyOf, snapshotKey } from './run-handle.ts';
 import type { RunHandle } from './run-handle.ts';
-import type { DomainAction, RunRecord } from './types.ts';
+import type { UnstampedEvent } from './events.ts';
+import type { RunRecord } from './types.ts';
 
 export interface RecoverDeps {
   runStore: RunStore;
   writer: RecordWriter;
   executor: StepExecutor;
   clock: Clock;
-  warn: (message: string) => void;
+  logger: Logger;
   queues: QueueManager;
-  emit: (action: DomainAction, record: RunRecord, details: Record<string, unknown>, origin: OperationOrigin) => void;
+  /** Publishes on the backbone (`run.interrupted`, `run.finished`). */
+  publish: (event: UnstampedEvent, correlationId: string) => void;
   /** Throws when the YAML is not a valid DAG any more. */
   loadSpec: (yaml: string, name: string) => DagSpec;
   /** Recreates a queued run's actor from its persisted snapshot. */
@@ -30,8 +33,24 @@ export interface RecoverDeps {
  * sequence number seen, so new runs queue after the restored ones.
  */
 export async function recoverRuns(deps: RecoverDeps): Promise<number> {
-  const { runStore, writer, executor, clock, warn, queues } = deps;
+  const { runStore, writer, executor, clock, logger, queues } = deps;
   const active = await runStore.active();
+  // Before anything can submit: end what is left of the jobs of runs that were running, and
+  // every other leftover of this executor's scope (a background child of an ended step).
+  const jobs: JobRef[] = [];
+  for (const r of active) {
+    if (r.status === 'queued') continue;
+    for (const s of r.steps) if (s.job) jobs.push({ jobId: s.job.jobId, runName: r.name, runId: r.dagRunId, attempt: r.attempt, step: s.name });
+  }
+  try {
+    const fates = await executor.reconcile(jobs);
+    for (const f of fates) {
+      if (f.fate === 'running') await executor.cancel(f.jobId, { signal: 'SIGKILL', graceMs: 0 });
+      if (f.fate === 'killed') logger.info('killed what was left of a step job of an earlier process life', { job: f.jobId, processes: f.processes });
+    }
+  } catch (error) {
+    logger.error('cannot reconcile the jobs of an earlier process life', { jobs: jobs.length, error });
+  }
   const queueSeq = active.reduce((max, r) => Math.max(max, r.queueSeq ?? 0), 0);
   const queued = active.filter((r) => r.status === 'queued');
   const [specs, snapshots] = await Promise.all([
@@ -59,7 +78,6 @@ export async function recoverRuns(deps: RecoverDeps): Promise<number> {
   for (const r of active) {
     if (r.status === 'queued') continue;
     for (const s of r.steps) {
-      if (s.pid !== undefined) await executor.reap(s.pid, s.pidStart).catch((e: Error) => warn(`cannot reap pid ${s.pid}: ${e.message}`));
       if (s.status === 'running' || s.status === 'retrying') {
         s.status = 'failed';
         s.error = 'interrupted by restart';
@@ -67,13 +85,20 @@ export async function recoverRuns(deps: RecoverDeps): Promise<number> {
       }
       delete s.pid;
       delete s.pidStart;
+      delete s.job;
     }
+    const now = clock.now();
     r.status = 'failed';
     r.error = 'interrupted by restart';
-    r.finishedAt = isoTime(clock.now());
+    r.finishedAt = isoTime(now);
     await writer.writeNow(keyOf(r.name, r.dagRunId), r);
-    deps.emit('dag_run_interrupted', r, { status: 'failed', attempt: r.attempt }, r.origin);
-    deps.emit('dag_run_finished', r, { status: 'failed', attempt: r.attempt, error: r.error }, r.origin);
+    const base = { at: now, run: { name: r.name, dagRunId: r.dagRunId, attempt: r.attempt }, origin: r.origin, workspace: r.workspace };
+    deps.publish({ type: 'run.interrupted', status: 'failed', ...base }, r.origin.correlationId);
+    const startedAt = r.startedAt === null ? null : Date.parse(r.startedAt);
+    deps.publish(
+      { type: 'run.finished', status: 'failed', error: r.error, startedAt, finishedAt: now, ...(startedAt !== null ? { durationMs: now - startedAt } : {}), ...base },
+      r.origin.correlationId,
+    );
   }
   for (const h of restored.sort((a, b) => (a.record.queueSeq ?? 0) - (b.record.queueSeq ?? 0))) {
     queues.enqueue(h.record.queue, { key: h.key, seq: h.record.queueSeq ?? 0 });
@@ -81,3 +106,4 @@ export async function recoverRuns(deps: RecoverDeps): Promise<number> {
   queues.dispatchAll();
   return queueSeq;
 }
+

@@ -1,4 +1,3 @@
-import type { WriteStream } from 'node:fs';
 import type { DagSpec } from '../dag/types.ts';
 import type { RunActor } from './run-actor.ts';
 import type { RunRecord } from './types.ts';
@@ -9,11 +8,8 @@ export interface RunHandle {
   record: RunRecord;
   actor?: RunActor;
   spec: DagSpec;
-  log?: WriteStream;
-  /** Run-log lines of the current tick, written together. */
-  logBuffer?: string;
-  /** Last seen state value per inspected actor session, for from → to. */
-  lastValues: Map<string, string>;
+  /** Step name → index in `record.steps`, for in-place updates. */
+  stepIndex: Map<string, number>;
   /** Restored from a persisted snapshot; its first snapshot is a restore, not a transition. */
   restoring?: boolean;
 }
@@ -23,3 +19,9 @@ export const keyOf = (name: string, id: string) => `${name}/${id}`;
 /** The store key of a run's persisted actor snapshot. */
 export const snapshotKey = (key: string) => `run:${key}`;
 
+/** A new handle for a record. */
+export function newHandle(record: RunRecord, spec: DagSpec, restoring = false): RunHandle {
+  const h: RunHandle = { key: keyOf(record.name, record.dagRunId), record, spec, stepIndex: new Map() };
+  if (restoring) h.restoring = true;
+  return h;
+}

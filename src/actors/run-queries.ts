@@ -28,6 +28,12 @@ export function createRunQueries(deps: { handles: Map<string, RunHandle>; runSto
     if (finished.size > FINISHED_MAX) finished.delete(finished.keys().next().value!);
   }
 
+  /** The record in memory (live or recently finished), without reading the store. */
+  function peek(name: string, id: string): RunRecord | undefined {
+    const key = keyOf(name, id);
+    return handles.get(key)?.record ?? finished.get(key);
+  }
+
   async function existingRecord(name: string, id: string): Promise<RunRecord | undefined> {
     const key = keyOf(name, id);
     const live = handles.get(key)?.record ?? finished.get(key);
@@ -126,5 +132,5 @@ export function createRunQueries(deps: { handles: Map<string, RunHandle>; runSto
     return tailFile(stream === 'stdout' ? p.stdout : p.stderr, Math.min(Math.max(Math.trunc(tail), 1), 100_000));
   }
 
-  return { existingRecord, getRecord, getRun, listRuns, runLogs, stepLog, remember };
+  return { existingRecord, getRecord, getRun, listRuns, runLogs, stepLog, remember, peek };
 }

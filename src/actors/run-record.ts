@@ -18,8 +18,8 @@ export function toStepRecord(s: RunStepState, outputName?: string): StepRecord {
   };
   if (s.output !== undefined && outputName) r.outputs = { [outputName]: s.output };
   if (s.error !== undefined) r.error = s.error;
-  if (s.pid !== undefined && (s.status === 'running' || s.status === 'retrying')) r.pid = s.pid;
-  if (s.pidStart !== undefined && r.pid !== undefined) r.pidStart = s.pidStart;
+  if (s.job !== undefined && s.status === 'running') r.job = s.job;
+  if (s.job?.where !== undefined) r.where = s.job.where;
   if (s.handler) r.handler = true;
   return r;
 }
@@ -86,6 +86,8 @@ export function toRunDetails(r: RunRecord): RunDetails {
       };
       if (s.outputs) step.outputs = s.outputs;
       if (s.error !== undefined) step.error = s.error;
+      if (s.logTruncated) step.logTruncated = true;
+      if (s.where) step.where = s.where;
       return step;
     }),
     queue: r.queue,

@@ -3,22 +3,25 @@ import type { AnyActorLogic } from 'xstate';
 import type { Clock } from '../core/index.ts';
 import { operationOrigin } from './operation-origin.ts';
 import { stateString } from './state-string.ts';
-import type { RuntimeEvent } from './types.ts';
+import type { EventBus } from './event-bus.ts';
 
 /**
- * Starts long-lived actors other than runs (MCP sessions) under the runtime's inspection, so
- * their transitions reach `events$` like a run's.
+ * Starts long-lived actors other than runs (MCP sessions) on the runtime's clock and under
+ * its inspection, so their transitions reach `events$` like a run's. The inspector only
+ * publishes to the bus, which delivers after the actor's step.
  */
-export function createSessionActors(deps: { clock: Clock; emit: (event: RuntimeEvent) => void }) {
-  const { clock, emit } = deps;
+export function createSessionActors(deps: { clock: Clock; bus: EventBus }) {
+  const { clock, bus } = deps;
   const sessions = new Map<string, { stop(): void }>();
 
   function spawn<TLogic extends AnyActorLogic>(logic: TLogic, opts: { kind: 'session'; id: string; input: unknown }) {
     let last: string | null = null;
     const actorId = `${opts.kind}:${opts.id}`;
+    const origin = operationOrigin();
     const actor = createActor(logic, {
       id: actorId,
       input: opts.input as never,
+      clock,
       inspect: (event) => {
         if (event.type !== '@xstate.snapshot' || event.actorRef !== actor) return;
         const value = (event.snapshot as { value?: unknown }).value;
@@ -26,9 +29,8 @@ export function createSessionActors(deps: { clock: Clock; emit: (event: RuntimeE
         const to = stateString(value);
         if (to === last) return;
         const ctx = (event.snapshot as { context?: { sessionId?: string } }).context;
-        emit({
+        bus.publish({
           type: 'transition',
-          at: clock.now(),
           actorKind: 'session',
           actorId,
           machine: (logic as { id?: string }).id ?? opts.kind,
@@ -36,8 +38,8 @@ export function createSessionActors(deps: { clock: Clock; emit: (event: RuntimeE
           to,
           event: event.event.type,
           restored: false,
-          ...(ctx?.sessionId ? { origin: { ...operationOrigin(), sessionId: ctx.sessionId } } : {}),
-        });
+          ...(ctx?.sessionId ? { origin: { ...origin, sessionId: ctx.sessionId } } : {}),
+        }, origin.correlationId);
         last = to;
       },
     });

@@ -1,30 +1,18 @@
 import type { Observable, Subscription } from 'rxjs';
-import type { DomainEvent, RuntimeEvent, TransitionEvent } from '../actors/types.ts';
-import type { AuditInput, AuditResult, AuditTrail } from './types.ts';
+import type { DomainEvent, RunLifecycleEvent, RuntimeEvent, TransitionEvent } from '../actors/types.ts';
+import type { Logger } from '../core/index.ts';
+import type { AuditInput, AuditTrail } from './types.ts';
 
-const COMMANDS = new Set(['dag_create', 'dag_update', 'dag_rename', 'dag_delete', 'dag_execute', 'dag_enqueue', 'dag_retry', 'dag_terminate', 'dag_dequeue']);
+// The audit trail as a subscriber of the runtime's event backbone: command facts become
+// `dag_*` entries, run lifecycle facts become the `dag_run_*` entries, session transitions
+// become `mcp.session.*`. Nothing else in Troupe writes `dag_run_*` entries.
 
-function lifecycleResult(event: DomainEvent): AuditResult {
-  switch (event.action) {
-    case 'dag_run_queued':
-      return 'received';
-    case 'dag_run_started':
-      return 'started';
-    case 'dag_run_finished': {
-      const status = event.details.status;
-      return status === 'succeeded' || status === 'partially_succeeded' ? 'succeeded' : 'failed';
-    }
-    default:
-      return 'failed';
-  }
-}
-
-/** The entry for a domain event: category `dag`, attributed to the origin stored with it. */
+/** The entry for a command fact: category `dag`, attributed to the caller's origin. */
 export function domainEventToInput(event: DomainEvent): AuditInput {
   return {
     category: 'dag',
     action: event.action,
-    result: COMMANDS.has(event.action) ? 'succeeded' : lifecycleResult(event),
+    result: 'succeeded',
     resource_type: event.resourceType,
     resource_id: event.resourceId,
     workspace: event.workspace,
@@ -35,9 +23,36 @@ export function domainEventToInput(event: DomainEvent): AuditInput {
 }
 
 /**
+ * The `dag_run_*` entry of a run lifecycle fact, or `undefined` for step facts (too many;
+ * they are in the run record and the persisted transitions). Attributed to the origin stored
+ * on the run, so a run ending minutes later carries the correlation id of its start.
+ */
+export function lifecycleToInput(event: RunLifecycleEvent): AuditInput | undefined {
+  const { name, dagRunId, attempt } = event.run;
+  const base = { category: 'dag', resource_type: 'dag_run', resource_id: `${name}/${dagRunId}`, workspace: event.workspace, origin: event.origin, at: event.at };
+  const ids = { dag_name: name, dag_run_id: dagRunId };
+  switch (event.type) {
+    case 'run.queued':
+      return { ...base, action: 'dag_run_queued', result: 'received', details: { ...ids, attempt, queue: event.queue } };
+    case 'run.started':
+      return { ...base, action: 'dag_run_started', result: 'started', details: { ...ids, attempt, trigger: event.trigger } };
+    case 'run.finished': {
+      const details: Record<string, unknown> = { ...ids, status: event.status, attempt };
+      if (event.startedAt !== null) details.duration_ms = event.finishedAt - event.startedAt;
+      if (event.error !== undefined) details.error = event.error;
+      return { ...base, action: 'dag_run_finished', result: event.status === 'succeeded' || event.status === 'partially_succeeded' ? 'succeeded' : 'failed', details };
+    }
+    case 'run.interrupted':
+      return { ...base, action: 'dag_run_interrupted', result: 'failed', details: { ...ids, status: event.status, attempt } };
+    default:
+      return undefined;
+  }
+}
+
+/**
  * The entry for a transition, or `undefined` when it is not audited: session actors become
  * `mcp.session.<state>`; run and step transitions are too many and are covered by the
- * lifecycle domain events instead.
+ * lifecycle entries instead.
  */
 export function transitionToInput(event: TransitionEvent): AuditInput | undefined {
   if (event.actorKind !== 'session') return undefined;
@@ -57,23 +72,25 @@ export function transitionToInput(event: TransitionEvent): AuditInput | undefine
 
 /** Maps any runtime event to its audit entry, or `undefined`. */
 export function runtimeEventToInput(event: RuntimeEvent): AuditInput | undefined {
-  return event.type === 'domain' ? domainEventToInput(event) : transitionToInput(event);
+  if (event.type === 'domain') return domainEventToInput(event);
+  if (event.type === 'transition') return transitionToInput(event);
+  return lifecycleToInput(event);
 }
 
 /**
- * Records the runtime's domain events (and session transitions) on the trail. A mapping that
- * throws is reported on `onError` and skipped; it never ends the subscription.
+ * Records the runtime's events on the trail. A mapping that throws is logged and skipped; it
+ * never ends the subscription.
  */
-export function attachRuntimeEvents(trail: AuditTrail, events$: Observable<RuntimeEvent>, onError: (error: unknown) => void = () => {}): Subscription {
+export function attachRuntimeEvents(trail: AuditTrail, events$: Observable<RuntimeEvent>, logger: Logger): Subscription {
   return events$.subscribe({
     next(event) {
       try {
         const input = runtimeEventToInput(event);
         if (input) trail.record(input);
       } catch (error) {
-        onError(error);
+        logger.error('cannot map a runtime event to an audit entry', { event: (event as { type?: string })?.type, seq: (event as { seq?: number })?.seq, error });
       }
     },
-    error: onError,
+    error: (error) => logger.error('the runtime event stream failed', { error }),
   });
 }

@@ -4,7 +4,7 @@
 export { createAuditTrail } from './create-audit-trail.ts';
 export type { AuditTrailOptions } from './create-audit-trail.ts';
 // Runtime events
-export { attachRuntimeEvents, runtimeEventToInput, domainEventToInput, transitionToInput } from './from-runtime.ts';
+export { attachRuntimeEvents, runtimeEventToInput, domainEventToInput, lifecycleToInput, transitionToInput } from './from-runtime.ts';
 // Building blocks
 export { attributeEntry } from './attribute.ts';
 export { redactDetails, isSensitiveKey } from './redact.ts';

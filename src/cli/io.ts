@@ -1,3 +1,6 @@
+import { createLogger } from '../core/index.ts';
+import type { Logger } from '../core/index.ts';
+
 /** Where a command writes; tests capture it. */
 export interface CliIo {
   out(line: string): void;
@@ -14,3 +17,8 @@ export const processIo: CliIo = {
     return Buffer.concat(chunks).toString('utf8');
   },
 };
+
+/** The structured logger of a command: JSON lines on the command's stderr. */
+export function cliLogger(io: CliIo): Logger {
+  return createLogger({ write: (line) => io.err(line) });
+}

@@ -1,5 +1,5 @@
 import { concat, filter, from } from 'rxjs';
-import type { TransitionEvent } from '../actors/index.ts';
+import type { StepFinishedEvent, StepRetryingEvent, StepStartedEvent } from '../actors/index.ts';
 import type { Engine } from '../engine.ts';
 import type { CliBackend, StepProgress } from './backend.ts';
 
@@ -8,9 +8,11 @@ export function localBackend(engine: Engine): CliBackend {
   const rt = engine.runtime;
   // A run's first step transitions happen while `start` is still returning, before `follow`
   // subscribes: keep step transitions from the beginning (a CLI process follows one run).
-  const early: TransitionEvent[] = [];
+  type StepEvent = StepStartedEvent | StepRetryingEvent | StepFinishedEvent;
+  const isStep = (e: { type: string }): e is StepEvent => e.type === 'step.started' || e.type === 'step.retrying' || e.type === 'step.finished';
+  const early: StepEvent[] = [];
   const recorder = rt.events$.subscribe((e) => {
-    if (e.type === 'transition' && e.actorKind === 'step') early.push(e);
+    if (isStep(e)) early.push(e);
   });
   return {
     kind: 'local',
@@ -27,13 +29,12 @@ export function localBackend(engine: Engine): CliBackend {
       recorder.unsubscribe();
       const buffered = early.splice(0);
       const sub = concat(from(buffered), rt.events$)
-        .pipe(filter((e) => e.type === 'transition' && e.actorKind === 'step' && e.run?.name === name && e.run.dagRunId === id))
+        .pipe(filter((e): e is StepEvent => isStep(e) && e.run.name === name && e.run.dagRunId === id))
         .subscribe((e) => {
-          if (e.type !== 'transition' || !e.step || !e.stepState) return;
-          const st = e.stepState;
-          if (st.status === 'not_started') return;
-          const p: StepProgress = { step: e.step, status: st.status, exitCode: st.exitCode };
-          if (st.startedAt !== null && st.finishedAt !== null) p.durationMs = st.finishedAt - st.startedAt;
+          if (e.type === 'step.started') return onStep({ step: e.step, status: 'running', exitCode: null });
+          if (e.type === 'step.retrying') return onStep({ step: e.step, status: 'retrying', exitCode: e.exitCode });
+          const p: StepProgress = { step: e.step, status: e.status, exitCode: e.exitCode };
+          if (e.startedAt !== null && e.finishedAt !== null) p.durationMs = e.finishedAt - e.startedAt;
           onStep(p);
         });
       try {

@@ -4,7 +4,7 @@ import type { OperationContext } from '../core/index.ts';
 import { openEngine } from '../engine.ts';
 import { resolveConfig } from './args.ts';
 import type { CliBackend } from './backend.ts';
-import { processIo } from './io.ts';
+import { cliLogger, processIo } from './io.ts';
 import type { CliIo } from './io.ts';
 import { localBackend } from './local-backend.ts';
 import { remoteBackend } from './remote-backend.ts';
@@ -105,7 +105,8 @@ async function dispatch(command: string, argv: string[], io: CliIo): Promise<num
   const handler = RUN_COMMANDS[command];
   if (handler) {
     const server = readServerFile(config.dataDir);
-    const backend = server ? remoteBackend(server) : localBackend(await openEngine(config, { onWarning: (m) => io.err(`warning: ${m}`) }));
+    // A CLI process is small: forking from it directly is as cheap as from a helper, minus the helper's start.
+    const backend = server ? remoteBackend(server) : localBackend(await openEngine(config, { logger: cliLogger(io), launcher: 'direct' }));
     try {
       return await handler(argv, backend, io);
     } finally {
@@ -117,7 +118,7 @@ async function dispatch(command: string, argv: string[], io: CliIo): Promise<num
       io.err(`troupe ${command}: a server owns ${config.dataDir}; stop it first, or use the REST API`);
       return 1;
     }
-    const engine = await openEngine(config, { onWarning: (m) => io.err(`warning: ${m}`) });
+    const engine = await openEngine(config, { logger: cliLogger(io) });
     try {
       if (command === 'audit') return await (await import('./audit-command.ts')).runAuditCommand(argv, { trail: engine.audit, out: io.out, err: io.err });
       const { createAuthService } = await import('../auth/index.ts');

@@ -3,7 +3,8 @@
 
 // Runs
 export { runMachine, runStatusOf, readySteps, decideOutcome, HANDLER_STEP_NAMES } from './run.machine.ts';
-export type { RunInput, RunContext, RunEvent, RunStepState } from './run.machine.ts';
+export { stepFacts } from './run.machine.ts';
+export type { RunInput, RunContext, RunEvent, RunFact, RunStepState } from './run.machine.ts';
 // Steps
 export { stepMachine, retryDelayMs } from './step.machine.ts';
-export type { StepInput, StepContext, StepEvent, StepState, StepUpdate, ExecuteStepInput, PreconditionCheckInput } from './step.machine.ts';
+export type { StepInput, StepContext, StepEvent, StepState, StepUpdate, StepJobRef, ExecuteStepInput, PreconditionCheckInput } from './step.machine.ts';

@@ -1,9 +1,9 @@
-import { assign, enqueueActions, fromPromise, setup } from 'xstate';
+import { assign, emit, enqueueActions, fromPromise, setup } from 'xstate';
 import type { DagSpec, HandlerKind, StepSpec } from '../dag/types.ts';
 import type { RunStatus } from '../dag/status.ts';
 import { isDoneStepStatus } from '../dag/status.ts';
-import { stepMachine } from './step.machine.ts';
-import type { PreconditionCheckInput, StepInput, StepState, StepUpdate } from './step.machine.ts';
+import { retryDelayMs, stepMachine } from './step.machine.ts';
+import type { PreconditionCheckInput, StepInput, StepJobRef, StepState, StepUpdate } from './step.machine.ts';
 
 /** A step's state as the run sees it. */
 export interface RunStepState extends StepState {
@@ -52,6 +52,64 @@ export interface RunContext extends RunInput {
   queuedAt: number | null;
   startedAt: number | null;
   finishedAt: number | null;
+}
+
+/**
+ * The facts a run actor emits (`actor.on('*')`): its lifecycle and its steps'. They carry
+ * what observers need and the time of the event that caused them; the runtime adds the run's
+ * identity, its origin and a sequence number before publishing them on `events$`.
+ */
+export type RunFact =
+  | { type: 'run.queued'; now: number }
+  | { type: 'run.started'; now: number }
+  | { type: 'step.started'; step: string; retryCount: number; handler: boolean; job?: StepJobRef; now: number }
+  | { type: 'step.retrying'; step: string; exitCode: number | null; retryCount: number; delayMs: number; now: number }
+  | {
+      type: 'step.finished';
+      step: string;
+      status: RunStepState['status'];
+      exitCode: number | null;
+      retryCount: number;
+      handler: boolean;
+      startedAt: number | null;
+      finishedAt: number | null;
+      error?: string;
+      outputs?: Record<string, string>;
+      continued?: boolean;
+      logTruncated?: boolean;
+      now: number;
+    }
+  | { type: 'run.finished'; status: 'succeeded' | 'partially_succeeded' | 'failed' | 'aborted'; error?: string; startedAt: number | null; finishedAt: number; now: number };
+
+/** The step facts one `step.update` stands for, comparing the step before and after it. */
+export function stepFacts(spec: StepSpec | undefined, prev: RunStepState | undefined, next: RunStepState, now: number): RunFact[] {
+  const handler = next.handler === true;
+  const was = prev?.status;
+  if (next.status === 'running' && (was !== 'running' || (next.job && next.job.jobId !== prev?.job?.jobId))) {
+    return [{ type: 'step.started', step: next.name, retryCount: next.retryCount, handler, ...(next.job ? { job: next.job } : {}), now }];
+  }
+  if (next.status === 'retrying' && was !== 'retrying') {
+    return [{ type: 'step.retrying', step: next.name, exitCode: next.exitCode, retryCount: next.retryCount, delayMs: retryDelayMs(spec?.retryPolicy, next.retryCount), now }];
+  }
+  if (isDoneStepStatus(next.status) && !(was !== undefined && isDoneStepStatus(was))) {
+    const f: Extract<RunFact, { type: 'step.finished' }> = {
+      type: 'step.finished',
+      step: next.name,
+      status: next.status,
+      exitCode: next.exitCode,
+      retryCount: next.retryCount,
+      handler,
+      startedAt: next.startedAt,
+      finishedAt: next.finishedAt,
+      now: next.finishedAt ?? now,
+    };
+    if (next.error !== undefined) f.error = next.error;
+    if (next.output !== undefined && spec?.output && !handler) f.outputs = { [spec.output]: next.output };
+    if (next.continued) f.continued = true;
+    if (next.logTruncated) f.logTruncated = true;
+    return [f];
+  }
+  return [];
 }
 
 export type RunEvent =
@@ -241,6 +299,7 @@ export const runMachine = setup({
     context: {} as RunContext,
     events: {} as RunEvent,
     input: {} as RunInput,
+    emitted: {} as RunFact,
   },
   actors: {
     step: stepMachine,
@@ -259,7 +318,7 @@ export const runMachine = setup({
     nothingActive: ({ context }) => !anyStepActive(context),
   },
   actions: {
-    recordStepUpdate: assign(({ context, event }) => {
+    recordStepUpdate: enqueueActions(({ context, event, enqueue }) => {
       const u = event as StepUpdate;
       const prev = context.steps[u.name];
       const stepSpec = specsByName(context.spec).get(u.name);
@@ -273,8 +332,8 @@ export const runMachine = setup({
       };
       if (u.output !== undefined) next.output = u.output;
       if (u.error !== undefined) next.error = u.error;
-      if (u.pid !== undefined) next.pid = u.pid;
-      if (u.pidStart !== undefined) next.pidStart = u.pidStart;
+      if (u.job !== undefined) next.job = u.job;
+      if (u.logTruncated) next.logTruncated = true;
       if (prev?.handler) next.handler = true;
       if (stepSpec && u.status === 'failed') {
         const c = stepSpec.continueOn;
@@ -285,11 +344,26 @@ export const runMachine = setup({
       }
       const outputs =
         stepSpec?.output && u.status === 'succeeded' && u.output !== undefined ? { ...context.outputs, [stepSpec.output]: u.output } : context.outputs;
-      const steps = { ...context.steps, [u.name]: next };
-      if (!stepSpec || prev?.handler || !isDoneStepStatus(next.status) || (prev && isDoneStepStatus(prev.status))) return { steps, outputs };
-      const sched: Sched = { waitingOn: { ...context.waitingOn }, ready: [...context.ready], active: context.active, unresolved: context.unresolved };
-      settleStep(context.spec, sched, u.name, next, prev?.startedAt !== null && prev?.startedAt !== undefined);
-      return { steps, outputs, ...sched };
+      // The step map and the scheduling state are updated in place: copying them on every
+      // report made a run O(steps²). A step's own state object is still replaced, so a
+      // consumer holding an earlier step state keeps what it saw; earlier run snapshots are
+      // not kept by anyone (a queued run's persisted snapshot is taken before any report).
+      const steps = context.steps;
+      steps[u.name] = next;
+      if (!stepSpec || prev?.handler || !isDoneStepStatus(next.status) || (prev && isDoneStepStatus(prev.status))) enqueue.assign({ steps, outputs });
+      else {
+        const sched: Sched = { waitingOn: context.waitingOn, ready: context.ready, active: context.active, unresolved: context.unresolved };
+        settleStep(context.spec, sched, u.name, next, prev?.startedAt !== null && prev?.startedAt !== undefined);
+        enqueue.assign({ steps, outputs, ...sched });
+      }
+      for (const fact of stepFacts(stepSpec, prev, next, eventTime(context, event))) enqueue.emit(fact);
+    }),
+    emitQueued: emit(({ context }) => ({ type: 'run.queued' as const, now: context.queuedAt ?? context.now })),
+    emitStarted: emit(({ context, event }) => ({ type: 'run.started' as const, now: context.startedAt ?? eventTime(context, event) })),
+    emitFinished: emit(({ context }, params: { status: Extract<RunFact, { type: 'run.finished' }>['status'] }) => {
+      const status = params.status;
+      const finishedAt = context.finishedAt ?? context.startedAt ?? context.now;
+      return { type: 'run.finished' as const, status, ...(context.error !== undefined ? { error: context.error } : {}), startedAt: context.startedAt, finishedAt, now: finishedAt };
     }),
     /** Spawns every ready step and marks it as started so it is not spawned twice. */
     scheduleReady: enqueueActions(({ context, enqueue, event }) => {
@@ -297,13 +371,14 @@ export const runMachine = setup({
       const now = eventTime(context, event);
       const ready = readySteps(context);
       if (ready.length === 0) return;
-      const steps = { ...context.steps };
+      const steps = context.steps;
       for (const name of ready) {
         const spec = specsByName(context.spec).get(name)!;
         enqueue.spawnChild('step', { id: name, input: stepInput(context, spec, now) });
         steps[name] = { ...steps[name]!, startedAt: now };
       }
-      enqueue.assign({ steps, ready: context.ready.slice(ready.length), active: context.active + ready.length });
+      context.ready.splice(0, ready.length);
+      enqueue.assign({ steps, ready: context.ready, active: context.active + ready.length });
       for (const name of ready) enqueue.sendTo(name, { type: 'step.start', now });
     }),
     decide: assign(({ context }) => {
@@ -366,6 +441,7 @@ export const runMachine = setup({
       always: [{ guard: ({ context }) => context.queued, target: 'queued' }, { target: 'starting' }],
     },
     queued: {
+      entry: 'emitQueued',
       on: {
         'run.start': { target: 'starting', actions: assign({ startedAt: ({ event }) => event.now }) },
         'run.dequeue': { target: 'aborted', actions: assign({ error: 'dequeued', finishedAt: ({ event }) => event.now }) },
@@ -373,6 +449,7 @@ export const runMachine = setup({
       },
     },
     starting: {
+      entry: 'emitStarted',
       always: [{ guard: 'hasPreconditions', target: 'checking' }, { target: 'running' }],
     },
     checking: {
@@ -395,16 +472,23 @@ export const runMachine = setup({
     running: {
       entry: 'scheduleReady',
       always: { guard: 'mainSettled', target: 'handling' },
-      after: {
-        runTimeout: {
-          guard: 'hasTimeout',
-          target: '.stopping',
-          actions: assign({ stopRequested: true, timedOut: true, error: ({ context }) => `run timed out after ${context.spec.timeoutSec}s` }),
-        },
-      },
       initial: 'active',
       states: {
+        // A run with `timeout_sec` waits in `timed`, the only state that holds a timer: runs
+        // without a timeout schedule none.
         active: {
+          always: { guard: 'hasTimeout', target: 'timed' },
+          on: {
+            'run.stop': { target: 'stopping', actions: assign({ stopRequested: true, error: ({ event }) => event.reason ?? 'stopped' }) },
+          },
+        },
+        timed: {
+          after: {
+            runTimeout: {
+              target: 'stopping',
+              actions: assign({ stopRequested: true, timedOut: true, error: ({ context }) => `run timed out after ${context.spec.timeoutSec}s` }),
+            },
+          },
           on: {
             'run.stop': { target: 'stopping', actions: assign({ stopRequested: true, error: ({ event }) => event.reason ?? 'stopped' }) },
           },
@@ -445,10 +529,10 @@ export const runMachine = setup({
         { target: 'failed' },
       ],
     },
-    succeeded: { type: 'final', entry: 'stampFinished' },
-    partially_succeeded: { type: 'final', entry: 'stampFinished' },
-    failed: { type: 'final', entry: 'stampFinished' },
-    aborted: { type: 'final', entry: 'stampFinished' },
+    succeeded: { type: 'final', entry: ['stampFinished', { type: 'emitFinished', params: { status: 'succeeded' } }] },
+    partially_succeeded: { type: 'final', entry: ['stampFinished', { type: 'emitFinished', params: { status: 'partially_succeeded' } }] },
+    failed: { type: 'final', entry: ['stampFinished', { type: 'emitFinished', params: { status: 'failed' } }] },
+    aborted: { type: 'final', entry: ['stampFinished', { type: 'emitFinished', params: { status: 'aborted' } }] },
   },
 });
 

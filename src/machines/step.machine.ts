@@ -13,8 +13,16 @@ export interface StepState {
   /** Captured stdout, for steps with `output:`. */
   output?: string;
   error?: string;
-  pid?: number;
-  pidStart?: number;
+  /** The executor's job and where it runs, once the executor accepted it. */
+  job?: StepJobRef;
+  /** The step's log passed its limit and was truncated. */
+  logTruncated?: boolean;
+}
+
+/** A step's job as the executor reports it: its id and where it runs. */
+export interface StepJobRef {
+  jobId: string;
+  where?: { executor: string; host: string; workerId: string };
 }
 
 /** What a step actor reports to its run after every state change. */
@@ -40,8 +48,8 @@ export interface StepContext extends StepInput {
   finishedAt: number | null;
   output?: string;
   error?: string;
-  pid?: number;
-  pidStart?: number;
+  job?: StepJobRef;
+  logTruncated?: boolean;
   /** Why the step is being stopped: a stop request or its own timeout. */
   stopReason?: 'abort' | 'timeout';
 }
@@ -50,10 +58,10 @@ export type StepEvent =
   /** Starts the step (the run sends it when the step's dependencies are satisfied). */
   | { type: 'step.start'; now: number }
   | { type: 'step.abort'; now: number }
-  /** From the executor: the process is running. */
-  | { type: 'step.spawned'; pid: number; pidStart?: number; now: number }
-  /** From the executor: the process ended (or could not start: `error`). */
-  | { type: 'step.exited'; exitCode: number | null; signal?: string | null; output?: string; error?: string; now: number }
+  /** From the executor: the job is accepted and runs (its id and where). */
+  | { type: 'step.spawned'; job: StepJobRef; now: number }
+  /** From the executor: the job ended (or could not start, or was lost: `error`). */
+  | { type: 'step.exited'; exitCode: number | null; signal?: string | null; output?: string; error?: string; logTruncated?: boolean; now: number }
   /** Sent to the executor: signal the process group. */
   | { type: 'step.kill'; signal: string };
 
@@ -104,8 +112,8 @@ function update(ctx: StepContext): StepUpdate {
   };
   if (ctx.output !== undefined) u.output = ctx.output;
   if (ctx.error !== undefined) u.error = ctx.error;
-  if (ctx.pid !== undefined) u.pid = ctx.pid;
-  if (ctx.pidStart !== undefined) u.pidStart = ctx.pidStart;
+  if (ctx.job !== undefined) u.job = ctx.job;
+  if (ctx.logTruncated) u.logTruncated = true;
   return u;
 }
 
@@ -136,6 +144,8 @@ export const stepMachine = setup({
     hasPreconditions: ({ context }) => context.spec.preconditions.length > 0,
   },
   actions: {
+    // Any try that truncated its log marks the step (its record says so).
+    noteLog: assign({ logTruncated: ({ context, event }) => context.logTruncated === true || (event as { logTruncated?: boolean }).logTruncated === true }),
     // A step run on its own (pure tests, tools) has no parent to report to.
     report: enqueueActions(({ context, enqueue, self }) => {
       if ((self as { _parent?: unknown })._parent) enqueue.sendParent(update(context));
@@ -176,9 +186,9 @@ export const stepMachine = setup({
       on: { 'step.abort': { target: 'aborted' } },
     },
     running: {
-      // Reported to the run once the process is spawned (with its pid), not on entry: one
+      // Reported to the run once the job is accepted (with its id), not on entry: one
       // report per start instead of two. A launch failure is reported by the final state.
-      entry: assign({ status: 'running', pid: undefined, pidStart: undefined }),
+      entry: assign({ status: 'running', job: undefined }),
       invoke: {
         id: 'process',
         src: 'executeStep',
@@ -186,8 +196,13 @@ export const stepMachine = setup({
       },
       initial: 'active',
       states: {
+        // Only a step with `timeout_sec` holds a timer (in `timed`); most steps have none.
         active: {
-          after: { stepTimeout: { guard: 'hasTimeout', target: 'stopping', actions: assign({ stopReason: 'timeout' }) } },
+          always: { guard: 'hasTimeout', target: 'timed' },
+          on: { 'step.abort': { target: 'stopping', actions: assign({ stopReason: 'abort' }) } },
+        },
+        timed: {
+          after: { stepTimeout: { target: 'stopping', actions: assign({ stopReason: 'timeout' }) } },
           on: { 'step.abort': { target: 'stopping', actions: assign({ stopReason: 'abort' }) } },
         },
         // The process keeps running until it has exited, so the run never reports a step as
@@ -200,34 +215,34 @@ export const stepMachine = setup({
         },
       },
       on: {
-        'step.spawned': { actions: [assign({ pid: ({ event }) => event.pid, pidStart: ({ event }) => event.pidStart }), 'report'] },
+        'step.spawned': { actions: [assign({ job: ({ event }) => event.job }), 'report'] },
         'step.exited': [
           {
             guard: ({ context }) => context.stopReason === 'abort',
             target: 'aborted',
-            actions: assign({ exitCode: ({ event }) => event.exitCode, error: 'stopped' }),
+            actions: ['noteLog', assign({ exitCode: ({ event }) => event.exitCode, error: 'stopped' })],
           },
           {
             guard: ({ context }) => context.stopReason === 'timeout',
             target: 'failed',
-            actions: assign({ exitCode: ({ event }) => event.exitCode, error: ({ context }) => `timed out after ${context.spec.timeoutSec}s` }),
+            actions: ['noteLog', assign({ exitCode: ({ event }) => event.exitCode, error: ({ context }) => `timed out after ${context.spec.timeoutSec}s` })],
           },
           {
             guard: ({ event }) => event.exitCode === 0 && !event.error,
             target: 'succeeded',
-            actions: assign({ exitCode: 0, output: ({ event }) => event.output, error: undefined }),
+            actions: ['noteLog', assign({ exitCode: 0, output: ({ event }) => event.output, error: undefined })],
           },
           {
             guard: ({ context, event }) => !event.error && shouldRetry(context, event.exitCode),
             target: 'retrying',
-            actions: assign({ exitCode: ({ event }) => event.exitCode, retryCount: ({ context }) => context.retryCount + 1 }),
+            actions: ['noteLog', assign({ exitCode: ({ event }) => event.exitCode, retryCount: ({ context }) => context.retryCount + 1 })],
           },
           {
             target: 'failed',
-            actions: assign({
+            actions: ['noteLog', assign({
               exitCode: ({ event }) => event.exitCode,
               error: ({ event }) => event.error ?? (event.signal ? `killed by ${event.signal}` : `exit code ${event.exitCode}`),
-            }),
+            })],
           },
         ],
       },

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { ErrorCode, McpError, isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { DEFAULT_WORKSPACE, currentContext, systemClock, withContextPatch } from '../core/index.ts';
-import type { Clock } from '../core/index.ts';
+import type { Clock, Logger } from '../core/index.ts';
 import type { Runtime } from '../actors/types.ts';
 import type { AuditTrail } from '../audit/types.ts';
 import type { TroupeConfig } from '../config.ts';
@@ -29,8 +29,8 @@ export interface McpHandlerDeps {
   clock?: Clock;
   /** Server version in the initialize result. @defaultValue '0.1.0' */
   version?: string;
-  /** Where problems that have no caller go (a failed notification). @defaultValue ignored */
-  onWarning?: (message: string) => void;
+  /** Where problems that have no caller go (a failed notification). */
+  logger: Logger;
 }
 
 /** The `/mcp` endpoint as a web-standard handler. */
@@ -56,7 +56,8 @@ export function createMcpHandler(deps: McpHandlerDeps): McpHandler {
   const { runtime, audit, config } = deps;
   const clock = deps.clock ?? systemClock;
   const version = deps.version ?? '0.1.0';
-  const warn = deps.onWarning ?? (() => {});
+  const logger = deps.logger;
+  const warn = (message: string) => logger.warn(message);
   const sessions = new Map<string, McpSession>();
   const hub = new SubscriptionHub(runtime, (e) => warn(`mcp subscription: ${(e as Error).message}`));
   const originOk = createOriginPolicy({ boundHost: config.host, allowedOrigins: config.mcp.allowedOrigins, allowedHosts: config.mcp.allowedHosts });

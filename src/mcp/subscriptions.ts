@@ -21,7 +21,7 @@ export class SubscriptionHub {
   readonly #watches = new Map<string, Watch>();
   readonly #onError: (error: unknown) => void;
 
-  constructor(runtime: Runtime, onError: (error: unknown) => void = () => {}) {
+  constructor(runtime: Runtime, onError: (error: unknown) => void) {
     this.#runtime = runtime;
     this.#onError = onError;
   }

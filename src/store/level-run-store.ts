@@ -1,5 +1,6 @@
 import type { AbstractSublevel } from 'abstract-level';
 import type { RunStore } from '../actors/ports.ts';
+import type { TransitionRecord } from '../actors/events.ts';
 import type { RunRecord } from '../actors/types.ts';
 import { isActiveRunStatus } from '../dag/status.ts';
 import type { Database } from './database.ts';
@@ -11,6 +12,9 @@ type Sub<V> = AbstractSublevel<Database, string | Buffer | Uint8Array, string, V
 const runKey = (name: string, id: string) => `${name}/${id}`;
 const timeKey = (r: RunRecord) => `${r.createdAt}|${r.name}/${r.dagRunId}`;
 const dagKey = (r: RunRecord) => `${r.name}/${r.createdAt}|${r.dagRunId}`;
+// Transitions sort by run, then by seq (zero-padded: seq stays far below 10^15).
+const seqPart = (seq: number) => String(seq).padStart(15, '0');
+const transitionKey = (t: TransitionRecord) => `${t.run.name}/${t.run.dagRunId}|${seqPart(t.seq)}`;
 
 /**
  * Run records in LevelDB: the records, two listing indexes (by time, by DAG then time), the
@@ -24,6 +28,8 @@ export function createLevelRunStore(db: Database): RunStore {
   const active = db.sublevel<string, string>('runs-active', { valueEncoding: 'utf8' }) as unknown as Sub<string>;
   const specs = db.sublevel<string, string>('run-specs', { valueEncoding: 'utf8' }) as unknown as Sub<string>;
   const snapshots = db.sublevel<string, unknown>('run-snapshots', { valueEncoding: 'json' }) as unknown as Sub<unknown>;
+  const transitions = db.sublevel<string, TransitionRecord>('run-transitions', { valueEncoding: 'json' }) as unknown as Sub<TransitionRecord>;
+  const meta = db.sublevel<string, string>('runs-meta', { valueEncoding: 'utf8' }) as unknown as Sub<string>;
 
   async function getMany(keys: string[]): Promise<RunRecord[]> {
     if (keys.length === 0) return [];
@@ -32,8 +38,9 @@ export function createLevelRunStore(db: Database): RunStore {
   }
 
   return {
-    async putMany(records) {
-      if (records.length === 0) return;
+    async putMany(records, extras) {
+      const moved = extras?.transitions?.length ?? 0;
+      if (records.length === 0 && moved === 0 && extras?.seqLease === undefined) return;
       const ops: Array<{ type: 'put' | 'del'; sublevel: never; key: string; value?: unknown }> = [];
       for (const r of records) {
         const key = runKey(r.name, r.dagRunId);
@@ -43,7 +50,17 @@ export function createLevelRunStore(db: Database): RunStore {
         if (isActiveRunStatus(r.status)) ops.push({ type: 'put', sublevel: active as never, key, value: '' });
         else ops.push({ type: 'del', sublevel: active as never, key });
       }
+      for (const t of extras?.transitions ?? []) ops.push({ type: 'put', sublevel: transitions as never, key: transitionKey(t), value: t });
+      if (extras?.seqLease !== undefined) ops.push({ type: 'put', sublevel: meta as never, key: 'seq-lease', value: String(extras.seqLease) });
       await db.batch(ops as never);
+    },
+    async transitions(name, id, { afterSeq, limit }) {
+      const prefix = `${runKey(name, id)}|`;
+      return transitions.values({ gt: afterSeq === undefined ? prefix : `${prefix}${seqPart(afterSeq)}`, lt: `${prefix}\uffff`, limit }).all();
+    },
+    async seqLease() {
+      const v = await meta.get('seq-lease');
+      return v === undefined ? 0 : Number(v);
     },
     async get(name, id) {
       return runs.get(runKey(name, id));

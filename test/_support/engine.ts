@@ -1,3 +1,4 @@
+import { createMemoryLogger } from '../../src/core/index.ts';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,7 +34,10 @@ export async function createTestEngine(options: Partial<RuntimeOptions> & { dir?
     dagStore: createDagDirStore(dagsDir),
     dataDir,
     killGraceMs: 500,
-    onWarning: () => {},
+    // Steps fork from the test process: a helper costs a Node start per engine (the executor
+    // contract suite and the crash tests cover the helper).
+    launcher: 'direct',
+    logger: createMemoryLogger(),
     ...options,
   });
   let down = false;

@@ -1,3 +1,4 @@
+import { createMemoryLogger } from '../../src/core/index.ts';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,7 +55,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   config.engine.killGraceMs = 500;
   options.configure?.(config);
   mkdirSync(config.dagsDir, { recursive: true });
-  const engine = await openEngine(config, { onWarning: () => {} });
+  const engine = await openEngine(config, { logger: createMemoryLogger(), launcher: 'direct' });
   let broken = false;
   const real = engine.audit;
   const audit: AuditTrail = Object.create(real, {

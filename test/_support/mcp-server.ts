@@ -1,3 +1,5 @@
+import { createMemoryLogger } from '../../src/core/index.ts';
+import type { Clock } from '../../src/core/index.ts';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Role, WorkspaceAccess } from '../../src/core/index.ts';
@@ -25,14 +27,14 @@ export interface McpTestServer extends TestServer {
  * The whole stack with the real MCP handler: engine, audit trail, auth (builtin mode with API
  * keys), the h3 app and node:http on 127.0.0.1:0.
  */
-export async function startMcpServer(options: { configure?: (c: TroupeConfig) => void; mode?: TroupeConfig['auth']['mode'] } = {}): Promise<McpTestServer> {
+export async function startMcpServer(options: { configure?: (c: TroupeConfig) => void; mode?: TroupeConfig['auth']['mode']; clock?: Clock } = {}): Promise<McpTestServer> {
   let handler: McpHandler | undefined;
   const server = await startTestServer({
     mode: options.mode ?? 'builtin',
     ...(options.configure ? { configure: options.configure } : {}),
     mcp: (req) => handler!.handle(req),
   });
-  handler = createMcpHandler({ runtime: server.engine.runtime, audit: server.audit, config: server.config, version: 'test' });
+  handler = createMcpHandler({ runtime: server.engine.runtime, audit: server.audit, config: server.config, version: 'test', logger: createMemoryLogger(), ...(options.clock ? { clock: options.clock } : {}) });
   const createKey = async (name: string, role: Role, surfaces: string[], workspaceAccess?: WorkspaceAccess) =>
     (await server.auth.createApiKey({ name, role, allowedSurfaces: surfaces, attributionClass: 'service_account', ...(workspaceAccess ? { workspaceAccess } : {}) })).key;
   const keys = {

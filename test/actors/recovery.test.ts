@@ -22,7 +22,7 @@ s('statuses are right, logs intact, leftover processes killed, queued runs resum
   const dir = mkdtempSync(join(tmpdir(), 'troupe-recovery-'));
   try {
     const child = spawn(process.execPath, ['--import', 'tsx', 'test/_support/engine-child.ts', dir], { stdio: ['ignore', 'inherit', 'inherit'] });
-    await until(() => existsSync(join(dir, 'ready')), 20_000, 'the child to start its runs');
+    await until(() => existsSync(join(dir, 'ready')), 90_000, 'the child to start its runs');
     const bgPid = Number(readFileSync(join(dir, 'bg.pid'), 'utf8').trim());
     assert.ok(alive(bgPid), 'the step is running');
     child.kill('SIGKILL');
@@ -40,7 +40,8 @@ s('statuses are right, logs intact, leftover processes killed, queued runs resum
       assert.not.ok(alive(bgPid), 'the leftover process group was killed');
       const out = await e.runtime.stepLog('long', 'crash-1', 'work', 'stdout');
       assert.is(out.content, 'started', 'the log written before the crash is intact');
-      assert.ok(seen.some((x) => x.type === 'domain' && x.action === 'dag_run_interrupted'));
+      assert.ok(seen.some((x) => x.type === 'run.interrupted' && x.run.dagRunId === 'crash-1'));
+      assert.ok(seen.some((x) => x.type === 'run.finished' && x.run.dagRunId === 'crash-1' && x.status === 'failed'));
       // The queued runs were restored and now run, in their original order.
       for (const id of ['q-1', 'q-2']) {
         const { details, timedOut } = await e.runtime.waitForRun('q', id, 10_000);

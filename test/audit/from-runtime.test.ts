@@ -1,10 +1,11 @@
+import { createMemoryLogger } from '../../src/core/index.ts';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Subject } from 'rxjs';
-import type { DomainEvent, RuntimeEvent, TransitionEvent } from '../../src/actors/index.ts';
+import type { DomainEvent, RunLifecycleEvent, RuntimeEvent, TransitionEvent } from '../../src/actors/index.ts';
 import { attachRuntimeEvents, createAuditTrail } from '../../src/audit/index.ts';
 import type { AuditTrail } from '../../src/audit/index.ts';
 import { defaultConfig } from '../../src/config.ts';
@@ -21,16 +22,32 @@ function domain(action: DomainEvent['action'], details: Record<string, unknown> 
     type: 'domain',
     at,
     action,
-    resourceType: action.startsWith('dag_run') || action === 'dag_execute' ? 'dag_run' : 'dag',
+    resourceType: action === 'dag_execute' ? 'dag_run' : 'dag',
     resourceId: 'nightly/run-1',
     workspace: 'team-a',
     details: { dag_name: 'nightly', dag_run_id: 'run-1', ...details },
     origin: originOf(fullContext({ correlationId: 'corr-cmd' })),
+    seq: 1,
+    correlationId: 'corr-cmd',
   };
 }
 
+let seq = 100;
+/** A run lifecycle fact of run nightly/run-1, attempt 1. */
+function fact(event: Record<string, unknown> & { type: RunLifecycleEvent['type'] }, at = AT): RuntimeEvent {
+  return {
+    seq: ++seq,
+    at,
+    correlationId: 'corr-cmd',
+    run: { name: 'nightly', dagRunId: 'run-1', attempt: 1 },
+    origin: originOf(fullContext({ correlationId: 'corr-cmd' })),
+    workspace: 'team-a',
+    ...event,
+  } as unknown as RuntimeEvent;
+}
+
 function transition(actorKind: TransitionEvent['actorKind'], to: string): TransitionEvent {
-  return { type: 'transition', at: AT, actorKind, actorId: `${actorKind}:abc`, machine: actorKind, from: 'initializing', to, event: 'x', restored: false };
+  return { type: 'transition', at: AT, seq: 2, correlationId: '', actorKind, actorId: `${actorKind}:abc`, machine: actorKind, from: 'initializing', to, event: 'x', restored: false };
 }
 
 async function withTrail(fn: (trail: AuditTrail, events$: Subject<RuntimeEvent>) => Promise<void>): Promise<void> {
@@ -38,7 +55,7 @@ async function withTrail(fn: (trail: AuditTrail, events$: Subject<RuntimeEvent>)
   try {
     const trail = await createAuditTrail({ store: createLevelAuditStore(t.db), retentionDays: 0, logger: () => {} });
     const events$ = new Subject<RuntimeEvent>();
-    const sub = attachRuntimeEvents(trail, events$);
+    const sub = attachRuntimeEvents(trail, events$, createMemoryLogger());
     await fn(trail, events$);
     sub.unsubscribe();
     await trail.close();
@@ -67,20 +84,27 @@ s('each domain event becomes one dag entry carrying the origin stored with it', 
     }
   }));
 
-s('lifecycle events carry their status and map it to a result', () =>
+s('every dag_run_* entry derives from a run lifecycle fact; step facts are not written', () =>
   withTrail(async (trail, events$) => {
-    events$.next(domain('dag_run_started', { attempt: 1 }));
-    events$.next(domain('dag_run_finished', { status: 'succeeded' }, AT + 1));
-    events$.next(domain('dag_run_finished', { status: 'aborted' }, AT + 2));
-    events$.next(domain('dag_run_interrupted', { status: 'failed' }, AT + 3));
+    events$.next(fact({ type: 'run.queued', queue: 'nightly' }));
+    events$.next(fact({ type: 'run.started', trigger: 'enqueue' }));
+    events$.next(fact({ type: 'step.started', step: 'a', retryCount: 0, handler: false }));
+    events$.next(fact({ type: 'step.finished', step: 'a', status: 'succeeded', exitCode: 0, retryCount: 0, handler: false, startedAt: AT, finishedAt: AT + 1 }));
+    events$.next(fact({ type: 'run.finished', status: 'succeeded', startedAt: AT, finishedAt: AT + 40 }, AT + 1));
+    events$.next(fact({ type: 'run.finished', status: 'aborted', error: 'stopped', startedAt: AT, finishedAt: AT + 2 }, AT + 2));
+    events$.next(fact({ type: 'run.interrupted', status: 'failed' }, AT + 3));
     await trail.flush();
-    const got = (await trail.query({ resource_type: 'dag_run' })).entries.map((e) => [e.action, e.result, e.details.status ?? null]);
+    const got = (await trail.query({ resource_type: 'dag_run' })).entries.map((e) => [e.action, e.result, e.details.status ?? null, e.correlation_id]);
     assert.equal(got, [
-      ['dag_run_interrupted', 'failed', 'failed'],
-      ['dag_run_finished', 'failed', 'aborted'],
-      ['dag_run_finished', 'succeeded', 'succeeded'],
-      ['dag_run_started', 'started', null],
+      ['dag_run_interrupted', 'failed', 'failed', 'corr-cmd'],
+      ['dag_run_finished', 'failed', 'aborted', 'corr-cmd'],
+      ['dag_run_finished', 'succeeded', 'succeeded', 'corr-cmd'],
+      ['dag_run_started', 'started', null, 'corr-cmd'],
+      ['dag_run_queued', 'received', null, 'corr-cmd'],
     ]);
+    const finished = (await trail.query({ action: 'dag_run_finished', result: 'succeeded' })).entries[0]!;
+    assert.is(finished.details.duration_ms, 40);
+    assert.is(finished.details.dag_run_id, 'run-1');
   }));
 
 s('session transitions become mcp.session.<state>; run and step transitions are not written', () =>
@@ -118,7 +142,7 @@ async function withEngine(fn: (engine: Awaited<ReturnType<typeof openEngine>>, d
   const config = { ...defaultConfig(dir), dataDir: join(dir, 'data'), dagsDir: join(dir, 'dags') };
   mkdirSync(config.dagsDir, { recursive: true });
   writeFileSync(join(config.dagsDir, 'hello.yaml'), 'params: "WHO=world"\nsteps:\n  - name: greet\n    command: echo hello $WHO\n');
-  const engine = await openEngine(config, { onWarning: () => {} });
+  const engine = await openEngine(config, { logger: createMemoryLogger() });
   try {
     await fn(engine, dir);
   } finally {

@@ -19,8 +19,8 @@ s('start → running → exit 0 → succeeded with output and times', () => {
   assert.is(snap.value, 'pending');
   [snap] = transition(stepMachine, snap, { type: 'step.start', now: 10 });
   assert.equal(snap.value, { running: 'active' });
-  [snap] = transition(stepMachine, snap, { type: 'step.spawned', pid: 42, pidStart: 7, now: 11 });
-  assert.is(snap.context.pid, 42);
+  [snap] = transition(stepMachine, snap, { type: 'step.spawned', job: { jobId: 'j-42', where: { executor: 'local', host: 'h', workerId: 'w' } }, now: 11 });
+  assert.equal(snap.context.job, { jobId: 'j-42', where: { executor: 'local', host: 'h', workerId: 'w' } });
   [snap] = transition(stepMachine, snap, { type: 'step.exited', exitCode: 0, output: 'hi', now: 20 });
   assert.is(snap.value, 'succeeded');
   assert.is(snap.status, 'done');

@@ -1,3 +1,4 @@
+import { createMemoryLogger } from '../../src/core/index.ts';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,7 +21,7 @@ s.before(async () => {
   config.host = '127.0.0.1';
   config.port = 0;
   config.auth.mode = 'none';
-  troupe = await createTroupe(config, { onWarning: () => {} });
+  troupe = await createTroupe(config, { logger: createMemoryLogger() });
   url = `${(await troupe.listen()).url}/mcp`;
 });
 s.after(async () => {

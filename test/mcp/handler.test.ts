@@ -1,3 +1,4 @@
+import { createSimulatedClock } from '../../src/core/index.ts';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startMcpServer } from '../_support/mcp-server.ts';
@@ -107,14 +108,18 @@ s('each session is an actor whose transitions reach the audit trail', async () =
 });
 
 s('idle sessions expire; a session with an open GET stream does not', async () => {
-  const idle = await startMcpServer({ configure: (c) => void (c.mcp.sessionIdleSec = 1) });
+  // Idle expiry runs on the handler's clock: a simulated one, moved forward, not slept on.
+  const clock = createSimulatedClock(Date.now());
+  const idle = await startMcpServer({ configure: (c) => void (c.mcp.sessionIdleSec = 1), clock });
   try {
     const quiet = await idle.connect();
     const raw = await fetch(idle.mcpUrl, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${idle.keys.admin}` }, body: JSON.stringify(INIT) });
     const rawId = raw.headers.get('mcp-session-id')!;
     await raw.text();
     assert.is(idle.mcp.sessionCount(), 2);
-    await new Promise((r) => setTimeout(r, 1600));
+    await clock.advance(900);
+    assert.is(idle.mcp.sessionCount(), 2, 'not idle for a second yet');
+    await clock.advance(700);
     // The SDK client keeps its GET stream open, so it stays; the raw session idled out.
     assert.is(idle.mcp.sessionCount(), 1);
     const gone = await fetch(idle.mcpUrl, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${idle.keys.admin}`, 'mcp-session-id': rawId }, body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }) });

@@ -1,3 +1,4 @@
+import { createMemoryLogger } from '../../src/core/index.ts';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
@@ -36,7 +37,7 @@ s.before(async () => {
   config.auth.mode = 'none';
   mkdirSync(config.dagsDir, { recursive: true });
   writeFileSync(join(config.dagsDir, 'hello.yaml'), 'steps:\n  - name: hello\n    run: echo hello\n');
-  troupe = await createTroupe(config, { onWarning: () => {} });
+  troupe = await createTroupe(config, { logger: createMemoryLogger() });
   url = `${(await troupe.listen()).url}/mcp`;
 });
 s.after(async () => {

@@ -8,7 +8,9 @@ import { createLauncher } from './launcher.ts';
 import type { FromLauncher, ToLauncher } from './launcher-protocol.ts';
 
 function send(message: FromLauncher): void {
-  if (process.connected) process.send!(message);
+  // With a callback, a channel closed meanwhile is an error here, not an 'error' event that
+  // would crash the helper before it has killed its jobs (the 'disconnect' handler does that).
+  if (process.connected) process.send!(message, undefined, undefined, () => {});
 }
 
 const launcher = createLauncher(send);

@@ -1,4 +1,4 @@
-import type { JobLogSummary, LogStream } from './port.ts';
+import type { JobExited, LogStream } from './port.ts';
 
 /**
  * Messages between the local executor and its launcher. The launcher starts step processes,
@@ -30,15 +30,6 @@ export type FromLauncher =
   | { t: 'ready' }
   | { t: 'started'; id: string; pid: number }
   | { t: 'log'; id: string; stream: LogStream; chunk: Uint8Array }
-  | {
-      t: 'exited';
-      id: string;
-      exitCode: number | null;
-      signal: string | null;
-      error?: string;
-      output?: string;
-      outputError?: string;
-      log: JobLogSummary;
-      killedLeftovers: number;
-    }
+  /** The job's `exited` event without what the executor adds (type, job id, time). */
+  | ({ t: 'exited'; id: string; killedLeftovers: number } & Omit<JobExited, 'type' | 'jobId' | 'at' | 'killedLeftovers'>)
   | { t: 'down' };

@@ -98,7 +98,8 @@ function helperLink(logger: Logger, onMessage: (m: FromLauncher) => void, onDeat
     send(m) {
       if (gone) return;
       if (!ready || !child) queue.push(m);
-      else child.send(m);
+      // A helper that just died: its exit handler reports the jobs lost.
+      else if (child.connected) child.send(m);
     },
     shutdown() {
       if (gone) return Promise.resolve();
@@ -148,7 +149,11 @@ function helperLink(logger: Logger, onMessage: (m: FromLauncher) => void, onDeat
       }
       onMessage(m);
     });
-    c.once('error', (e) => died(`cannot run: ${e.message}`));
+    // Persistent: a ChildProcess 'error' without a listener would crash the server.
+    c.on('error', (e) => {
+      if (c.pid === undefined) died(`cannot run: ${e.message}`);
+      else logger.warn('launcher helper channel error', { error: e });
+    });
     c.once('exit', (code, signal) => died(signal ? `killed by ${signal}` : `exit code ${code}`));
     link.hold(wantRef);
   });

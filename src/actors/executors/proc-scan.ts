@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { JOB_ID_ENV } from './port.ts';
 
 /**
@@ -63,12 +63,25 @@ export interface PidCursor {
 }
 
 let pidMax: number | undefined;
+const procFds = new Map<string, number>();
+const procBuf = Buffer.alloc(16 * 1024);
+
+/** Reads a small /proc file through a descriptor kept open (one pread instead of open, fstat, read, close). */
+function readProc(path: string): string {
+  let fd = procFds.get(path);
+  if (fd === undefined) {
+    fd = openSync(path, 'r');
+    procFds.set(path, fd);
+  }
+  const n = readSync(fd, procBuf, 0, procBuf.length, 0);
+  return procBuf.toString('latin1', 0, n);
+}
 
 export function pidCursor(): PidCursor | undefined {
   try {
-    const loadavg = readFileSync('/proc/loadavg', 'latin1');
+    const loadavg = readProc('/proc/loadavg');
     const lastPid = Number(loadavg.slice(loadavg.lastIndexOf(' ') + 1));
-    const stat = readFileSync('/proc/stat', 'latin1');
+    const stat = readProc('/proc/stat');
     const m = /\nprocesses (\d+)/.exec(stat);
     if (!m || !Number.isFinite(lastPid)) return undefined;
     pidMax ??= Number(readFileSync('/proc/sys/kernel/pid_max', 'latin1'));
@@ -79,14 +92,12 @@ export function pidCursor(): PidCursor | undefined {
 }
 
 /** True when pids may have wrapped around since `from`: a pid seen then may name another process now. */
-export function pidsWrapped(from: PidCursor | undefined): boolean {
-  const to = from && pidCursor();
+export function pidsWrapped(from: PidCursor | undefined, to: PidCursor | undefined = from && pidCursor()): boolean {
   return !from || !to || !pidMax || to.forks - from.forks >= pidMax / 2;
 }
 
 /** A filter admitting the pids created since `from` (a cursor taken before the job began), or everything. */
-export function pidsSince(from: PidCursor | undefined): (pid: number) => boolean {
-  const to = from && pidCursor();
+export function pidsSince(from: PidCursor | undefined, to: PidCursor | undefined = from && pidCursor()): (pid: number) => boolean {
   // Leave a margin: pid allocation skips pids in use, and threads take pids too.
   if (!from || !to || !pidMax || to.forks - from.forks >= pidMax / 2) return () => true;
   const lo = from.lastPid;

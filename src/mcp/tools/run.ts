@@ -68,7 +68,16 @@ export async function runTool<P>(handler: ToolHandler<P>, args: unknown, deps: T
       }
       recordMcp(deps.audit, 'mcp.tool_call.started', 'started', about);
       const out = await handler.execute(parsed, deps);
-      recordMcp(deps.audit, 'mcp.tool_call.succeeded', 'succeeded', about, { duration_ms: elapsed(), ...outputAuditDetails(out.structured) });
+      const succeeded = mcpEntry('mcp.tool_call.succeeded', 'succeeded', about, { duration_ms: elapsed(), ...outputAuditDetails(out.structured) });
+      if (meta.mutating) {
+        // Acknowledged means durable: the runtime made the call's dag_* entry durable before
+        // it returned; the call's own `succeeded` entry is durable before the answer too.
+        try {
+          await deps.audit.recordDurable(succeeded);
+        } catch (cause) {
+          throw new ToolFailure('resource_unavailable', 'The change was made, but the audit trail cannot record its completion.', { details: { reason: (cause as Error).message } });
+        }
+      } else deps.audit.record(succeeded);
       return successResult(out, correlationId);
     } catch (error) {
       const failure = toToolFailure(error);

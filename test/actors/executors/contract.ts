@@ -194,15 +194,17 @@ export function executorContract(name: string, factory: () => Promise<ContractHa
     assert.is(s.text('stderr'), '');
   });
 
-  test('cancel: the signal ends the job; the job reports it', async () => {
-    const handle = h.executor.submit(makeJob('sleep 30'), { log: sink() });
-    await started(handle);
-    await h.executor.cancel(handle.jobId, { signal: 'SIGTERM' });
-    const exit = (await events(handle)).at(-1) as JobExited;
-    assert.is(exit.type, 'exited');
-    assert.is(exit.exitCode, null);
-    assert.is(exit.signal, 'SIGTERM');
-  });
+  for (const when of ['once started', 'right after submit, before it started'] as const) {
+    test(`cancel ${when}: the signal ends the job; the job reports it`, async () => {
+      const handle = h.executor.submit(makeJob('sleep 30'), { log: sink() });
+      if (when === 'once started') await started(handle);
+      await h.executor.cancel(handle.jobId, { signal: 'SIGTERM' });
+      const exit = (await events(handle)).at(-1) as JobExited;
+      assert.is(exit.type, 'exited');
+      assert.is(exit.exitCode, null);
+      assert.is(exit.signal, 'SIGTERM');
+    });
+  }
 
   test('cancel: a job ignoring the signal is killed after graceMs, not before', async () => {
     const s = sink();
@@ -214,15 +216,6 @@ export function executorContract(name: string, factory: () => Promise<ContractHa
     const exit = (await events(handle)).at(-1) as JobExited;
     assert.is(exit.signal, 'SIGKILL');
     assert.ok(exit.at - t0 >= 290, `killed after ${exit.at - t0} ms`);
-  });
-
-  test('cancel right after submit, before the job started, still ends it', async () => {
-    const handle = h.executor.submit(makeJob('sleep 30'), { log: sink() });
-    await h.executor.cancel(handle.jobId, { signal: 'SIGTERM' });
-    const exit = (await events(handle)).at(-1) as JobExited;
-    assert.is(exit.type, 'exited');
-    assert.is(exit.exitCode, null);
-    assert.is(exit.signal, 'SIGTERM');
   });
 
   test('cancel of an unknown or finished job is a no-op', async () => {

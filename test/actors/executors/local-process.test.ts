@@ -164,14 +164,14 @@ test('cwd, a missing shell, exit by SIGKILL', async () => {
   }
 });
 
-/** The helper process of this test process (there is one executor with a helper at a time). */
-function helperPid(): number | undefined {
+/** The helper process of `parent` (there is one executor with a helper at a time). */
+function helperPid(parent = process.pid): number | undefined {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === process.pid && readFileSync(`/proc/${entry}/cmdline`, 'latin1').includes('launcher-helper')) return Number(entry);
+      if (ppid === parent && readFileSync(`/proc/${entry}/cmdline`, 'latin1').includes('launcher-helper')) return Number(entry);
     } catch {
       // gone
     }
@@ -200,6 +200,23 @@ test('a helper that dies: its jobs are killed and reported lost; the next job ge
     await executor.close();
   }
   assert.is(helperPid(), undefined, 'close stops the helper');
+});
+
+test('a SIGKILL of the server alone: its helper notices, kills the jobs, and exits', async () => {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/_support/executor-child.ts', `troupe-test-${newJobId()}`, `${BACKGROUND}; sleep 300`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const jobId = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('\n')) (/^[0-9a-f-]{36}\n/.test(out) ? resolve(out.trim()) : reject(new Error(out)));
+    });
+  });
+  assert.ok(marked(jobId).length >= 4);
+  const helper = helperPid(child.pid);
+  assert.ok(helper, 'the server has a helper');
+  child.kill('SIGKILL');
+  await until(() => marked(jobId).length === 0, 15_000);
+  await until(() => !alive(helper!), 15_000);
 });
 
 test('reconcile after a crash of server and helper: the job and other leftovers of the scope are killed', async () => {
