@@ -7,7 +7,10 @@ import type { TroupeConfig } from './config.ts';
 import { createLogger } from './core/index.ts';
 import { openEngine } from './engine.ts';
 import type { Engine, EngineOptions } from './engine.ts';
-import { createHttpApp, startHttpServer } from './http/index.ts';
+import { createHttpApp, createStreamUpgrade, startHttpServer } from './http/index.ts';
+import { auditTopic, createStreamService, runtimeTopics } from './streams/index.ts';
+import type { StreamService } from './streams/index.ts';
+import type { AuthService } from './auth/index.ts';
 import { createMcpHandler } from './mcp/index.ts';
 import { removeServerFile, writeServerFile } from './cli/server-file.ts';
 import { createLevelAuthStore } from './store/level-auth-store.ts';
@@ -31,6 +34,9 @@ export function seedExamples(dagsDir: string): string[] {
 /** A running Troupe: the engine plus one HTTP server for REST and /mcp. */
 export interface Troupe {
   engine: Engine;
+  auth: AuthService;
+  /** The live streams (SSE and WebSocket). */
+  streams: StreamService;
   /** Starts listening; resolves with the base URL (including the base path). */
   listen(): Promise<{ url: string; port: number }>;
   /** Graceful stop: stop accepting, close MCP sessions and streams, flush audit, close the store. */
@@ -69,12 +75,29 @@ export async function createTroupe(config: TroupeConfig, options: EngineOptions 
     const auth = await createAuthService({ store: createLevelAuthStore(engine.db), config, localToken });
     mcp = createMcpHandler({ runtime: engine.runtime, audit: engine.audit, config, logger: logger.child({ component: 'mcp' }), ...(options.clock ? { clock: options.clock } : {}) });
     const handler = mcp;
-    const app = createHttpApp({ config, runtime: engine.runtime, audit: engine.audit, auth, mcp: (req) => handler.handle(req), ...(ownExecutor ? { workers: ownExecutor } : {}) });
+    const live = runtimeTopics(engine.runtime, { capacity: config.streams.replayCapacity });
+    const s = config.streams;
+    const streams = createStreamService({
+      topics: [auditTopic(engine.audit), live.runs, live.actors],
+      audit: engine.audit,
+      limits: {
+        maxBufferBytes: s.maxBufferBytes,
+        maxBufferMessages: s.maxBufferMessages,
+        maxSubscriptionsPerConnection: s.maxSubscriptionsPerConnection,
+        maxConnectionsPerCredential: s.maxConnectionsPerCredential,
+        heartbeatMs: s.heartbeatSec * 1000,
+      },
+    });
+    const deps = { config, runtime: engine.runtime, audit: engine.audit, auth, streams };
+    const app = createHttpApp({ ...deps, mcp: (req) => handler.handle(req), ...(ownExecutor ? { workers: ownExecutor } : {}) });
+    const onUpgrade = createStreamUpgrade(deps);
     let closing: Promise<void> | undefined;
     return {
       engine,
+      auth,
+      streams,
       async listen() {
-        server = await startHttpServer(app, { host: config.host, port: config.port });
+        server = await startHttpServer(app, { host: config.host, port: config.port, onUpgrade });
         const url = `${server.url.replace(/\/$/, '')}${config.basePath}`;
         writeServerFile(config.dataDir, { pid: process.pid, url, token: localToken });
         return { url, port: server.port };
@@ -83,6 +106,8 @@ export async function createTroupe(config: TroupeConfig, options: EngineOptions 
         closing ??= (async () => {
           removeServerFile(config.dataDir);
           await handler.close().catch(() => {});
+          streams.close();
+          live.close();
           await server?.close().catch(() => {});
           await engine.close();
           await ownExecutor?.close();

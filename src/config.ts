@@ -110,6 +110,20 @@ export const CONFIG_SCHEMA = z.strictObject({
     /** A worker silent this long is lost, with its running steps. */
     worker_lost_after_sec: int(1).default(30),
   }),
+  /** Live streams (SSE and WebSocket under `/api/v1/streams`); see docs/streams.md. */
+  streams: section({
+    /** A subscriber's buffer; overflowing it ends the stream with a `gap`. */
+    max_buffer_bytes: int(1024).default(1024 * 1024),
+    max_buffer_messages: int(1).default(1000),
+    max_subscriptions_per_connection: int(1).default(32),
+    max_connections_per_credential: int(1).default(32),
+    /** SSE comment heartbeat and WebSocket ping interval, seconds. */
+    heartbeat_sec: int(1).default(15),
+    /** Run and actor events kept in memory for resume, per topic. */
+    replay_capacity: int(1).default(10_000),
+    /** Extra Origins accepted besides loopback ones (and `cors.allowed_origins`). */
+    allowed_origins: stringList(),
+  }),
 });
 
 type CamelCase<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Capitalize<CamelCase<T>>}` : S;

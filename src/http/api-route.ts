@@ -76,10 +76,10 @@ function decodeParam(event: H3Event, name: string): string {
 /**
  * Wraps a REST handler in the request stack: seed the audit context (source=rest, request and
  * correlation ids, client IP) before anything else, authenticate on the `rest_api` surface
- * (unless public), audit every denial, run the handler inside the context, and translate any
+ * (unless public; `queryToken` also accepts `?token=`, for streams), audit every denial, run the handler inside the context, and translate any
  * error exactly once. Every response carries `X-Request-Id` and `X-Correlation-Id`.
  */
-export function apiRoute(deps: ApiDeps, handler: RouteHandler, options: { public?: boolean } = {}) {
+export function apiRoute(deps: ApiDeps, handler: RouteHandler, options: { public?: boolean; queryToken?: boolean } = {}) {
   const { config, audit, auth } = deps;
   return async (event: H3Event): Promise<Response> => {
     let op: OperationContext;
@@ -93,7 +93,7 @@ export function apiRoute(deps: ApiDeps, handler: RouteHandler, options: { public
       const url = new URL(event.req.url);
       try {
         if (!options.public) {
-          const outcome = await auth.authenticate(authorizationOf(event.req, url, false), 'rest_api');
+          const outcome = await auth.authenticate(authorizationOf(event.req, url, options.queryToken === true), 'rest_api');
           attribute(op, outcome);
           if (!outcome.ok) {
             recordRestDenial(audit, op, url.pathname, event.req.method, outcome.reason);

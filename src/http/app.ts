@@ -16,6 +16,8 @@ import { registerMcpRoute } from './routes/mcp.ts';
 import { registerRunRoutes } from './routes/runs.ts';
 import { registerWorkerRoutes } from './routes/workers.ts';
 import type { WorkersSource } from './routes/workers.ts';
+import { registerStreamRoutes } from './routes/streams.ts';
+import type { StreamService } from '../streams/index.ts';
 
 export interface HttpAppDeps {
   config: TroupeConfig;
@@ -26,6 +28,8 @@ export interface HttpAppDeps {
   mcp?: (req: Request) => Promise<Response>;
   /** The worker pool behind `GET /workers`, with `executor.type: bullmq`. */
   workers?: WorkersSource;
+  /** Live streams; `{base}/api/v1/streams/{topic}` (SSE) is mounted only when given. */
+  streams?: StreamService;
 }
 
 /**
@@ -50,6 +54,7 @@ export function createHttpApp(deps: HttpAppDeps): H3 {
   registerAuditRoutes(app, prefix, deps);
   registerApiKeyRoutes(app, prefix, deps);
   registerWorkerRoutes(app, prefix, deps);
+  if (deps.streams) registerStreamRoutes(app, prefix, { ...deps, streams: deps.streams });
   if (deps.mcp) registerMcpRoute(app, `${config.basePath}/mcp`, { ...deps, mcp: deps.mcp });
   // Unknown paths (and known paths with another method) answer like any other error.
   app.all(

@@ -129,8 +129,41 @@ const paths: Record<string, Json> = {
   '/auth/whoami': { get: op('whoamiAlias', 'Alias of /auth/me', {}, { '200': { description: 'Identity' } }) },
 };
 
-/** The OpenAPI 3.1 document for a server with `basePath`. */
-export function openApiDocument(basePath: string): Json {
+// Live streams (docs/streams.md). SSE only: OpenAPI has no words for the WebSocket protocol on
+// `/streams`, which is described in the docs and only named here.
+const STREAM_FILTERS: Record<string, string[]> = {
+  audit: ['category', 'action', 'source', 'surface', 'result', 'correlationId', 'requestId', 'sessionId', 'resourceType', 'resourceId', 'workspace', 'credentialId', 'credentialType', 'mcpTool', 'userId', 'ipAddress'],
+  runs: ['name', 'dagRunId'],
+  actors: ['actorId', 'kind'],
+};
+const streamPaths: Record<string, Json> = {
+  '/streams': {
+    get: op('streamsWebSocket', 'The WebSocket endpoint of the live streams (upgrade; protocol in docs/streams.md)', { parameters: [query('token', 'API key or session token, for clients that cannot set headers')] }, { '101': { description: 'Switching protocols: subscribe/unsubscribe messages, then event, gap, live and error messages' }, '426': ERR('Not a WebSocket upgrade'), '429': ERR('Too many open streams for this credential') }),
+  },
+  '/streams/{topic}': {
+    get: op('streamTopic', 'Follow a topic as Server-Sent Events (audit: manager or admin; runs and actors: any role, filtered by workspace)', {
+      parameters: [
+        { name: 'topic', in: 'path', required: true, description: 'audit, runs or actors', schema: { type: 'string', enum: ['audit', 'runs', 'actors'] } },
+        query('after', 'resume after this cursor (decimal); `Last-Event-ID` takes precedence', { type: 'string', pattern: '^[0-9]{1,16}$' }),
+        query('token', 'API key or session token, for EventSource, which cannot set headers'),
+        ...[...new Set(Object.values(STREAM_FILTERS).flat())].map((f) => query(f, `exact-match filter (${Object.entries(STREAM_FILTERS).filter(([, fs]) => fs.includes(f)).map(([t]) => t).join(', ')})`)),
+        { name: 'Last-Event-ID', in: 'header', required: false, description: 'resume after this cursor (what a reconnecting EventSource sends)', schema: { type: 'string' } },
+      ],
+    }, {
+      '200': {
+        description:
+          'text/event-stream. Each event: `id: <cursor>`, `event: <type>` (audit.entry, run.started, step.finished, actor.transition, …), `data: {"topic","cursor","event","correlationId"?,"data"}`. ' +
+          'Also `event: live` when the replay is done, `event: gap` (`{"reason":"retention"|"overflow","cursor"}`: resume after `cursor`) and a comment heartbeat every 15 s.',
+        content: { 'text/event-stream': { schema: { type: 'string' } } },
+      },
+      ...NOT_FOUND,
+      '429': ERR('Too many open streams for this credential'),
+    }),
+  },
+};
+
+/** The OpenAPI 3.1 document for a server with `basePath`; `streams` adds the stream routes. */
+export function openApiDocument(basePath: string, options: { streams?: boolean } = {}): Json {
   return {
     openapi: '3.1.0',
     info: {
@@ -149,6 +182,6 @@ export function openApiDocument(basePath: string): Json {
       },
       schemas,
     },
-    paths,
+    paths: options.streams ? { ...paths, ...streamPaths } : paths,
   };
 }

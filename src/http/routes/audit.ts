@@ -1,30 +1,11 @@
 import type { H3 } from 'h3';
-import type { AuditEntry, AuditFilter } from '../../audit/types.ts';
+import { AUDIT_FILTER_PARAMS, auditEntryJson } from '../../audit/rest-shape.ts';
+import type { AuditFilter } from '../../audit/types.ts';
 import { assertAuditReader } from '../access.ts';
 import { apiRoute } from '../api-route.ts';
 import type { ApiDeps } from '../api-route.ts';
 import { badRequest } from '../api-error.ts';
 import { intQuery } from '../validate-params.ts';
-
-/** camelCase query parameter → snake_case filter field (exact match). */
-const EXACT: Record<string, keyof AuditFilter> = {
-  category: 'category',
-  action: 'action',
-  source: 'source',
-  surface: 'surface',
-  result: 'result',
-  correlationId: 'correlation_id',
-  requestId: 'request_id',
-  sessionId: 'session_id',
-  resourceType: 'resource_type',
-  resourceId: 'resource_id',
-  workspace: 'workspace',
-  credentialId: 'credential_id',
-  credentialType: 'credential_type',
-  mcpTool: 'mcp_tool',
-  userId: 'user_id',
-  ipAddress: 'ip_address',
-};
 
 function timeParam(url: URL, name: string): string | undefined {
   const raw = url.searchParams.get(name);
@@ -36,7 +17,7 @@ function timeParam(url: URL, name: string): string | undefined {
 /** Parses `GET /audit` query parameters into the trail's filter. */
 export function auditFilterOf(url: URL): AuditFilter {
   const filter: AuditFilter = {};
-  for (const [param, key] of Object.entries(EXACT)) {
+  for (const [param, key] of Object.entries(AUDIT_FILTER_PARAMS)) {
     const value = url.searchParams.get(param);
     if (value === null || value === '') continue;
     if (value.length > 256) throw badRequest(`${param} is too long`);
@@ -56,34 +37,7 @@ export function auditFilterOf(url: URL): AuditFilter {
   return filter;
 }
 
-/** The REST (camelCase) form of a stored audit entry. */
-export function auditEntryJson(e: AuditEntry) {
-  return {
-    id: e.id,
-    seq: e.seq,
-    timestamp: e.timestamp,
-    category: e.category,
-    action: e.action,
-    source: e.source,
-    surface: e.surface,
-    result: e.result,
-    correlationId: e.correlation_id,
-    requestId: e.request_id,
-    sessionId: e.session_id,
-    resourceType: e.resource_type,
-    resourceId: e.resource_id,
-    workspace: e.workspace,
-    credentialId: e.credential_id,
-    credentialType: e.credential_type,
-    mcpTool: e.mcp_tool,
-    userId: e.user_id,
-    username: e.username,
-    ipAddress: e.ip_address,
-    details: e.details,
-    prevHash: e.prev_hash,
-    hash: e.hash,
-  };
-}
+export { auditEntryJson };
 
 /** `GET {base}/api/v1/audit`: manager or admin only. */
 export function registerAuditRoutes(app: H3, prefix: string, deps: ApiDeps): void {
