@@ -157,7 +157,8 @@ export async function createAuthService(options: AuthServiceOptions): Promise<Au
   let keyWrites: Promise<unknown> = Promise.resolve();
   function serial<T>(fn: () => Promise<T>): Promise<T> {
     const run = keyWrites.then(fn, fn);
-    keyWrites = run.catch(() => {});
+    // The caller gets `run` and its error; the queue only needs to know the write is over.
+    keyWrites = run.catch(() => undefined);
     return run;
   }
 
@@ -182,7 +183,10 @@ export async function createAuthService(options: AuthServiceOptions): Promise<Au
     serial(async () => {
       const current = await store.getApiKey(record.id);
       if (current) await store.putApiKey({ ...current, lastUsedAt: isoTime(now) });
-    }).catch(() => {});
+    }).catch((error) => {
+      // lastUsedAt is best-effort bookkeeping: a failed write must not fail the request it records.
+      void error;
+    });
   }
 
   async function authenticateKey(token: string, surface: ApiKeySurface): Promise<AuthOutcome> {
@@ -201,7 +205,8 @@ export async function createAuthService(options: AuthServiceOptions): Promise<Au
     const session = await store.getSession(tokenHash);
     if (!session || !safeEqual(session.tokenHash, tokenHash)) return deny(401, 'auth_failed', 'session');
     if (session.expiresAt <= clock.now()) {
-      await store.deleteSession(tokenHash).catch(() => {});
+      // The session is refused either way; a failed delete is retried the next time it is presented.
+      await store.deleteSession(tokenHash).catch(() => undefined);
       return deny(401, 'auth_failed', 'session');
     }
     const user = await store.getUser(session.userId);

@@ -301,7 +301,8 @@ export function createLevelAuditStore(db: Database): AuditStore {
       }
       return { entries: page, total, more };
     } finally {
-      await snapshot.close().catch(() => {});
+      // Closing a read snapshot releases memory only; the read's own result or error stands.
+      await snapshot.close().catch(() => undefined);
     }
   }
 
@@ -332,7 +333,8 @@ export function createLevelAuditStore(db: Database): AuditStore {
       try {
         [head, checkpoint] = await meta.getMany(['head', 'checkpoint'], { snapshot } as never);
       } catch (cause) {
-        await snapshot.close().catch(() => {});
+        // The read error below is the one to report; a failing close adds nothing to it.
+        await snapshot.close().catch(() => undefined);
         throw unavailable('read the chain', cause);
       }
       async function* walk(): AsyncGenerator<{ keySeq: number; entry: AuditEntry }> {

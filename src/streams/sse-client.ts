@@ -14,7 +14,7 @@ export interface SseMessage {
  * Parses a `text/event-stream` body into messages (comments and `retry:` are skipped).
  *
  * @example
- * for await (const m of parseSse(response.body!)) console.log(m.event, m.data);
+ * for await (const m of parseSse(response.body!)) handle(m.event, m.data);
  */
 export async function* parseSse(body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncGenerator<SseMessage> {
   const decoder = new TextDecoder();
@@ -99,7 +99,7 @@ export interface FollowOptions {
  * @example
  * const ac = new AbortController();
  * for await (const m of followStream('http://127.0.0.1:8080/api/v1', 'runs', { filter: { name: 'hello', dagRunId }, token, signal: ac.signal })) {
- *   if (m.kind === 'event') console.log(m.event, m.body.data);
+ *   if (m.kind === 'event') handle(m.event, m.body.data);
  *   if (m.event === 'run.finished') ac.abort();
  * }
  */
