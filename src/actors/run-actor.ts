@@ -113,7 +113,7 @@ export function provideRunMachine(deps: RunActorDeps) {
                 ...(error !== undefined ? { error } : {}),
                 ...(e.log.truncated ? { logTruncated: true } : {}),
               });
-            } else exited({ exitCode: null, error: `job lost: ${e.reason}` });
+            } else exited({ exitCode: null, error: `job lost: ${e.reason}`, lost: true });
           });
         } catch (error) {
           exited({ exitCode: null, error: (error as Error).message });

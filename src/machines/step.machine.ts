@@ -60,8 +60,12 @@ export type StepEvent =
   | { type: 'step.abort'; now: number }
   /** From the executor: the job is accepted and runs (its id and where). */
   | { type: 'step.spawned'; job: StepJobRef; now: number }
-  /** From the executor: the job ended (or could not start, or was lost: `error`). */
-  | { type: 'step.exited'; exitCode: number | null; signal?: string | null; output?: string; error?: string; logTruncated?: boolean; now: number }
+  /**
+   * From the executor: the job ended (or could not start, or was lost: `error`). `lost` says
+   * the executor cannot tell how it ended (its worker died, its launcher died): the step's
+   * `retry_policy` applies to that as to a failure of the command itself.
+   */
+  | { type: 'step.exited'; exitCode: number | null; signal?: string | null; output?: string; error?: string; lost?: boolean; logTruncated?: boolean; now: number }
   /** Sent to the executor: signal the process group. */
   | { type: 'step.kill'; signal: string };
 
@@ -93,10 +97,13 @@ export function retryDelayMs(policy: StepSpec['retryPolicy'], n: number): number
   return Math.min(Math.round(sec * 1000), NEVER);
 }
 
-function shouldRetry(ctx: StepContext, exitCode: number | null): boolean {
+function shouldRetry(ctx: StepContext, exitCode: number | null, lost = false): boolean {
   const policy = ctx.spec.retryPolicy;
   if (!policy || ctx.retryCount >= policy.limit) return false;
-  if (policy.exitCodes.length === 0) return true;
+  // A lost job has no exit code to filter on: the loss is the infrastructure's, not the
+  // command's verdict, so `exit_code` (which picks the command failures worth retrying) does
+  // not hold it back.
+  if (lost || policy.exitCodes.length === 0) return true;
   return exitCode !== null && policy.exitCodes.includes(exitCode);
 }
 
@@ -235,7 +242,13 @@ export const stepMachine = setup({
           {
             guard: ({ context, event }) => !event.error && shouldRetry(context, event.exitCode),
             target: 'retrying',
-            actions: ['noteLog', assign({ exitCode: ({ event }) => event.exitCode, retryCount: ({ context }) => context.retryCount + 1 })],
+            actions: ['noteLog', assign({ exitCode: ({ event }) => event.exitCode, error: undefined, retryCount: ({ context }) => context.retryCount + 1 })],
+          },
+          {
+            // Lost (e.g. "worker lost"): retried like a failure; the reason stays visible while it waits.
+            guard: ({ context, event }) => event.lost === true && shouldRetry(context, event.exitCode, true),
+            target: 'retrying',
+            actions: ['noteLog', assign({ exitCode: null, error: ({ event }) => event.error, retryCount: ({ context }) => context.retryCount + 1 })],
           },
           {
             target: 'failed',

@@ -96,32 +96,54 @@ s('no live worker matches: the run waits (not failed), then runs when a worker w
   }
 });
 
-s('a worker SIGKILLed mid-step: the step fails "worker lost" in bounded time; a retry runs on the other worker', async () => {
+s('a worker SIGKILLed mid-step: the attempt is lost ("worker lost") in bounded time; retry_policy retries it on the other worker', async () => {
   const [k1, k2] = await Promise.all([
     spawnWorker({ redisUrl: redis.url, prefix, id: 'e-k1', labels: { pool: 'kill' } }),
     spawnWorker({ redisUrl: redis.url, prefix, id: 'e-k2', labels: { pool: 'kill' } }),
   ]);
   try {
     const mark = `/tmp/troupe-e2e-mark-${prefix}`;
-    engine.writeDag('victim', `worker_selector:\n  pool: kill\nsteps:\n  - name: work\n    run: if [ -f ${mark} ]; then echo second; else touch ${mark}; sleep 30; fi\n    retry_policy:\n      limit: 1\n      interval_sec: 0\n`);
+    // exit_code lists only 7: a lost attempt has no exit code and is retried all the same.
+    engine.writeDag('victim', `worker_selector:\n  pool: kill\nsteps:\n  - name: work\n    run: if [ -f ${mark} ]; then echo second; else touch ${mark}; sleep 30; fi\n    retry_policy:\n      limit: 1\n      interval_sec: 0\n      exit_code: [7]\n`);
     const { dagRunId } = await engine.runtime.start({ name: 'victim' });
     const where = await until(async () => steps((await engine.runtime.getRun('victim', dagRunId))!)[0]?.where, 20_000, 'the step to start');
     const t0 = Date.now();
     await (where.workerId === 'e-k1' ? k1 : k2).stop('SIGKILL');
+    const other = where.workerId === 'e-k1' ? 'e-k2' : 'e-k1';
+    // The loss is seen within the bound (2 s here, plus one registry poll): the step retries.
+    const retried = await until(async () => {
+      const st = steps((await engine.runtime.getRun('victim', dagRunId))!)[0]!;
+      return st.retryCount === 1 ? st : undefined;
+    }, 20_000, 'the lost attempt to be retried');
+    assert.ok(Date.now() - t0 < 2000 + 8000, `retried ${Date.now() - t0} ms after the kill`);
+    assert.is(retried.retryCount, 1);
     const { details } = await engine.runtime.waitForRun('victim', dagRunId, 30_000);
-    const elapsed = Date.now() - t0;
-    // The step fails "worker lost" within the bound (2 s here, plus one registry poll).
-    assert.is(details.statusLabel, 'failed', JSON.stringify(details));
-    assert.match(steps(details)[0]!.error ?? '', /worker lost/);
-    assert.ok(elapsed < 2000 + 8000, `ended ${elapsed} ms after the kill`);
-    // The runtime's retry_policy does not retry a lost step yet (see the issue 11 report); a
-    // retry of the run goes to the other, live worker and succeeds.
-    await engine.runtime.retry('victim', dagRunId);
-    const again = await engine.runtime.waitForRun('victim', dagRunId, 30_000);
-    assert.is(again.details.statusLabel, 'succeeded', JSON.stringify(again.details));
-    assert.is(steps(again.details)[0]!.where?.workerId, where.workerId === 'e-k1' ? 'e-k2' : 'e-k1');
+    assert.is(details.statusLabel, 'succeeded', JSON.stringify(details));
+    const st = steps(details)[0]!;
+    assert.is(st.where?.workerId, other, 'the retry ran on the live worker');
+    assert.is(st.retryCount, 1);
+    assert.is(st.error, undefined);
+    const log = await engine.runtime.stepLog('victim', dagRunId, 'work', 'stdout');
+    assert.match(log.content ?? '', /second/);
   } finally {
     await Promise.all([k1.stop('SIGKILL'), k2.stop('SIGKILL')]);
+  }
+});
+
+s('a worker SIGKILLed mid-step with no retry_policy: the step fails "worker lost" in bounded time', async () => {
+  const k3 = await spawnWorker({ redisUrl: redis.url, prefix, id: 'e-k3', labels: { pool: 'kill3' } });
+  try {
+    engine.writeDag('victim2', 'worker_selector:\n  pool: kill3\nsteps:\n  - name: work\n    run: sleep 30\n');
+    const { dagRunId } = await engine.runtime.start({ name: 'victim2' });
+    await until(async () => steps((await engine.runtime.getRun('victim2', dagRunId))!)[0]?.where, 20_000, 'the step to start');
+    const t0 = Date.now();
+    await k3.stop('SIGKILL');
+    const { details } = await engine.runtime.waitForRun('victim2', dagRunId, 30_000);
+    assert.ok(Date.now() - t0 < 2000 + 8000, `ended ${Date.now() - t0} ms after the kill`);
+    assert.is(details.statusLabel, 'failed', JSON.stringify(details));
+    assert.match(steps(details)[0]!.error ?? '', /worker lost/);
+  } finally {
+    await k3.stop('SIGKILL');
   }
 });
 
