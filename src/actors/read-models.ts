@@ -29,7 +29,11 @@ export interface RunDetails {
     logTruncated?: boolean;
     /** Where the step ran: executor kind, host and worker id (extra beyond Dagu's shape). */
     where?: { executor: string; host: string; workerId: string };
+    /** Why the step's job has not started yet, e.g. no live worker matches the DAG's `worker_selector` (extra). */
+    waiting?: string;
   }>;
+  /** Why the run cannot make progress now: the reason of its first waiting step (extra beyond Dagu's shape). */
+  waiting?: string;
   /** Extras beyond Dagu's shape. */
   queue: string;
   workspace: string;

@@ -131,7 +131,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
   const queues = new QueueManager(options.queues ?? [], (key) => handles.get(key)?.actor?.send({ type: 'run.start', now: clock.now() }));
   const runLog = new RunLog(dataDir, logger.child({ component: 'run-log' }));
-  const queries = createRunQueries({ handles, runStore, dataDir });
+  const queries = createRunQueries({ handles, runStore, dataDir, ...(executor.waitingReason ? { waitingReason: (jobId: string) => executor.waitingReason!(jobId) } : {}) });
   let closed = false;
 
   // ------------------------------------------------------------------------------------------

@@ -86,11 +86,19 @@ s('no live worker matches: the run waits (not failed), then runs when a worker w
   const before = (await engine.runtime.getRun('arm', dagRunId))!;
   assert.ok(['running', 'queued'].includes(before.statusLabel), before.statusLabel);
   assert.ok(executor.waiting().some((w) => w.runId === dagRunId && /arch=arm64/.test(w.reason)));
+  // The reason is in the run's details (what REST, dagu://runs and the CLI show), on the run and its step.
+  assert.is(before.waiting, 'step s: waiting for a worker with labels arch=arm64: no live worker matches', JSON.stringify(before));
+  assert.is(before.steps[0]!.waiting, 'waiting for a worker with labels arch=arm64: no live worker matches');
+  assert.is(before.steps[0]!.statusLabel, 'not_started');
+  const listed = (await engine.runtime.listRuns({ name: 'arm' })).items.find((d) => d.dagRunId === dagRunId)!;
+  assert.match(listed.waiting ?? '', /arch=arm64/);
   const arm = await spawnWorker({ redisUrl: redis.url, prefix, id: 'e-arm', labels: { arch: 'arm64' } });
   try {
     const { details } = await engine.runtime.waitForRun('arm', dagRunId, 30_000);
     assert.is(details.statusLabel, 'succeeded');
     assert.is(steps(details)[0]!.where?.workerId, 'e-arm');
+    assert.is(details.waiting, undefined);
+    assert.is(details.steps[0]!.waiting, undefined);
   } finally {
     await arm.stop();
   }

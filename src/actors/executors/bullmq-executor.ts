@@ -480,6 +480,11 @@ export async function createBullmqExecutor(options: BullmqExecutorOptions): Prom
       return list.map((w) => ({ ...w, lastHeartbeatAt: new Date(w.lastHeartbeatAt).toISOString(), startedAt: new Date(w.startedAt).toISOString() }));
     },
 
+    waitingReason(jobId: string): string | undefined {
+      const t = jobs.get(jobId);
+      return t?.state === 'waiting-worker' ? (t.reason ?? 'waiting for a worker') : undefined;
+    },
+
     waiting(): WaitingJob[] {
       return [...jobs.values()]
         .filter((t) => t.state === 'waiting-worker')

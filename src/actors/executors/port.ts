@@ -65,6 +65,12 @@ export interface StepExecutor {
    * `executor closed`; a remote executor may leave them running, for `reconcile` to find.
    */
   close(): Promise<void>;
+  /**
+   * Optional, for executors that place jobs (BullMQ): why a submitted job has not started yet
+   * (e.g. `waiting for a worker with labels gpu=true: no live worker matches`), or `undefined`
+   * when it is not waiting. The runtime shows it in the run's details; it is never persisted.
+   */
+  waitingReason?(jobId: string): string | undefined;
 }
 
 /** The ids that name one job. All of them are carried on every event the runtime derives. */
