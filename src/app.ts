@@ -1,7 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync } from 'node:fs';
 import { createAuthService } from './auth/index.ts';
 import type { TroupeConfig } from './config.ts';
 import { createLogger } from './core/index.ts';
@@ -15,21 +13,9 @@ import { createMcpHandler } from './mcp/index.ts';
 import { removeServerFile, writeServerFile } from './cli/server-file.ts';
 import { createLevelAuthStore } from './store/level-auth-store.ts';
 import { openConfiguredExecutor } from './workers/open-executor.ts';
+import { seedExamples } from './store/examples.ts';
 
-const EXAMPLES_DIR = fileURLToPath(new URL('../examples/', import.meta.url));
-
-/**
- * Copies the example DAGs into the DAG directory the first time it is created, so a fresh
- * `npm start` has something to run. An existing directory (even an empty one) is left alone.
- */
-export function seedExamples(dagsDir: string): string[] {
-  if (existsSync(dagsDir)) return [];
-  mkdirSync(dagsDir, { recursive: true });
-  if (!existsSync(EXAMPLES_DIR)) return [];
-  const files = readdirSync(EXAMPLES_DIR).filter((f) => f.endsWith('.yaml'));
-  for (const f of files) cpSync(join(EXAMPLES_DIR, f), join(dagsDir, f));
-  return files;
-}
+export { seedExamples };
 
 /** A running Troupe: the engine plus one HTTP server for REST and /mcp. */
 export interface Troupe {

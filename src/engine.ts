@@ -24,6 +24,8 @@ export interface EngineOptions {
   launcher?: 'helper' | 'direct';
   /** Wraps the audit store (tests put a failing store in front of the real one). */
   auditStore?: (store: AuditStore) => AuditStore;
+  /** Queued runs are kept, never dispatched (the CLI without a server). @defaultValue false */
+  holdQueued?: boolean;
 }
 
 /** The store, the audit trail and the runtime of one data directory, wired together. */
@@ -40,6 +42,7 @@ export interface Engine {
  * Opens the engine on `config.dataDir`: LevelDB, the audit trail (its fail-closed policy gates
  * every state change of the runtime), the runtime, and the audit pipeline that records the
  * runtime's domain events. Throws `STORE_LOCKED` when another process owns the directory.
+ * `holdQueued`: queued runs are kept, never dispatched (the CLI without a server).
  */
 export async function openEngine(config: TroupeConfig, options: EngineOptions = {}): Promise<Engine> {
   const logger = options.logger ?? createLogger();
@@ -84,6 +87,7 @@ export async function openEngine(config: TroupeConfig, options: EngineOptions = 
       clock,
       ...(options.executor ? { executor: options.executor } : {}),
       ...(options.launcher ? { launcher: options.launcher } : {}),
+      ...(options.holdQueued ? { holdQueued: true } : {}),
     });
     let closing: Promise<void> | undefined;
     return {

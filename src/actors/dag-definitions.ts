@@ -1,4 +1,4 @@
-import type { DagSpec, SpecProblem } from '../dag/types.ts';
+import type { DagSpec, SpecNotice, SpecProblem } from '../dag/types.ts';
 
 // DAG definitions as the runtime's DAG service returns them.
 
@@ -23,5 +23,9 @@ export interface ValidationReport {
   problems: SpecProblem[];
   /** One line per problem, with its location. */
   errors: string[];
+  /** Deprecations and unresolved-reference notices (never make a file invalid). */
+  notices?: SpecNotice[];
+  /** Deprecations and defect notices, one a line: what `troupe validate` prints by default. */
+  warnings?: string[];
   spec?: DagSpec;
 }

@@ -1,5 +1,5 @@
 import { TroupeError, dagNameProblem } from '../core/index.ts';
-import { formatProblem, loadDag, workspaceOf } from '../dag/index.ts';
+import { loadDag, validateDag, workspaceOf } from '../dag/index.ts';
 import type { DagSpec } from '../dag/types.ts';
 import type { DagStore } from './ports.ts';
 import type { DagDefinition, DagRef, DagSummary, DomainAction, ValidationReport } from './types.ts';
@@ -36,15 +36,7 @@ export function createDagService(deps: DagServiceDeps) {
 
   function validate(yaml: string, name?: string): ValidationReport {
     if (typeof yaml !== 'string') throw new TroupeError('INVALID_INPUT', 'spec must be a string', { details: { field: 'spec' } });
-    const result = loadDag(yaml, name !== undefined ? { defaultName: name } : {});
-    const problems = [...result.problems];
-    if (name !== undefined) {
-      const p = dagNameProblem(name);
-      if (p) problems.unshift({ message: p, path: 'name', field: 'name' });
-    }
-    const report: ValidationReport = { valid: problems.length === 0, problems, errors: problems.map(formatProblem) };
-    if (result.spec && problems.length === 0) report.spec = name !== undefined ? { ...result.spec, name } : result.spec;
-    return report;
+    return validateDag(yaml, name);
   }
 
   // Runs of one DAG share its YAML; parsing it once per distinct text keeps enqueueing and

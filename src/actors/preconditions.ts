@@ -1,5 +1,7 @@
 import { join } from 'node:path';
-import type { Precondition } from '../dag/types.ts';
+import { commandOf, preparePreconditions, planStepLaunch, substituteCommands, valueMatches } from '../dag/index.ts';
+import type { PublishedStep, RunScope } from '../dag/index.ts';
+import type { StepSpec } from '../dag/types.ts';
 import { firstValueFrom, last } from 'rxjs';
 import type { StepExecutor } from './executors/port.ts';
 import { newJobId } from './executors/port.ts';
@@ -9,61 +11,93 @@ import { safeFileName } from './run-logs.ts';
 export interface PreconditionRun {
   /** Whose preconditions these are: a step name, or '' for the DAG's own. */
   owner: string;
+  scope: RunScope;
+  /** The step (for the DAG's own: a step-shaped holder of the DAG's preconditions). */
+  step: StepSpec;
+  published: Readonly<Record<string, PublishedStep>>;
+  hostEnv: Readonly<Record<string, string>>;
   dagName: string;
   dagRunId: string;
   attempt: number;
   logDir: string;
-  shell: string[];
-  env: Record<string, string>;
-  cwd?: string;
 }
 
-function matches(actual: string, expected: string): boolean {
-  if (expected.startsWith('re:')) {
-    try {
-      return new RegExp(expected.slice(3)).test(actual);
-    } catch {
-      return false;
-    }
-  }
-  return actual === expected;
-}
+/** Timeout of one command substitution in an `eval` (§9.4). */
+const EVAL_TIMEOUT_MS = 2000;
 
 /**
- * Evaluates Dagu preconditions through the step executor (they are shell commands too).
- * Without `expected`, a condition is a command that must exit 0; with `expected`, the
- * condition is expanded by the shell (variables, command substitution) and compared, or
- * matched as a regular expression with the `re:` prefix. `negate` inverts the result.
+ * Evaluates Dagu preconditions (§15) through the step executor (commands run as processes
+ * too), with the scope the step runs with (the root scope for the DAG's own). Every entry is
+ * evaluated, in order, and the results ANDed. A command check is met on exit 0 (and not met
+ * when it cannot start); a value match passes when any line of the value equals `expected` (or
+ * matches `re:`); `eval` runs its command substitutions first. `negate` flips met / not met;
+ * an evaluation error (eval failure or timeout) throws.
  */
-export async function preconditionsMet(executor: StepExecutor, preconditions: Precondition[], run: PreconditionRun): Promise<boolean> {
+export async function preconditionsMet(executor: StepExecutor, run: PreconditionRun): Promise<boolean> {
   const prefix = run.owner === '' ? '' : `${safeFileName(run.owner)}.`;
-  for (const [i, p] of preconditions.entries()) {
-    const escaped = p.condition.replace(/[\\"]/g, (c) => `\\${c}`);
-    const command = p.expected === undefined ? p.condition : `printf '%s' "${escaped}"`;
+  const paths = {
+    stdout: join(run.logDir, `${prefix}preconditions.stdout.log`),
+    stderr: join(run.logDir, `${prefix}preconditions.stderr.log`),
+  };
+  const plan = planStepLaunch({ scope: run.scope, step: { ...run.step, preconditions: [] }, published: run.published, paths: { ...paths, outputFile: join(run.logDir, `${prefix}preconditions.outputs`), scriptDir: run.logDir } });
+  const prepared = preparePreconditions(plan, run.scope, run.step, run.step.preconditions, run.hostEnv, run.published);
+  let counter = 0;
+  const exec = async (argv: string[], capture: boolean, timeoutMs?: number): Promise<{ code: number | null; output: string; error?: string }> => {
+    const job = commandOf(argv);
     const prefixStep = run.owner === '' ? '' : `${run.owner}.`;
+    const jobId = newJobId();
     const handle = executor.submit(
       {
-        jobId: newJobId(),
+        jobId,
         runName: run.dagName,
         runId: run.dagRunId,
         attempt: run.attempt,
-        step: `${prefixStep}precondition-${i}`,
-        command,
-        shell: run.shell,
-        env: run.env,
-        ...(run.cwd !== undefined ? { cwd: run.cwd } : {}),
-        captureOutput: p.expected !== undefined,
+        step: `${prefixStep}precondition-${counter++}`,
+        command: job.command,
+        shell: job.shell,
+        env: plan.env,
+        cwd: plan.cwd,
+        captureOutput: capture,
       },
       // One file per owner: parallel steps check their preconditions at the same time.
-      { log: fileLogSink({ stdout: join(run.logDir, `${prefix}preconditions.stdout.log`), stderr: join(run.logDir, `${prefix}preconditions.stderr.log`) }) },
+      { log: fileLogSink(paths) },
     );
+    let timedOut = false;
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
+      timedOut = true;
+      executor.cancel(jobId, { signal: 'SIGKILL', graceMs: 0 }).catch(() => undefined);
+    }, timeoutMs);
     const end = await firstValueFrom(handle.events$.pipe(last()));
-    if (end.type === 'lost') throw new Error(`precondition job lost: ${end.reason}`);
-    if (end.type !== 'exited') throw new Error('precondition job ended without an exit');
-    if (end.error) throw new Error(end.error);
-    const exit = end;
-    const ok = p.expected === undefined ? exit.exitCode === 0 : exit.exitCode === 0 && matches(exit.output ?? '', p.expected);
-    if (ok === p.negate) return false;
+    if (timer) clearTimeout(timer);
+    if (end.type !== 'exited') return { code: null, output: '', error: end.type === 'lost' ? `job lost: ${end.reason}` : 'ended without an exit' };
+    const error = end.error ?? (timedOut ? 'timed out' : undefined);
+    return { code: timedOut ? null : end.exitCode, output: (end.output ?? '').replace(/\s+$/, ''), ...(error !== undefined ? { error } : {}) };
+  };
+  let all = true;
+  for (const c of prepared) {
+    let met: boolean;
+    if (c.kind === 'command') {
+      const r = await exec(c.argv, false);
+      met = r.error === undefined && r.code === 0;
+    } else {
+      let value = c.kind === 'value' ? c.value : '';
+      if (c.kind === 'eval') {
+        value = await substituteCommands(c.text, async (body) => {
+          const r = await exec([...shellOf(plan), '-c', body], true, EVAL_TIMEOUT_MS);
+          if (r.error !== undefined) throw new Error(`eval ${JSON.stringify(body)}: ${r.error}`);
+          if (r.code !== 0) throw new Error(`eval ${JSON.stringify(body)} exited with code ${r.code}`);
+          return r.output;
+        });
+      }
+      met = valueMatches(value, c.expected);
+    }
+    if (met === c.negate) all = false;
   }
-  return true;
+  return all;
+}
+
+/** The shell a precondition's `eval` substitutions run with: the scope's `SHELL`, else sh. */
+function shellOf(plan: { env: Record<string, string> }): string[] {
+  const sh = plan.env.SHELL;
+  return sh && /\/(ba|da|z|k|a)?sh$/.test(sh) ? [sh] : ['/bin/sh'];
 }

@@ -20,7 +20,15 @@ export class QueueManager {
   private readonly limits: Map<string, number>;
   private waitingTotal = 0;
 
-  constructor(configured: Array<{ name: string; maxConcurrency: number }>, private readonly onDispatch: (key: string) => void) {
+  /**
+   * @param hold When true, queued runs wait and are never dispatched (a CLI process that opens
+   *   the data directory while no server runs: the server dispatches them when it starts).
+   */
+  constructor(
+    configured: Array<{ name: string; maxConcurrency: number }>,
+    private readonly onDispatch: (key: string) => void,
+    private readonly hold = false,
+  ) {
     this.limits = new Map(configured.map((q) => [q.name, q.maxConcurrency]));
   }
 
@@ -73,7 +81,7 @@ export class QueueManager {
   /** Starts waiting runs while the queue has free slots, oldest first. */
   dispatch(queueName: string): void {
     const q = this.queues.get(queueName);
-    if (!q) return;
+    if (!q || this.hold) return;
     while (q.running.size < q.max && q.waiting.length > 0) {
       const next = q.waiting.shift()!;
       this.waitingTotal--;

@@ -2,15 +2,16 @@ import type { Actor } from 'xstate';
 import { fromCallback, fromPromise } from 'xstate';
 import type { Subscription } from 'rxjs';
 import type { Clock } from '../core/index.ts';
-import { interpolate, evalEnv } from '../dag/index.ts';
+import { maskText, planStepLaunch } from '../dag/index.ts';
+import type { LaunchCommand, RunScope, StepLaunchPlan } from '../dag/index.ts';
 import { runMachine, stepMachine } from '../machines/index.ts';
-import type { ExecuteStepInput, PreconditionCheckInput, StepEvent, StepInput } from '../machines/index.ts';
-import type { StepSpec } from '../dag/types.ts';
+import type { ExecuteStepInput, PreconditionCheckInput, StepEvent } from '../machines/index.ts';
 import type { JobLimits, JobRef, StepExecutor, StepJob } from './executors/port.ts';
 import { newJobId } from './executors/port.ts';
 import { fileLogSink } from './job-log-sink.ts';
 import { preconditionsMet } from './preconditions.ts';
-import { runLogPath, stepLogPaths } from './run-logs.ts';
+import { stepLogPaths } from './run-logs.ts';
+import { afterCommand, collectResult, logOffsets, prepareStepFiles, stepOutputPath } from './step-files.ts';
 
 export type RunActor = Actor<typeof runMachine>;
 
@@ -28,31 +29,25 @@ export interface RunActorDeps {
   correlationOf?: (dagName: string, dagRunId: string) => string | undefined;
   /** Placement hints for worker executors: the DAG's worker_selector, the run as affinity. */
   placementOf?: (dagName: string, dagRunId: string) => StepJob['placement'];
+  /** The language scope of a live run, built by the runtime when its actor starts; an Error when it could not be built. */
+  scopeOf: (dagName: string, dagRunId: string) => RunScope | Error | undefined;
 }
 
-export function shellOf(shell: string | undefined): string[] {
-  if (!shell || shell.trim() === '') return ['/bin/sh'];
-  return shell.trim().split(/\s+/);
+/** How one job of a step ended; `lost` when the executor cannot tell (its worker died). */
+interface JobEnd {
+  exitCode: number | null;
+  signal: string | null;
+  error?: string;
+  logTruncated?: boolean;
+  lost?: boolean;
 }
 
-/** The environment of one step: inherited, then DAG vars, then the step's own env, then run facts. */
-export function stepEnv(deps: Pick<RunActorDeps, 'baseEnv'>, spec: StepSpec, vars: Record<string, string>, run: StepInput['run'], stdout: string): Record<string, string> {
-  const base = { ...deps.baseEnv, ...vars };
-  const own = evalEnv(spec.env, base);
-  // One object: `own` is written into `base` rather than copied again (200 steps, 200 envs).
-  Object.assign(base, own);
-  base.DAG_NAME = run.dagName;
-  base.DAG_RUN_ID = run.dagRunId;
-  base.DAG_RUN_ATTEMPT = String(run.attempt);
-  base.DAG_RUN_STEP_NAME = spec.name;
-  base.DAG_RUN_LOG_FILE = runLogPath(run.logDir);
-  base.DAG_RUN_STEP_STDOUT_FILE = stdout;
-  return base;
-}
-
-function cwdOf(spec: StepSpec, run: StepInput['run'], vars: Record<string, string>): string | undefined {
-  const dir = spec.workingDir ?? run.workingDir;
-  return dir === undefined ? undefined : interpolate(dir, vars);
+/** The scope of a step's run; throws with the reason it has none. */
+function scopeFor(deps: RunActorDeps, run: ExecuteStepInput['run']): RunScope {
+  const scope = deps.scopeOf(run.dagName, run.dagRunId);
+  if (scope instanceof Error) throw scope;
+  if (!scope) throw new Error(`run ${run.dagName}/${run.dagRunId} has no scope`);
+  return scope;
 }
 
 /**
@@ -63,69 +58,102 @@ function cwdOf(spec: StepSpec, run: StepInput['run'], vars: Record<string, strin
  */
 export function provideRunMachine(deps: RunActorDeps) {
   const executeStep = fromCallback<StepEvent, ExecuteStepInput>(({ input, sendBack, receive }) => {
-    const { spec, vars, run } = input;
+    const { spec, run } = input;
     const paths = stepLogPaths(run.logDir, spec.name);
-    const ref: JobRef = { jobId: newJobId(), runName: run.dagName, runId: run.dagRunId, attempt: run.attempt, step: spec.name };
+    let current: JobRef | undefined;
     let submitted = false;
     let ended = false;
     let stopped = false;
     let killSignal: string | undefined;
     let sub: Subscription | undefined;
+    let mask: string[] = [];
     const exited = (e: Omit<Extract<StepEvent, { type: 'step.exited' }>, 'type' | 'now'>) => {
       if (ended) return;
       ended = true;
-      sendBack({ type: 'step.exited', ...e, now: deps.clock.now() });
+      sendBack({ type: 'step.exited', ...e, ...(e.error !== undefined ? { error: maskText(e.error, mask) } : {}), now: deps.clock.now() });
     };
     const cancel = (signal: string, graceMs = deps.graceMs) => {
-      deps.executor.cancel(ref.jobId, { signal, graceMs }).catch(() => undefined);
+      if (current) deps.executor.cancel(current.jobId, { signal, graceMs }).catch(() => undefined);
     };
 
-    deps.recordJob(ref).then(
-      () => {
-        if (stopped) return;
-        // Asked to stop while the job id was being recorded: it never runs.
-        if (killSignal !== undefined) return exited({ exitCode: null, signal: killSignal });
-        const cwd = cwdOf(spec, run, vars);
-        const correlationId = deps.correlationOf?.(run.dagName, run.dagRunId);
-        const placement = deps.placementOf?.(run.dagName, run.dagRunId);
-        const job: StepJob = {
-          ...ref,
-          command: spec.run,
-          shell: shellOf(run.shell),
-          env: stepEnv(deps, spec, vars, run, paths.stdout),
-          ...(cwd !== undefined ? { cwd } : {}),
-          captureOutput: spec.output !== undefined,
-          ...(deps.limits ? { limits: deps.limits } : {}),
-          ...(correlationId ? { correlationId } : {}),
-          ...(placement ? { placement } : {}),
-        };
+    /** One planned command as one job: its id recorded with the run first, then submitted. */
+    const runJob = async (plan: StepLaunchPlan, command: LaunchCommand): Promise<JobEnd> => {
+      const ref: JobRef = { jobId: newJobId(), runName: run.dagName, runId: run.dagRunId, attempt: run.attempt, step: spec.name };
+      await deps.recordJob(ref);
+      if (stopped || killSignal !== undefined) return { exitCode: null, signal: killSignal ?? 'SIGKILL' };
+      const correlationId = deps.correlationOf?.(run.dagName, run.dagRunId);
+      const placement = deps.placementOf?.(run.dagName, run.dagRunId);
+      const job: StepJob = {
+        ...ref,
+        command: command.command,
+        shell: command.shell,
+        env: plan.env,
+        cwd: plan.cwd,
+        captureOutput: false,
+        limits: { ...deps.limits, outputBytes: plan.maxOutputSize },
+        ...(correlationId ? { correlationId } : {}),
+        ...(placement ? { placement } : {}),
+      };
+      current = ref;
+      const handle = deps.executor.submit(job, { log: fileLogSink(paths) });
+      submitted = true;
+      return new Promise((resolve) => {
+        sub = handle.events$.subscribe((e) => {
+          if (e.type === 'started') sendBack({ type: 'step.spawned', job: { jobId: ref.jobId, where: e.where }, now: deps.clock.now() });
+          else if (e.type === 'exited') resolve({ exitCode: e.exitCode, signal: e.signal, ...(e.error !== undefined ? { error: e.error } : {}), ...(e.log.truncated ? { logTruncated: true } : {}) });
+          else resolve({ exitCode: null, signal: null, error: `job lost: ${e.reason}`, lost: true });
+        });
+      });
+    };
+
+    void (async () => {
+      let plan: StepLaunchPlan;
+      try {
+        const scope = scopeFor(deps, run);
+        mask = scope.mask;
+        plan = planStepLaunch({
+          scope,
+          step: spec,
+          ...(input.handler ? { handler: true, runStatus: input.handler.runStatus } : {}),
+          published: input.published ?? {},
+          paths: { stdout: paths.stdout, stderr: paths.stderr, outputFile: stepOutputPath(run.logDir, spec.name, input.retryCount), scriptDir: run.logDir },
+        });
+        // The executor's output limit (stepLimits) caps max_output_size too.
+        if (deps.limits?.outputBytes !== undefined) plan.maxOutputSize = Math.min(plan.maxOutputSize, deps.limits.outputBytes);
+        prepareStepFiles(plan);
+      } catch (error) {
+        return exited({ exitCode: null, error: (error as Error).message });
+      }
+      const start = logOffsets(paths);
+      const at = { out: start.out, err: start.err };
+      let exit: JobEnd = { exitCode: 0, signal: null };
+      for (const command of plan.commands) {
         try {
-          const handle = deps.executor.submit(job, { log: fileLogSink(paths) });
-          submitted = true;
-          sub = handle.events$.subscribe((e) => {
-            if (e.type === 'started') sendBack({ type: 'step.spawned', job: { jobId: ref.jobId, where: e.where }, now: deps.clock.now() });
-            else if (e.type === 'exited') {
-              const error = e.error ?? e.outputError;
-              exited({
-                exitCode: e.exitCode,
-                signal: e.signal,
-                ...(e.output !== undefined ? { output: e.output } : {}),
-                ...(error !== undefined ? { error } : {}),
-                ...(e.log.truncated ? { logTruncated: true } : {}),
-              });
-            } else exited({ exitCode: null, error: `job lost: ${e.reason}`, lost: true });
-          });
+          exit = await runJob(plan, command);
         } catch (error) {
-          exited({ exitCode: null, error: (error as Error).message });
+          exit = { exitCode: null, signal: null, error: `cannot run the step: ${(error as Error).message}` };
         }
-      },
-      (error: Error) => exited({ exitCode: null, error: `cannot record the job before running it: ${error.message}` }),
-    );
+        afterCommand(plan, command, at, paths);
+        if (stopped) return;
+        if (exit.error !== undefined || exit.exitCode !== 0) break;
+      }
+      const result = collectResult(spec, plan, { out: start.out, err: start.err }, paths, exit);
+      exited({
+        exitCode: result.exitCode,
+        signal: exit.signal,
+        ...(result.output !== undefined ? { output: result.output } : {}),
+        ...(result.outputs !== undefined ? { outputs: result.outputs } : {}),
+        ...(result.error !== undefined ? { error: result.error } : {}),
+        ...(exit.logTruncated ? { logTruncated: true } : {}),
+        // Lost (its worker died): the step's retry_policy applies, exit_code list or not.
+        ...(exit.lost ? { lost: true } : {}),
+      });
+    })();
 
     receive((event) => {
       if (event.type !== 'step.kill') return;
+      killSignal = event.signal;
       if (submitted) cancel(event.signal);
-      else killSignal = event.signal;
     });
     // Leaving the state before the job ended means the actor is being stopped (runtime
     // shutdown): the job must not outlive it.
@@ -137,24 +165,24 @@ export function provideRunMachine(deps: RunActorDeps) {
   });
 
   const checkPreconditions = fromPromise<{ ok: boolean; now: number }, PreconditionCheckInput>(async ({ input }) => {
-    const { owner, spec, vars, run } = input;
-    const env = stepEnv(deps, spec, vars, run, '');
-    const conditions = spec.preconditions.map((p) => ({
-      ...p,
-      ...(p.expected !== undefined ? { expected: interpolate(p.expected, env) } : {}),
-    }));
-    const cwd = cwdOf(spec, run, vars);
-    const ok = await preconditionsMet(deps.executor, conditions, {
-      owner,
-      dagName: run.dagName,
-      dagRunId: run.dagRunId,
-      attempt: run.attempt,
-      logDir: run.logDir,
-      shell: shellOf(run.shell),
-      env,
-      ...(cwd !== undefined ? { cwd } : {}),
-    });
-    return { ok, now: deps.clock.now() };
+    const { owner, spec, run } = input;
+    const scope = scopeFor(deps, run);
+    try {
+      const ok = await preconditionsMet(deps.executor, {
+        owner,
+        scope,
+        step: spec,
+        published: input.published ?? {},
+        hostEnv: deps.baseEnv,
+        dagName: run.dagName,
+        dagRunId: run.dagRunId,
+        attempt: run.attempt,
+        logDir: run.logDir,
+      });
+      return { ok, now: deps.clock.now() };
+    } catch (error) {
+      throw new Error(maskText((error as Error).message, scope.mask));
+    }
   });
 
   const step = stepMachine.provide({ actors: { executeStep, checkPreconditions } });

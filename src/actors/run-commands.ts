@@ -1,6 +1,7 @@
 import { TroupeError, isTroupeError, isoTime, runIdProblem, uuidv7 } from '../core/index.ts';
 import type { Clock, Logger, OperationOrigin } from '../core/index.ts';
-import { buildPlan, descendants, parseParamsOverride, resolveParams, workspaceOf } from '../dag/index.ts';
+import { buildPlan, descendants, parseParamsOverride, resolveRunParams, workspaceOf } from '../dag/index.ts';
+import { paramEvaluator } from './param-eval.ts';
 import { isActiveRunStatus } from '../dag/status.ts';
 import type { RunInput, RunStepState } from '../machines/index.ts';
 import type { createDagService } from './dag-service.ts';
@@ -29,6 +30,8 @@ export interface RuntimeCore {
   handles: Map<string, RunHandle>;
   queries: ReturnType<typeof createRunQueries>;
   maxQueued: number;
+  /** The server's environment: `params[].eval` falls back to it. */
+  baseEnv: Record<string, string>;
   /** Refuses when shutting down or when the gate (fail_closed) says so. */
   guard(): Promise<void>;
   /** Delivers what was published and waits until it is durable (the audit trail). */
@@ -68,7 +71,7 @@ export function createRunCommands(core: RuntimeCore) {
     await core.guard();
     const { spec, yaml } = await dags.resolve(ref);
     const override = opts.params === undefined ? {} : parseParamsOverride(opts.params);
-    const params = resolveParams(spec.params, override);
+    const params = await resolveRunParams(spec.params, override, paramEvaluator(spec, core.baseEnv));
     let dagRunId: string;
     if (opts.dagRunId !== undefined) {
       const problem = typeof opts.dagRunId === 'string' ? runIdProblem(opts.dagRunId) : 'dag-run ID must be a string';
@@ -228,7 +231,7 @@ export function createRunCommands(core: RuntimeCore) {
     const kept = new Map<string, StepRecord>();
     for (const s of r.steps) {
       if (!s.handler && !rerun.has(s.name) && spec.steps.some((x) => x.name === s.name)) {
-        preset[s.name] = fromStepRecord(s);
+        preset[s.name] = fromStepRecord(s, spec.steps.find((x) => x.name === s.name));
         kept.set(s.name, s);
       }
     }

@@ -16,7 +16,9 @@ export function toStepRecord(s: RunStepState, outputName?: string): StepRecord {
     finishedAt: iso(s.finishedAt),
     retryCount: s.retryCount,
   };
-  if (s.output !== undefined && outputName) r.outputs = { [outputName]: s.output };
+  // Declared outputs (`outputs:`) and the `output:` variable share the record's outputs map.
+  if (s.outputs !== undefined) r.outputs = { ...s.outputs };
+  if (s.output !== undefined && outputName) r.outputs = { ...r.outputs, [outputName]: s.output };
   if (s.error !== undefined) r.error = s.error;
   if (s.job !== undefined && s.status === 'running') r.job = s.job;
   if (s.job?.where !== undefined) r.where = s.job.where;
@@ -24,8 +26,8 @@ export function toStepRecord(s: RunStepState, outputName?: string): StepRecord {
   return r;
 }
 
-/** A stored step record as machine state (retry presets). */
-export function fromStepRecord(r: StepRecord): RunStepState {
+/** A stored step record as machine state (retry presets); `step` tells the `output:` variable from declared outputs. */
+export function fromStepRecord(r: StepRecord, step?: { output?: string; outputs?: Array<{ name: string }> }): RunStepState {
   const s: RunStepState = {
     name: r.name,
     status: r.status,
@@ -34,8 +36,13 @@ export function fromStepRecord(r: StepRecord): RunStepState {
     finishedAt: ms(r.finishedAt),
     retryCount: r.retryCount,
   };
-  const output = r.outputs ? Object.values(r.outputs)[0] : undefined;
+  const output = r.outputs ? (step ? (step.output !== undefined ? r.outputs[step.output] : undefined) : Object.values(r.outputs)[0]) : undefined;
   if (output !== undefined) s.output = output;
+  if (r.outputs && step?.outputs) {
+    const declared: Record<string, string> = {};
+    for (const o of step.outputs) if (Object.hasOwn(r.outputs, o.name)) declared[o.name] = r.outputs[o.name]!;
+    s.outputs = declared;
+  }
   if (r.error !== undefined) s.error = r.error;
   return s;
 }

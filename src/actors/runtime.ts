@@ -2,7 +2,10 @@ import type { Observable } from 'rxjs';
 import { createActor } from 'xstate';
 import { TroupeError, createLogger, systemClock } from '../core/index.ts';
 import type { Clock, Logger, OperationOrigin } from '../core/index.ts';
-import { evalEnv } from '../dag/index.ts';
+import { buildRunScope } from '../dag/index.ts';
+import type { RunScope } from '../dag/index.ts';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { RunInput, RunStepState } from '../machines/index.ts';
 import { createDagService } from './dag-service.ts';
 import { EventBus } from './event-bus.ts';
@@ -22,7 +25,7 @@ import type { RunActor } from './run-actor.ts';
 import { keyOf, newHandle, snapshotKey } from './run-handle.ts';
 import type { RunHandle } from './run-handle.ts';
 import { RunLog } from './run-log.ts';
-import { attemptLogDir } from './run-logs.ts';
+import { attemptLogDir, runLogPath } from './run-logs.ts';
 import { observeRun } from './run-observer.ts';
 import { createRunQueries } from './run-queries.ts';
 import { openSeqLease } from './seq-lease.ts';
@@ -76,6 +79,12 @@ export interface RuntimeOptions {
    * the events recovery publishes (`run.interrupted`, ...).
    */
   observe?: (events$: Observable<RuntimeEvent>) => void;
+  /**
+   * Queued runs (enqueued now or restored from the store) wait and are never dispatched. For a
+   * short-lived CLI process that opens the data directory while no server runs: the runs stay
+   * queued on disk and the next server dispatches them. @defaultValue false
+   */
+  holdQueued?: boolean;
 }
 
 /**
@@ -113,6 +122,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const maxTransitions = options.maxTransitionsPerRun ?? 20_000;
 
   const handles = new Map<string, RunHandle>();
+  // The language scope of every live run (params, env, consts, secrets): built when its actor
+  // starts, kept in memory only (secrets never reach a snapshot or record), dropped at its end.
+  const scopes = new Map<string, RunScope | Error>();
   const writer = new RecordWriter(runStore, (error) => logger.warn('cannot persist run records (will retry)', { error }), clock);
   const seq = await openSeqLease(await runStore.seqLease(), writer);
   const bus = new EventBus(clock, seq, logger.child({ component: 'events' }));
@@ -128,8 +140,14 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       const selector = handles.get(keyOf(name, id))?.spec.workerSelector;
       return { affinity: `${name}/${id}`, ...(selector ? { workerSelector: selector } : {}) };
     },
+    scopeOf: (name, id) => scopes.get(keyOf(name, id)),
   });
-  const queues = new QueueManager(options.queues ?? [], (key) => handles.get(key)?.actor?.send({ type: 'run.start', now: clock.now() }));
+  const queues = new QueueManager(options.queues ?? [], (key) => {
+    const h = handles.get(key);
+    // A queued run resolves its scope (secrets, dotenv) when it starts, not when it was queued.
+    if (h?.actor) scopes.set(h.key, buildScope(h, new Date(clock.now()).toISOString()));
+    h?.actor?.send({ type: 'run.start', now: clock.now() });
+  }, options.holdQueued === true);
   const runLog = new RunLog(dataDir, logger.child({ component: 'run-log' }));
   const queries = createRunQueries({ handles, runStore, dataDir, ...(executor.waitingReason ? { waitingReason: (jobId: string) => executor.waitingReason!(jobId) } : {}) });
   let closed = false;
@@ -184,6 +202,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     const h = live(event);
     if (!h || !h.actor) return;
     h.actor = undefined;
+    scopes.delete(h.key);
     const r = h.record;
     queries.remember(r);
     writer
@@ -242,8 +261,38 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     await commit();
   }
 
+  /** Builds the run's language scope (§5.3) and creates its work and artifacts directories; an Error fails every step with its message. */
+  function buildScope(h: RunHandle, startedAt = h.record.startedAt ?? undefined): RunScope | Error {
+    const r = h.record;
+    const logDir = attemptLogDir(dataDir, r.name, r.dagRunId, r.attempt);
+    try {
+      const scope = buildRunScope({
+        spec: h.spec,
+        facts: { dagName: r.name, dagRunId: r.dagRunId, attempt: r.attempt, trigger: r.trigger, logFile: runLogPath(logDir), ...(startedAt ? { startedAt } : {}) },
+        params: r.params,
+        hostEnv: baseEnv,
+        readFile: (path) => {
+          try {
+            return readFileSync(path, 'utf8');
+          } catch {
+            return undefined;
+          }
+        },
+        runWorkDir: join(dataDir, 'work', r.name, r.dagRunId),
+        runArtifactsDir: join(dataDir, 'artifacts', r.name, r.dagRunId),
+      });
+      mkdirSync(scope.workDir, { recursive: true });
+      mkdirSync(join(dataDir, 'work', r.name, r.dagRunId), { recursive: true });
+      if (scope.facts.artifactsDir !== undefined) mkdirSync(scope.facts.artifactsDir, { recursive: true });
+      for (const w of scope.warnings) logger.warn(w, { dag: r.name, dagRunId: r.dagRunId });
+      return scope;
+    } catch (error) {
+      return error instanceof Error ? error : new Error(String(error));
+    }
+  }
+
   function runInput(h: RunHandle, queued: boolean, preset?: Record<string, RunStepState>): RunInput {
-    const vars = { ...h.record.params, ...evalEnv(h.spec.env, { ...baseEnv, ...h.record.params }) };
+    const vars = { ...h.record.params };
     const input: RunInput = {
       dagName: h.record.name,
       dagRunId: h.record.dagRunId,
@@ -259,6 +308,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   }
 
   function startActor(h: RunHandle, input: RunInput, snapshot?: unknown): void {
+    scopes.set(h.key, buildScope(h));
     const observer = observeRun(h, bus, clock);
     const actor = createActor(machine, {
       id: `run:${h.key}`,
@@ -287,7 +337,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     durable,
   });
 
-  const core: RuntimeCore = { clock, logger, bus, writer, runStore, dags, queues, handles, queries, maxQueued: options.maxQueuedRuns ?? 100_000, guard, durable, publishDomain, runInput, startActor, queueSeq: 0 };
+  const core: RuntimeCore = { clock, logger, bus, writer, runStore, dags, queues, handles, queries, maxQueued: options.maxQueuedRuns ?? 100_000, baseEnv, guard, durable, publishDomain, runInput, startActor, queueSeq: 0 };
   const commands = createRunCommands(core);
   const waits = createWaits({ bus, clock, queries });
   const sessionActors = createSessionActors({ clock, bus });

@@ -1,21 +1,18 @@
-import { concat, filter, from } from 'rxjs';
-import type { StepFinishedEvent, StepRetryingEvent, StepStartedEvent } from '../actors/index.ts';
+import { TroupeError } from '../core/errors.ts';
 import type { Engine } from '../engine.ts';
-import type { CliBackend, StepProgress } from './backend.ts';
+import { followDetails } from './backend.ts';
+import type { CliBackend } from './backend.ts';
 
-/** The CLI backend that runs the engine in this process. */
+/**
+ * The CLI backend that runs the engine in this process (no server owns the data directory).
+ * The engine is opened with its queues held: a run enqueued here, or one found queued, stays
+ * queued on disk for the next server instead of running in, and dying with, this process.
+ */
 export function localBackend(engine: Engine): CliBackend {
   const rt = engine.runtime;
-  // A run's first step transitions happen while `start` is still returning, before `follow`
-  // subscribes: keep step transitions from the beginning (a CLI process follows one run).
-  type StepEvent = StepStartedEvent | StepRetryingEvent | StepFinishedEvent;
-  const isStep = (e: { type: string }): e is StepEvent => e.type === 'step.started' || e.type === 'step.retrying' || e.type === 'step.finished';
-  const early: StepEvent[] = [];
-  const recorder = rt.events$.subscribe((e) => {
-    if (isStep(e)) early.push(e);
-  });
   return {
     kind: 'local',
+    dataDir: engine.config.dataDir,
     start: (ref, o) => rt.start(ref, o),
     enqueue: (ref, o) => rt.enqueue(ref, o),
     stop: (n, id) => rt.stop(n, id),
@@ -25,29 +22,21 @@ export function localBackend(engine: Engine): CliBackend {
     listRuns: (f) => rt.listRuns(f),
     runLogs: (n, id, t) => rt.runLogs(n, id, t),
     stepLog: (n, id, s, st, t) => rt.stepLog(n, id, s, st, t),
-    async follow(name, id, onStep) {
-      recorder.unsubscribe();
-      const buffered = early.splice(0);
-      const sub = concat(from(buffered), rt.events$)
-        .pipe(filter((e): e is StepEvent => isStep(e) && e.run.name === name && e.run.dagRunId === id))
-        .subscribe((e) => {
-          if (e.type === 'step.started') return onStep({ step: e.step, status: 'running', exitCode: null });
-          if (e.type === 'step.retrying') return onStep({ step: e.step, status: 'retrying', exitCode: e.exitCode });
-          const p: StepProgress = { step: e.step, status: e.status, exitCode: e.exitCode };
-          if (e.startedAt !== null && e.finishedAt !== null) p.durationMs = e.finishedAt - e.startedAt;
-          onStep(p);
-        });
-      try {
-        const { details } = await rt.waitForRun(name, id, 2 ** 31 - 1);
-        return details;
-      } finally {
-        sub.unsubscribe();
-      }
-    },
-    audit: engine.audit,
-    close: async () => {
-      recorder.unsubscribe();
-      await engine.close();
-    },
+    listDags: () => rt.listDags(),
+    dagYaml: async (name) => (await rt.getDag(name))?.yaml,
+    follow: (name, id, onStep) =>
+      followDetails(() => rt.getRun(name, id), onStep, {
+        pollMs: 250,
+        // Any event of this run is a cue to look again (whatever the event's shape).
+        wake: (notify) => {
+          const sub = rt.events$.subscribe((e) => {
+            const run = (e as { run?: { name?: string; dagRunId?: string } }).run;
+            if (run?.name === name && run.dagRunId === id) notify();
+          });
+          return () => sub.unsubscribe();
+        },
+        notFound: () => new TroupeError('RUN_NOT_FOUND', `dag-run ${name}:${id} not found`),
+      }),
+    close: () => engine.close(),
   };
 }

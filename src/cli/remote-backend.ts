@@ -1,9 +1,27 @@
-import { TroupeError } from '../core/index.ts';
-import type { ErrorCode } from '../core/index.ts';
-import type { RunDetails } from '../actors/index.ts';
+import { TroupeError } from '../core/errors.ts';
+import type { ErrorCode } from '../core/errors.ts';
+import type { DagSummary, RunDetails } from '../actors/index.ts';
+import { followDetails } from './backend.ts';
 import type { CliBackend } from './backend.ts';
 import type { ServerFile } from './server-file.ts';
 
+/** The server's Dagu-style error codes, back to Troupe's (so exit codes match the local engine's). */
+const BODY_CODES: Record<string, ErrorCode> = {
+  bad_request: 'INVALID_INPUT',
+  not_found: 'NOT_FOUND',
+  not_running: 'NOT_RUNNING',
+  not_queued: 'NOT_QUEUED',
+  already_exists: 'CONFLICT',
+  already_running: 'CONFLICT',
+  already_queued: 'CONFLICT',
+  conflict: 'CONFLICT',
+  queue_full: 'QUEUE_FULL',
+  too_many_requests: 'LIMIT_EXCEEDED',
+  audit_unavailable: 'AUDIT_UNAVAILABLE',
+  shutting_down: 'SHUTTING_DOWN',
+  unauthorized: 'UNAUTHENTICATED',
+  forbidden: 'FORBIDDEN',
+};
 const CODES: Record<number, ErrorCode> = { 400: 'INVALID_INPUT', 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 409: 'CONFLICT', 503: 'STORE_UNAVAILABLE' };
 
 /**
@@ -11,7 +29,7 @@ const CODES: Record<number, ErrorCode> = { 400: 'INVALID_INPUT', 401: 'UNAUTHENT
  * local token the server wrote into the data directory. The server records these requests
  * with source=cli.
  */
-export function remoteBackend(server: ServerFile): CliBackend {
+export function remoteBackend(server: ServerFile, dataDir: string): CliBackend {
   const base = `${server.url}/api/v1`;
   async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
     let res: Response;
@@ -25,17 +43,26 @@ export function remoteBackend(server: ServerFile): CliBackend {
       throw new TroupeError('STORE_UNAVAILABLE', `cannot reach the Troupe server at ${server.url}: ${(cause as Error).message}`, { cause });
     }
     const text = await res.text();
-    const json = text ? (JSON.parse(text) as unknown) : undefined;
+    let json: unknown;
+    try {
+      json = text ? (JSON.parse(text) as unknown) : undefined;
+    } catch {
+      throw new TroupeError('INTERNAL', `the server at ${server.url} answered ${res.status} with a body that is not JSON`);
+    }
     if (!res.ok) {
-      const message = (json as { message?: string } | undefined)?.message ?? `${res.status} ${res.statusText}`;
-      throw new TroupeError(CODES[res.status] ?? 'INTERNAL', message);
+      const body = json as { code?: string; message?: string; errors?: unknown } | undefined;
+      const message = body?.message ?? `${res.status} ${res.statusText}`;
+      const code = (body?.code !== undefined ? BODY_CODES[body.code] : undefined) ?? CODES[res.status] ?? 'INTERNAL';
+      throw new TroupeError(code, message, Array.isArray(body?.errors) ? { details: { errors: body.errors } } : {});
     }
     return json as T;
   }
   const seg = encodeURIComponent;
   const run = (n: string, id: string) => `/dag-runs/${seg(n)}/${seg(id)}`;
   async function startLike(kind: 'start' | 'enqueue', ref: Parameters<CliBackend['start']>[0], o: Parameters<CliBackend['start']>[1]) {
-    if (!('name' in ref) || 'spec' in ref) throw new TroupeError('INVALID_INPUT', 'a running server starts stored DAGs only; copy the file into the DAG directory first');
+    if (!('name' in ref) || 'spec' in ref) {
+      throw new TroupeError('INVALID_INPUT', 'a running server starts stored DAGs only', { details: { hint: 'copy the file into the DAG directory and start it by name' } });
+    }
     const body: Record<string, unknown> = {};
     if (o.params !== undefined) body.params = typeof o.params === 'string' ? o.params : JSON.stringify(o.params);
     if (o.dagRunId !== undefined) body.dagRunId = o.dagRunId;
@@ -54,6 +81,7 @@ export function remoteBackend(server: ServerFile): CliBackend {
   };
   return {
     kind: 'remote',
+    dataDir,
     start: (ref, o) => startLike('start', ref, o),
     enqueue: (ref, o) => startLike('enqueue', ref, o),
     stop: async (n, id) => void (await call('POST', `${run(n, id)}/stop`)),
@@ -76,22 +104,27 @@ export function remoteBackend(server: ServerFile): CliBackend {
       const r = await call<{ content?: string; lineCount?: number; totalLines?: number; hasMore?: boolean }>('GET', `${run(n, id)}/steps/${seg(s)}/log?stream=${st}${t ? `&tail=${t}` : ''}`);
       return { content: r.content ?? '', lineCount: r.lineCount ?? 0, totalLines: r.totalLines ?? 0, hasMore: r.hasMore ?? false };
     },
-    // The server's push streams are not exposed over REST yet, so the CLI follows a remote run
-    // by reading its details twice a second and reporting step changes.
-    async follow(name, id, onStep) {
-      const seen = new Map<string, string>();
-      for (;;) {
-        const d = await getRun(name, id);
-        if (!d) throw new TroupeError('RUN_NOT_FOUND', `dag-run ${name}:${id} not found`);
-        for (const s of d.steps) {
-          if (s.statusLabel === 'not_started' || seen.get(s.name) === s.statusLabel) continue;
-          seen.set(s.name, s.statusLabel);
-          onStep({ step: s.name, status: s.statusLabel, exitCode: s.exitCode, ...(s.startedAt && s.finishedAt ? { durationMs: Date.parse(s.finishedAt) - Date.parse(s.startedAt) } : {}) });
-        }
-        if (['succeeded', 'failed', 'aborted', 'partially_succeeded', 'rejected'].includes(d.statusLabel)) return d;
-        await new Promise((r) => setTimeout(r, 500));
+    listDags: async () => {
+      const all: DagSummary[] = [];
+      for (let page = 1; ; page++) {
+        const r = await call<{ dags: DagSummary[]; pagination: { totalPages: number } }>('GET', `/dags?perPage=1000&page=${page}`);
+        all.push(...r.dags);
+        if (page >= r.pagination.totalPages) return all;
       }
     },
+    dagYaml: async (name) => {
+      try {
+        return (await call<{ spec: string }>('GET', `/dags/${seg(name)}/spec`)).spec;
+      } catch (e) {
+        if ((e as TroupeError).code === 'NOT_FOUND' || (e as TroupeError).code === 'DAG_NOT_FOUND') return undefined;
+        throw e;
+      }
+    },
+    // Follows a remote run by reading its details four times a second. (The server's live
+    // streams, WebSocket/SSE, are another branch's work; once on main, a subscription can wake
+    // this loop instead of the timer.)
+    follow: (name, id, onStep) =>
+      followDetails(() => getRun(name, id), onStep, { pollMs: 250, notFound: () => new TroupeError('RUN_NOT_FOUND', `dag-run ${name}:${id} not found`) }),
     close: async () => {},
   };
 }

@@ -1,142 +1,174 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, extname } from 'node:path';
-import { TroupeError } from '../core/index.ts';
-import { isRunStatus } from '../dag/status.ts';
-import type { DagRef, StartOptions } from '../actors/index.ts';
+import { TroupeError } from '../core/errors.ts';
+import type { RunDetails, StartOptions } from '../actors/index.ts';
 import type { CliBackend } from './backend.ts';
+import { TERMINAL } from './backend.ts';
+import { dagRef, specOf, warnUnknownParams } from './dag-target.ts';
+import { EXIT_FAILED, EXIT_OK } from './exit-codes.ts';
+import { human, outcomeLines } from './format.ts';
 import type { CliIo } from './io.ts';
-import { parseCommand } from './args.ts';
-import { progressLine, runLine, runText } from './format.ts';
+import { reporterFor } from './progress.ts';
 
-const START_OPTIONS = {
-  params: { type: 'string' },
-  'run-id': { type: 'string' },
-  json: { type: 'boolean' },
-  singleton: { type: 'boolean' },
-  queue: { type: 'string' },
-  'no-wait': { type: 'boolean' },
-} as const;
-
-function dagRef(arg: string | undefined): DagRef {
-  if (!arg) throw new TroupeError('INVALID_INPUT', 'a DAG name or a .yaml file is required');
-  const ext = extname(arg);
-  if (ext === '.yaml' || ext === '.yml') {
-    if (!existsSync(arg)) throw new TroupeError('INVALID_INPUT', `no such file: ${arg}`);
-    return { spec: readFileSync(arg, 'utf8'), name: basename(arg, ext) };
-  }
-  return { name: arg };
-}
-
-function startOptions(values: { params?: string; 'run-id'?: string; singleton?: boolean; queue?: string }): StartOptions {
-  const o: StartOptions = {};
-  if (values.params !== undefined) o.params = values.params;
-  if (values['run-id'] !== undefined) o.dagRunId = values['run-id'];
-  if (values.singleton) o.singleton = true;
-  if (values.queue !== undefined) o.queue = values.queue;
-  return o;
+/** Flags of `start` and `enqueue`. */
+export interface StartFlags {
+  params?: string;
+  runId?: string;
+  singleton?: boolean;
+  queue?: string;
+  json?: boolean;
+  /** false with --no-wait */
+  wait?: boolean;
 }
 
 const SUCCESS = new Set(['succeeded', 'partially_succeeded']);
 
-/** `troupe start`: runs a DAG, printing a line per step transition; exit 0 on success. */
-export async function startCommand(argv: string[], backend: CliBackend, io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommand(argv, START_OPTIONS);
-  const ref = dagRef(positionals[0]);
-  const { name, dagRunId } = await backend.start(ref, startOptions(values));
-  if (!values.json) io.out(`started ${name} ${dagRunId}`);
-  if (values['no-wait']) {
-    if (values.json) io.out(JSON.stringify({ name, dagRunId }));
-    return 0;
-  }
-  const details = await backend.follow(name, dagRunId, (p) => {
-    if (!values.json) io.out(progressLine(p));
+/** Without a server a run lives in this process: it cannot be left running in the background. */
+function refuseNoWaitLocally(backend: CliBackend, wait: boolean | undefined, command: string): void {
+  if (wait !== false || backend.kind !== 'local') return;
+  throw new TroupeError('INVALID_INPUT', `--no-wait needs a running server: without one the run lives in this process and would stop when it exits`, {
+    details: { hint: `start \`troupe server\` first, or use \`troupe enqueue\` (the run then waits for the server), or drop --no-wait to follow it here (${command})` },
   });
-  if (values.json) io.out(JSON.stringify(details, null, 2));
-  else io.out(`${details.statusLabel}${details.error ? `: ${details.error}` : ''}`);
-  return SUCCESS.has(details.statusLabel) ? 0 : 1;
+}
+
+/**
+ * While a run follows in this process (no server), Ctrl-C or SIGTERM stops the run cleanly
+ * (its steps get their stop signal) instead of leaving it to be found "interrupted" later; a
+ * second signal exits at once.
+ */
+function stopOnSignal(backend: CliBackend, io: CliIo, name: string, id: string): () => void {
+  if (backend.kind !== 'local') return () => {};
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    io.err(`${signal}: stopping ${name} ${id} (again to exit at once)`);
+    backend.stop(name, id).catch((e: Error) => io.err(`cannot stop: ${e.message}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}
+
+function startOptions(f: StartFlags): StartOptions {
+  const o: StartOptions = {};
+  if (f.params !== undefined) o.params = f.params;
+  if (f.runId !== undefined) o.dagRunId = f.runId;
+  if (f.singleton) o.singleton = true;
+  if (f.queue !== undefined) o.queue = f.queue;
+  return o;
+}
+
+async function checkParams(backend: CliBackend, target: string, params: string | undefined, io: CliIo): Promise<void> {
+  if (params === undefined) return;
+  const ref = dagRef(target);
+  const name = 'name' in ref && ref.name !== undefined ? ref.name : target;
+  const yaml = 'spec' in ref ? ref.spec : await backend.dagYaml(name).catch(() => undefined);
+  await warnUnknownParams(await specOf(yaml, name), params, io);
+}
+
+/**
+ * Follows a run to its end: the live display on a terminal, plain step lines otherwise, the
+ * run details as JSON with --json. Exit 0 when it succeeded (or partially), else 1.
+ */
+export async function followRun(backend: CliBackend, io: CliIo, name: string, id: string, json: boolean): Promise<number> {
+  const initial = io.tty && !json ? await backend.getRun(name, id) : undefined;
+  const reporter = reporterFor(io, json, initial);
+  const release = stopOnSignal(backend, io, name, id);
+  let details: RunDetails;
+  try {
+    details = await backend.follow(name, id, (p) => reporter.step(p));
+  } finally {
+    release();
+    reporter.end();
+  }
+  if (json) io.out(JSON.stringify(details, null, 2));
+  else for (const line of outcomeLines(details)) io.out(line);
+  return SUCCESS.has(details.statusLabel) ? EXIT_OK : EXIT_FAILED;
+}
+
+/** `troupe start`: runs a DAG and follows it; exit 0 on success, 1 when the run fails. */
+export async function startCommand(backend: CliBackend, io: CliIo, target: string, f: StartFlags): Promise<number> {
+  refuseNoWaitLocally(backend, f.wait, 'start');
+  await checkParams(backend, target, f.params, io);
+  const { name, dagRunId } = await backend.start(dagRef(target), startOptions(f));
+  if (f.wait === false) {
+    io.out(f.json ? JSON.stringify({ name, dagRunId }) : `started ${name} ${dagRunId}`);
+    return EXIT_OK;
+  }
+  if (!f.json) io.out(`started ${name} ${dagRunId}`);
+  return followRun(backend, io, name, dagRunId, f.json === true);
 }
 
 /** `troupe enqueue`: queues a run and prints its id. */
-export async function enqueueCommand(argv: string[], backend: CliBackend, io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommand(argv, START_OPTIONS);
-  const { name, dagRunId } = await backend.enqueue(dagRef(positionals[0]), startOptions(values));
-  io.out(values.json ? JSON.stringify({ name, dagRunId }) : `queued ${name} ${dagRunId}`);
-  // A local engine would exit and leave the run queued until the next start; say so.
-  if (backend.kind === 'local' && !values.json) io.err('note: no server is running; the run starts when `troupe server` starts');
-  return 0;
+export async function enqueueCommand(backend: CliBackend, io: CliIo, target: string, f: StartFlags): Promise<number> {
+  await checkParams(backend, target, f.params, io);
+  const { name, dagRunId } = await backend.enqueue(dagRef(target), startOptions(f));
+  io.out(f.json ? JSON.stringify({ name, dagRunId }) : `queued ${name} ${dagRunId}`);
+  if (backend.kind === 'local') io.err('note: no server is running; the run waits in the queue until `troupe server` starts and dispatches it');
+  return EXIT_OK;
 }
 
-function nameAndId(positionals: string[], verb: string): [string, string] {
-  const [name, id] = positionals;
-  if (!name || !id) throw new TroupeError('INVALID_INPUT', `usage: troupe ${verb} <name> <runId>`);
-  return [name, id];
+/** A run id as given (`latest` is the DAG's most recent run). */
+export async function resolveRunId(backend: CliBackend, name: string, id: string): Promise<string> {
+  if (id !== 'latest') return id;
+  const d = await backend.getRun(name, 'latest');
+  if (!d) throw new TroupeError('RUN_NOT_FOUND', `DAG ${name} has no runs`);
+  return d.dagRunId;
 }
 
-export async function stopCommand(argv: string[], backend: CliBackend, io: CliIo): Promise<number> {
-  const { positionals } = parseCommand(argv, {});
-  const [name, id] = nameAndId(positionals, 'stop');
+/** `troupe stop`: asks a running run to stop and waits until it has. */
+export async function stopCommand(backend: CliBackend, io: CliIo, name: string, runId: string, f: { wait?: boolean } = {}): Promise<number> {
+  const id = await resolveRunId(backend, name, runId);
   await backend.stop(name, id);
-  io.out(`stopping ${name} ${id}`);
-  return 0;
+  if (f.wait === false) {
+    io.out(`stopping ${name} ${id}`);
+    return EXIT_OK;
+  }
+  const d = await backend.follow(name, id, () => {});
+  io.out(`stopped ${name} ${id}: ${human(d.statusLabel)}`);
+  return EXIT_OK;
 }
 
-export async function dequeueCommand(argv: string[], backend: CliBackend, io: CliIo): Promise<number> {
-  const { positionals } = parseCommand(argv, {});
-  const [name, id] = nameAndId(positionals, 'dequeue');
+export async function dequeueCommand(backend: CliBackend, io: CliIo, name: string, runId: string): Promise<number> {
+  const id = await resolveRunId(backend, name, runId);
   await backend.dequeue(name, id);
   io.out(`dequeued ${name} ${id}`);
-  return 0;
+  return EXIT_OK;
 }
 
-export async function retryCommand(argv: string[], backend: CliBackend, io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommand(argv, { step: { type: 'string' }, 'include-downstream': { type: 'boolean' }, json: { type: 'boolean' }, 'no-wait': { type: 'boolean' } });
-  const [name, id] = nameAndId(positionals, 'retry');
-  await backend.retry(name, id, { ...(values.step ? { stepName: values.step } : {}), ...(values['include-downstream'] ? { includeDownstream: true } : {}) });
-  if (!values.json) io.out(`retrying ${name} ${id}`);
-  if (values['no-wait']) return 0;
-  const details = await backend.follow(name, id, (p) => {
-    if (!values.json) io.out(progressLine(p));
-  });
-  if (values.json) io.out(JSON.stringify(details, null, 2));
-  else io.out(details.statusLabel);
-  return SUCCESS.has(details.statusLabel) ? 0 : 1;
+/** `troupe retry`: a new attempt of the same run (failed steps, or --step and its downstream). */
+export async function retryCommand(backend: CliBackend, io: CliIo, name: string, runId: string, f: { step?: string; includeDownstream?: boolean; json?: boolean; wait?: boolean }): Promise<number> {
+  refuseNoWaitLocally(backend, f.wait, 'retry');
+  const id = await resolveRunId(backend, name, runId);
+  await backend.retry(name, id, { ...(f.step ? { stepName: f.step } : {}), ...(f.includeDownstream ? { includeDownstream: true } : {}) });
+  if (!f.json || f.wait === false) io.out(f.json ? JSON.stringify({ name, dagRunId: id }) : `retrying ${name} ${id}`);
+  if (f.wait === false) return EXIT_OK;
+  return followRun(backend, io, name, id, f.json === true);
 }
 
-export async function statusCommand(argv: string[], backend: CliBackend, io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommand(argv, { json: { type: 'boolean' } });
-  const [name, id = 'latest'] = positionals;
-  if (!name) throw new TroupeError('INVALID_INPUT', 'usage: troupe status <name> [runId|latest]');
+/**
+ * `troupe restart` (Dagu's semantics): stops the run if it is running (dequeues it if queued),
+ * waits until it has ended, then starts a new run of the same DAG with the same params.
+ */
+export async function restartCommand(backend: CliBackend, io: CliIo, name: string, id: string, f: { json?: boolean; wait?: boolean }): Promise<number> {
+  refuseNoWaitLocally(backend, f.wait, 'restart');
   const d = await backend.getRun(name, id);
-  if (!d) {
-    io.err(`no run ${id} of DAG ${name}`);
-    return 1;
+  if (!d) throw new TroupeError('RUN_NOT_FOUND', `dag-run ${name}:${id} not found`);
+  if (d.statusLabel === 'queued') {
+    await backend.dequeue(name, d.dagRunId);
+    if (!f.json) io.out(`dequeued ${name} ${d.dagRunId}`);
+  } else if (!TERMINAL.has(d.statusLabel)) {
+    await backend.stop(name, d.dagRunId);
+    const stopped = await backend.follow(name, d.dagRunId, () => {});
+    if (!f.json) io.out(`stopped ${name} ${d.dagRunId}: ${human(stopped.statusLabel)}`);
   }
-  io.out(values.json ? JSON.stringify(d, null, 2) : runText(d));
-  return 0;
-}
-
-export async function logsCommand(argv: string[], backend: CliBackend, io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommand(argv, { step: { type: 'string' }, stderr: { type: 'boolean' }, tail: { type: 'string' } });
-  const [name, id] = nameAndId(positionals, 'logs');
-  const tail = values.tail === undefined ? undefined : Number(values.tail);
-  if (tail !== undefined && (!Number.isInteger(tail) || tail < 1)) throw new TroupeError('INVALID_INPUT', '--tail must be a positive integer');
-  if (values.step) {
-    const log = await backend.stepLog(name, id, values.step, values.stderr ? 'stderr' : 'stdout', tail);
-    if (log.content) io.out(log.content);
-  } else {
-    const logs = await backend.runLogs(name, id, tail);
-    if (logs.schedulerLog.content) io.out(logs.schedulerLog.content);
+  const next = await backend.start({ name }, { params: d.params });
+  if (f.wait === false) {
+    io.out(f.json ? JSON.stringify({ name, dagRunId: next.dagRunId, restartedFrom: d.dagRunId }) : `started ${name} ${next.dagRunId} (restart of ${d.dagRunId})`);
+    return EXIT_OK;
   }
-  return 0;
-}
-
-export async function runsCommand(argv: string[], backend: CliBackend, io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommand(argv, { status: { type: 'string' }, json: { type: 'boolean' }, limit: { type: 'string' } });
-  if (values.status !== undefined && !isRunStatus(values.status)) throw new TroupeError('INVALID_INPUT', `unknown status ${values.status}`);
-  const limit = values.limit === undefined ? 50 : Number(values.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new TroupeError('INVALID_INPUT', '--limit must be an integer from 1 to 500');
-  const list = await backend.listRuns({ ...(positionals[0] ? { name: positionals[0] } : {}), ...(values.status ? { status: [values.status as never] } : {}), limit });
-  if (values.json) io.out(JSON.stringify(list, null, 2));
-  else for (const d of list.items) io.out(runLine(d));
-  return 0;
+  if (!f.json) io.out(`started ${name} ${next.dagRunId} (restart of ${d.dagRunId})`);
+  return followRun(backend, io, name, next.dagRunId, f.json === true);
 }

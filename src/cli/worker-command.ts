@@ -3,23 +3,29 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { TroupeError, createLogger } from '../core/index.ts';
 import type { TroupeConfig } from '../config.ts';
-import { parseCommand } from './args.ts';
 import type { CliIo } from './io.ts';
 import { readServerFile } from './server-file.ts';
 import { configuredRedisUrl } from '../workers/open-executor.ts';
 
-const WORKER_OPTIONS = {
-  redis: { type: 'string' },
-  prefix: { type: 'string' },
-  id: { type: 'string' },
-  labels: { type: 'string' },
-  concurrency: { type: 'string' },
-  'work-dir': { type: 'string' },
-  'grace-sec': { type: 'string' },
-  'heartbeat-ms': { type: 'string' },
-  'ttl-ms': { type: 'string' },
-  json: { type: 'boolean' },
-} as const;
+/** `troupe worker`'s options, as commander parses them (program.ts declares them). */
+export interface WorkerFlags {
+  redis?: string;
+  prefix?: string;
+  id?: string;
+  labels?: string;
+  concurrency?: string;
+  workDir?: string;
+  graceSec?: string;
+  heartbeatMs?: string;
+  ttlMs?: string;
+}
+
+/** `troupe workers`' options. */
+export interface WorkersFlags {
+  redis?: string;
+  prefix?: string;
+  json?: boolean;
+}
 
 function intFlag(value: string | undefined, name: string, fallback: number, min: number): number {
   if (value === undefined) return fallback;
@@ -40,8 +46,7 @@ function redisUrlOf(flag: string | undefined, config: TroupeConfig): string {
  * takes step jobs from Redis and runs them as local processes until SIGTERM or SIGINT, then
  * stops gracefully (running steps get `--grace-sec`, default 30, to finish).
  */
-export async function workerCommand(argv: string[], config: TroupeConfig, io: CliIo): Promise<number> {
-  const { values } = parseCommand(argv, WORKER_OPTIONS);
+export async function workerCommand(values: WorkerFlags, config: TroupeConfig, io: CliIo): Promise<number> {
   const { checkRedisUrl, pingRedis, redactRedisUrl } = await import('../workers/redis.ts');
   const { parseLabelList } = await import('../workers/worker-registry.ts');
   const { startWorker } = await import('../workers/worker-process.ts');
@@ -54,8 +59,8 @@ export async function workerCommand(argv: string[], config: TroupeConfig, io: Cl
     throw new TroupeError('INVALID_INPUT', `--labels: ${(error as Error).message}`);
   }
   const concurrency = intFlag(values.concurrency, 'concurrency', 4, 1);
-  const graceMs = intFlag(values['grace-sec'], 'grace-sec', 30, 0) * 1000;
-  const workDir = resolve(values['work-dir'] ?? resolve(config.dataDir, 'worker'));
+  const graceMs = intFlag(values.graceSec, 'grace-sec', 30, 0) * 1000;
+  const workDir = resolve(values.workDir ?? resolve(config.dataDir, 'worker'));
   mkdirSync(workDir, { recursive: true });
   await pingRedis(redisUrl);
   const logger = createLogger();
@@ -69,8 +74,8 @@ export async function workerCommand(argv: string[], config: TroupeConfig, io: Cl
     workDir,
     executor: createWorkerExecutor(id, logger),
     logger,
-    heartbeatMs: intFlag(values['heartbeat-ms'], 'heartbeat-ms', 1000, 50),
-    ttlMs: intFlag(values['ttl-ms'], 'ttl-ms', 10_000, 200),
+    heartbeatMs: intFlag(values.heartbeatMs, 'heartbeat-ms', 1000, 50),
+    ttlMs: intFlag(values.ttlMs, 'ttl-ms', 10_000, 200),
   });
   const labelText = Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',') || '(none)';
   io.out(`troupe worker ${worker.id} on ${redactRedisUrl(redisUrl)}  (labels ${labelText}, concurrency ${concurrency}, work dir ${workDir})`);
@@ -94,8 +99,7 @@ export async function workerCommand(argv: string[], config: TroupeConfig, io: Cl
  * `troupe workers [--redis URL] [--json]`: the live workers, with labels, running jobs and last
  * heartbeat. Asks the running server (`GET /api/v1/workers`) unless `--redis` is given.
  */
-export async function workersCommand(argv: string[], config: TroupeConfig, io: CliIo): Promise<number> {
-  const { values } = parseCommand(argv, { redis: { type: 'string' }, prefix: { type: 'string' }, json: { type: 'boolean' } });
+export async function workersCommand(values: WorkersFlags, config: TroupeConfig, io: CliIo): Promise<number> {
   let workers: Array<{ id: string; host: string; labels: Record<string, string>; concurrency: number; running: string[]; draining: boolean; lastHeartbeatAt: string }>;
   const server = values.redis === undefined ? readServerFile(config.dataDir) : undefined;
   if (server) {

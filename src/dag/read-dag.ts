@@ -11,9 +11,45 @@ import { readRetryPolicy } from './read-retry-policy.ts';
 import { readSchedule } from './read-schedule.ts';
 import { readHandlers, readSteps } from './read-steps.ts';
 import { readWorkerSelector } from './read-worker-selector.ts';
+import { readConsts } from './read-consts.ts';
+import { readSecrets } from './read-secrets.ts';
+import { readDotenv } from './read-outputs.ts';
+import { readShellValue } from './read-shell.ts';
+
+/** Whether any string in the document mentions `needle`. */
+function mentions(value: unknown, needle: string): boolean {
+  if (typeof value === 'string') return value.includes(needle);
+  if (value instanceof Map) return [...value.values()].some((v) => mentions(v, needle));
+  if (Array.isArray(value)) return value.some((v) => mentions(v, needle));
+  return false;
+}
+
+/**
+ * Reads `artifacts: {enabled, dir}` (§11.4). Storage turns on by itself when the DAG uses
+ * `DAG_RUN_ARTIFACTS_DIR`, `${context.paths.artifacts_dir}` or `stdout/stderr.artifact`; any of
+ * those with `enabled: false` is an error.
+ */
+function readArtifacts(reader: SpecReader, at: At, root: YamlMap, spec: DagSpec): DagSpec['artifacts'] {
+  const raw = root.get('artifacts');
+  let enabled: boolean | undefined;
+  let dir: string | undefined;
+  if (raw !== null && raw !== undefined) {
+    const map = reader.map(at, raw);
+    if (map) {
+      for (const k of map.keys()) if (String(k) !== 'enabled' && String(k) !== 'dir') reader.add(at.to(String(k)), `unknown artifacts key "${String(k)}"`, { on: 'key', hint: 'use enabled and dir' });
+      if (map.has('enabled')) enabled = reader.boolean(at.to('enabled'), map.get('enabled'));
+      if (map.has('dir')) dir = reader.string(at.to('dir'), map.get('dir'));
+    }
+  }
+  const steps = [...spec.steps, ...Object.values(spec.handlerOn)];
+  const uses = steps.some((s) => s.stdoutArtifact !== undefined || s.stderrArtifact !== undefined) || mentions(root, 'DAG_RUN_ARTIFACTS_DIR') || mentions(root, 'context.paths.artifacts_dir') || mentions(root, '${paths.artifacts_dir}');
+  if (enabled === false && uses) reader.add(at.to('enabled'), 'artifacts are disabled, but the DAG uses them (stdout/stderr artifact, DAG_RUN_ARTIFACTS_DIR or ${context.paths.artifacts_dir})', { hint: 'remove enabled: false' });
+  if (enabled === undefined && !uses && dir === undefined) return undefined;
+  return { enabled: enabled ?? true, ...(dir !== undefined && dir !== '' ? { dir } : {}) };
+}
 
 /** Reads the root map of a DAG document into a spec; problems go to `reader`. */
-export function readDag(reader: SpecReader, root: YamlMap, defaultName: string | undefined): DagSpec {
+export function readDag(reader: SpecReader, root: YamlMap, defaultName: string | undefined, options: { child?: boolean } = {}): DagSpec {
   const at = new At();
   checkKeys(reader, at, root, ROOT_KEYS, 'DAG');
   const text = (key: string): string | undefined => {
@@ -25,8 +61,10 @@ export function readDag(reader: SpecReader, root: YamlMap, defaultName: string |
     return raw === null || raw === undefined ? undefined : reader.integer(at.to(key), raw, min);
   };
 
-  let name = text('name');
-  if (name !== undefined) {
+  let name = options.child ? defaultName : text('name');
+  if (options.child) {
+    // A local child DAG's name was checked by the loader (non-empty, unique in the file).
+  } else if (name !== undefined) {
     const problem = dagNameProblem(name);
     if (problem !== undefined) reader.add(at.to('name'), `${problem}: ${JSON.stringify(name)}`, { hint: 'letters, digits, "_", "." and "-", at most 40 characters' });
   } else if (defaultName !== undefined) {
@@ -46,14 +84,21 @@ export function readDag(reader: SpecReader, root: YamlMap, defaultName: string |
   readLabels(reader, at.to('tags'), root.get('tags'), labels);
   readLabels(reader, at.to('labels'), root.get('labels'), labels);
 
-  let shell = text('shell');
-  const shellArgs = reader.stringList(at.to('shell_args'), root.get('shell_args'));
-  if (shellArgs.length > 0) shell = [shell ?? '/bin/sh', ...shellArgs].join(' ');
+  const shellArgv = readShellValue(reader, at.to('shell'), root.get('shell'), root.get('shell_args'), at.to('shell_args'));
+  const secrets = readSecrets(reader, at.to('secrets'), root.get('secrets'));
+  const env = readEnv(reader, at.to('env'), root.get('env'));
+  for (const s of secrets) {
+    if (env.some(([k]) => k === s.name)) reader.add(at.to('secrets'), `secret ${JSON.stringify(s.name)} has the name of an env entry`, { hint: 'a secret is set as that variable; remove one of them' });
+  }
 
   const spec: DagSpec = {
     name: name ?? '',
     params: readParams(reader, at.to('params'), root.get('params')),
-    env: readEnv(reader, at.to('env'), root.get('env')),
+    env,
+    consts: readConsts(reader, at.to('consts'), root.get('consts')),
+    secrets,
+    dotenv: readDotenv(reader, at.to('dotenv'), root.get('dotenv')),
+    localDags: [],
     type,
     steps: readSteps(reader, at.to('steps'), root.get('steps'), type),
     handlerOn: readHandlers(reader, at.to('handler_on'), root.get('handler_on')),
@@ -82,7 +127,14 @@ export function readDag(reader: SpecReader, root: YamlMap, defaultName: string |
   if (queue !== undefined && queue.trim() !== '') spec.queue = queue.trim();
   const workingDir = text('working_dir');
   if (workingDir !== undefined && workingDir !== '') spec.workingDir = workingDir;
-  if (shell !== undefined && shell.trim() !== '') spec.shell = shell.trim();
+  if (shellArgv) {
+    spec.shellArgv = shellArgv;
+    spec.shell = shellArgv.join(' ');
+  }
+  const artifacts = readArtifacts(reader, at.to('artifacts'), root, spec);
+  if (artifacts) spec.artifacts = artifacts;
+  const maxOutput = int('max_output_size', 1);
+  if (maxOutput !== undefined) spec.maxOutputSize = maxOutput;
   const retry = readRetryPolicy(reader, at.to('retry_policy'), root.get('retry_policy'), 'dag');
   if (retry) spec.retryPolicy = retry;
   const selector = readWorkerSelector(reader, at.to('worker_selector'), root.get('worker_selector'));

@@ -1,5 +1,6 @@
 import type { At } from './spec-path.ts';
 import type { SpecReader } from './spec-reader.ts';
+import { ENV_NAME, scalarText } from './references.ts';
 
 /**
  * Reads `env` in any of Dagu's shapes, keeping file order (later entries may refer to earlier
@@ -9,12 +10,16 @@ export function readEnv(reader: SpecReader, at: At, value: unknown): Array<[stri
   const out: Array<[string, string]> = [];
   const pushPair = (where: At, key: unknown, raw: unknown): void => {
     const name = String(key);
-    if (name === '' || name.includes('=') || name.includes('\0')) {
-      reader.add(where, `env name ${JSON.stringify(name)} is not a valid variable name`, { on: 'key' });
+    if (!ENV_NAME.test(name)) {
+      reader.add(where, `env name ${JSON.stringify(name)} is not a valid variable name`, { on: 'key', hint: 'letters, digits and "_", not starting with a digit' });
       return;
     }
     if (raw === null || raw === undefined) {
       out.push([name, '']);
+      return;
+    }
+    if (typeof raw === 'number' || typeof raw === 'bigint') {
+      out.push([name, scalarText(raw)]);
       return;
     }
     const s = reader.string(where, raw);
@@ -36,6 +41,7 @@ export function readEnv(reader: SpecReader, at: At, value: unknown): Array<[stri
     } else if (typeof item === 'string') {
       const eq = item.indexOf('=');
       if (eq <= 0) reader.add(where, `env entry ${JSON.stringify(item)} must look like KEY=value`);
+      else if (!ENV_NAME.test(item.slice(0, eq))) reader.add(where, `env name ${JSON.stringify(item.slice(0, eq))} is not a valid variable name`, { hint: 'letters, digits and "_", not starting with a digit' });
       else out.push([item.slice(0, eq), item.slice(eq + 1)]);
     } else {
       reader.wrongType(where, item, 'a KEY=value string or a KEY: value map');

@@ -6,13 +6,17 @@ import { readEnv } from './read-env.ts';
 import { readRetryPolicy } from './read-retry-policy.ts';
 import { noContinue, readContinueOn } from './read-continue-on.ts';
 import { readPreconditions } from './read-preconditions.ts';
+import { readOutputs } from './read-outputs.ts';
+import { readShell } from './read-shell.ts';
+import { artifactPathProblem, readOutputObject } from './read-output-object.ts';
 
 /** Signals a step may be stopped with. */
 export const STOP_SIGNALS: ReadonlySet<string> = new Set([
   'SIGTERM', 'SIGINT', 'SIGKILL', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGABRT', 'SIGALRM', 'SIGPIPE',
 ]);
 
-export const STEP_NAME_MAX = 40;
+/** Dagu's limit on step names, in UTF-8 bytes (§2.3). */
+export const STEP_NAME_MAX = 255;
 const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** A step as read, with where each dependency was written (for "unknown step" problems). */
@@ -22,14 +26,16 @@ export interface ReadStep {
   depends: Array<{ name: string; at: At }>;
   /** Where the step's name is written, when it is written. */
   nameAt?: At;
+  /** `depends` is written (even as `[]`). */
+  hasDepends?: boolean;
 }
 
 /** Why a step name is not valid, or `undefined`. */
 export function stepNameProblem(name: string): string | undefined {
   if (name.trim() === '') return 'step name must not be empty';
-  if (name.length > STEP_NAME_MAX) return `step name must be at most ${STEP_NAME_MAX} characters`;
-  // Names end up in log file names, URLs and variable references.
-  if (/[\x00-\x1f\x7f/\\]/.test(name)) return 'step name must not contain "/", "\\" or control characters';
+  if (Buffer.byteLength(name, 'utf8') > STEP_NAME_MAX) return `step name must be at most ${STEP_NAME_MAX} bytes`;
+  // Names end up in run log lines: one line per transition.
+  if (/[\x00-\x1f\x7f]/.test(name)) return 'step name must not contain control characters';
   return undefined;
 }
 
@@ -38,15 +44,16 @@ export function stepNameProblem(name: string): string | undefined {
  * by the caller. `at` is attributed to that step.
  */
 export function readStep(reader: SpecReader, at: At, value: unknown, name: string, nameAt: At | undefined): ReadStep {
-  const spec: StepSpec = { name, run: '', depends: [], env: [], continueOn: noContinue(), preconditions: [] };
+  const spec: StepSpec = { name, run: '', runForm: 'command', commands: [], depends: [], env: [], continueOn: noContinue(), preconditions: [] };
   const read: ReadStep = { spec, at, depends: [], ...(nameAt ? { nameAt } : {}) };
   if (nameAt) {
     const problem = stepNameProblem(name);
     if (problem !== undefined) reader.add(nameAt, `${problem}: ${JSON.stringify(name)}`, { field: 'name' });
   }
   if (typeof value === 'string') {
-    spec.run = value.trimEnd();
-    if (spec.run.trim() === '') reader.add(at, 'step command must not be empty', { field: 'run' });
+    reader.note(at, 'deprecated', 'string shorthand steps are deprecated', { hint: 'write - run: <command>' });
+    setRun(spec, value);
+    if (value.trim() === '') reader.add(at, 'step command must not be empty', { field: 'run' });
     return read;
   }
   const map = reader.map(at, value, 'a map (or a command string)');
@@ -58,13 +65,45 @@ export function readStep(reader: SpecReader, at: At, value: unknown, name: strin
     return raw === null || raw === undefined ? undefined : reader.string(at.to(key), raw);
   };
   const id = text('id');
-  if (id !== undefined) spec.id = id;
+  if (id !== undefined && id.trim() !== '') spec.id = id.trim();
   const description = text('description');
   if (description !== undefined) spec.description = description;
 
-  spec.run = readCommand(reader, at, map) ?? '';
+  readCommand(reader, at, map, spec);
+  for (const key of ['command', 'script', 'shell', 'shell_args']) {
+    if (map.has(key)) reader.note(at.to(key), 'deprecated', `step key "${key}" is deprecated`, { on: 'key', hint: key === 'shell' || key === 'shell_args' ? `use with: {${key}: ...}` : 'use run' });
+  }
+  const shell = readShell(reader, at, map);
+  if (shell) spec.shell = shell;
+  const outputs = readOutputs(reader, at.to('outputs'), map.get('outputs'));
+  if (outputs) {
+    spec.outputs = outputs;
+    if (spec.id === undefined) reader.add(at.to('outputs'), 'a step with outputs needs an id', { on: 'key', hint: 'add id: <name>; consumers write ${steps.<id>.outputs.<name>}' });
+  }
+  for (const stream of ['stdout', 'stderr'] as const) {
+    const raw = map.get(stream);
+    if (raw === null || raw === undefined) continue;
+    if (raw instanceof Map) {
+      const artifact = raw.get('artifact');
+      for (const k of raw.keys()) {
+        if (String(k) !== 'artifact') reader.add(at.to(stream, String(k)), String(k) === 'outputs' ? `${stream}.outputs is not supported by Troupe yet` : `unknown ${stream} key "${String(k)}"`, { on: 'key', hint: 'use artifact: <relative path>' });
+      }
+      if (typeof artifact !== 'string' || artifact.trim() === '') {
+        if (raw.has('artifact')) reader.add(at.to(stream, 'artifact'), 'must be a non-empty relative path');
+        continue;
+      }
+      const problem = artifactPathProblem(artifact);
+      if (problem) reader.add(at.to(stream, 'artifact'), problem);
+      else spec[stream === 'stdout' ? 'stdoutArtifact' : 'stderrArtifact'] = artifact;
+      continue;
+    }
+    const file = reader.string(at.to(stream), raw);
+    if (file !== undefined && file.trim() !== '') spec[stream === 'stdout' ? 'stdoutFile' : 'stderrFile'] = file;
+    else if (file !== undefined) reader.add(at.to(stream), 'must not be empty');
+  }
 
   const deps = map.get('depends');
+  if (map.has('depends') && deps !== null) read.hasDepends = true;
   if (Array.isArray(deps)) {
     deps.forEach((d, i) => {
       const s = reader.string(at.to('depends', i), d);
@@ -75,7 +114,12 @@ export function readStep(reader: SpecReader, at: At, value: unknown, name: strin
     if (s !== undefined) read.depends.push({ name: s, at: at.to('depends') });
   }
 
-  const output = text('output');
+  const rawOutput = map.get('output');
+  const output = rawOutput instanceof Map ? undefined : text('output');
+  if (rawOutput instanceof Map) {
+    const entries = readOutputObject(reader, at.to('output'), rawOutput);
+    if (entries) spec.outputObject = entries;
+  }
   if (output !== undefined) {
     const bare = output.startsWith('$') ? output.slice(1) : output;
     if (!VAR_NAME.test(bare)) reader.add(at.to('output'), `must be a variable name, got ${JSON.stringify(output)}`, { hint: 'letters, digits and "_", e.g. output: RESULT' });
@@ -113,45 +157,104 @@ export function readStep(reader: SpecReader, at: At, value: unknown, name: strin
   return read;
 }
 
+/** Sets the run text and form (§10.2): a line break anywhere makes it a script. */
+function setRun(spec: StepSpec, text: string): void {
+  spec.run = text;
+  spec.runForm = text.includes('\n') ? 'script' : 'command';
+  spec.commands = [text];
+}
+
 /**
- * The command of a step. `run` is canonical: one line is a command, several lines a script, a
- * list of commands runs them one after another (joined with `&&`). The deprecated `command` and
- * `script` are accepted; with both, `command` is the interpreter the script is fed to on stdin
- * (Dagu writes it to a file and passes the path; the effect is the same for sh, bash, python,
- * node and perl).
+ * The command of a step (§10.2). `run` is canonical: a string without a line break is a
+ * command, with one a script; a list holds commands, each run in its own shell. The deprecated
+ * `command` and `script` are accepted; with both, `command` is the interpreter the script is
+ * fed to.
  */
-function readCommand(reader: SpecReader, at: At, map: YamlMap): string | undefined {
+function readCommand(reader: SpecReader, at: At, map: YamlMap, spec: StepSpec): void {
   const has = (k: string): boolean => map.get(k) !== null && map.get(k) !== undefined;
+  if (has('action')) {
+    if (has('run')) reader.add(at.to('action'), 'use either run or action, not both', { on: 'key' });
+    else reader.add(at.to('action'), `action "${String(map.get('action'))}" is not supported by Troupe yet`, { on: 'key', hint: 'write the step as run: <shell command>' });
+    return;
+  }
   if (has('run')) {
     for (const old of ['command', 'script']) {
       if (has(old)) reader.add(at.to(old), `use either run or ${old}, not both`, { on: 'key', hint: `${old} is deprecated; keep run` });
     }
-    return commandText(reader, at.to('run'), map.get('run'), ' && ');
+    const raw = map.get('run');
+    if (Array.isArray(raw)) {
+      const commands = runList(reader, at.to('run'), raw);
+      if (commands) {
+        spec.run = commands.join('\n');
+        spec.runForm = 'list';
+        spec.commands = commands;
+      }
+      return;
+    }
+    const s = reader.string(at.to('run'), raw);
+    if (s === undefined) return;
+    if (s.trim() === '') reader.add(at.to('run'), 'must not be empty');
+    else setRun(spec, s);
+    return;
   }
-  const command = has('command') ? commandText(reader, at.to('command'), map.get('command'), ' ') : undefined;
-  const script = has('script') ? commandText(reader, at.to('script'), map.get('script'), undefined) : undefined;
-  if (script !== undefined && command !== undefined) return heredoc(command, script);
-  if (script !== undefined || command !== undefined) return script ?? command;
-  if (!has('command') && !has('script')) {
-    reader.add(at, 'step needs a command: set run', { field: 'run', hint: 'e.g. run: echo hello' });
-  }
-  return undefined;
+  const command = has('command') ? commandText(reader, at.to('command'), map.get('command')) : undefined;
+  const script = has('script') ? commandText(reader, at.to('script'), map.get('script')) : undefined;
+  if (script !== undefined && command !== undefined) setRun(spec, heredoc(command, script));
+  else if (script !== undefined || command !== undefined) setRun(spec, (script ?? command)!);
+  else if (!['command', 'script', 'foreach', 'call', 'parallel'].some(has)) reader.add(at, 'step needs a command: set run', { field: 'run', hint: 'e.g. run: echo hello' });
 }
 
-function commandText(reader: SpecReader, at: At, value: unknown, join: string | undefined): string | undefined {
-  if (Array.isArray(value) && join !== undefined) {
+/** `run` as a list (§10.2.3): scalars stringified, `- echo: hi` read as `echo: hi`, blank entries skipped. */
+function runList(reader: SpecReader, at: At, items: unknown[]): string[] | undefined {
+  const out: string[] = [];
+  let ok = true;
+  items.forEach((item, i) => {
+    const where = at.to(i);
+    let text: string | undefined;
+    if (typeof item === 'string') text = item;
+    else if (typeof item === 'number' || typeof item === 'boolean' || typeof item === 'bigint') text = String(item);
+    else if (item instanceof Map && item.size === 1) {
+      const [[k, v]] = [...item.entries()] as [[unknown, unknown]];
+      if (v instanceof Map || Array.isArray(v)) {
+        reader.add(where, 'a run list entry must be a command string', { hint: 'quote the command: - "echo: hi"' });
+        ok = false;
+        return;
+      }
+      text = `${String(k)}: ${v === null || v === undefined ? '' : String(v)}`;
+    } else if (item === null || item === undefined) return;
+    else {
+      reader.add(where, 'a run list entry must be a command string', { hint: 'one command per entry; quote commands that contain ": "' });
+      ok = false;
+      return;
+    }
+    if (text.trim() === '') return;
+    if (text.includes('\n')) {
+      reader.add(where, 'a command in a run list must be one line', { hint: 'use one multi-line run: | script instead' });
+      ok = false;
+      return;
+    }
+    out.push(text);
+  });
+  if (!ok) return undefined;
+  if (out.length === 0) {
+    reader.add(at, 'must not be empty');
+    return undefined;
+  }
+  return out;
+}
+
+function commandText(reader: SpecReader, at: At, value: unknown): string | undefined {
+  if (Array.isArray(value)) {
     const parts: string[] = [];
     value.forEach((item, i) => {
       const s = reader.string(at.to(i), item);
-      if (s === undefined) return;
-      if (join === ' && ' && s.trim().includes('\n')) reader.add(at.to(i), 'a command in a run list must be one line', { hint: 'use one multi-line run: | script instead' });
-      else parts.push(join === ' ' ? shellQuote(s) : s.trim());
+      if (s !== undefined) parts.push(shellQuote(s));
     });
     if (parts.length === 0) {
       reader.add(at, 'must not be empty');
       return undefined;
     }
-    return parts.join(join);
+    return parts.join(' ');
   }
   const s = reader.string(at, value);
   if (s === undefined) return undefined;
@@ -161,7 +264,6 @@ function commandText(reader: SpecReader, at: At, value: unknown, join: string | 
   }
   return s.trimEnd();
 }
-
 function shellQuote(arg: string): string {
   return /^[A-Za-z0-9_@%+=:,./$-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }

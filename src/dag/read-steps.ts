@@ -5,7 +5,18 @@ import { readStep } from './read-step.ts';
 import type { ReadStep } from './read-step.ts';
 import { findCycle } from './plan.ts';
 
-const STEP_ID = /^[A-Za-z][A-Za-z0-9_-]*$/;
+const STEP_ID = /^[A-Za-z][A-Za-z0-9_]*$/;
+const STEP_ID_MAX = 40;
+/** Ids that would read as a namespace in references (§2.3), compared case-insensitively. */
+const RESERVED_IDS = new Set(['env', 'params', 'args', 'stdout', 'stderr', 'output', 'outputs']);
+
+/** Why a step id is not valid (§2.3), or `undefined`. */
+export function stepIdProblem(id: string): string | undefined {
+  if (!STEP_ID.test(id)) return `step id ${JSON.stringify(id)} must start with a letter and hold only letters, digits and "_"`;
+  if (Buffer.byteLength(id, 'utf8') > STEP_ID_MAX) return `step id ${JSON.stringify(id)} must be at most ${STEP_ID_MAX} bytes`;
+  if (RESERVED_IDS.has(id.toLowerCase())) return `step id ${JSON.stringify(id)} is reserved`;
+  return undefined;
+}
 
 /**
  * Reads `steps` (a list, or a map name → step) and checks the graph: duplicate names and ids,
@@ -15,6 +26,12 @@ const STEP_ID = /^[A-Za-z][A-Za-z0-9_-]*$/;
 export function readSteps(reader: SpecReader, at: At, value: unknown, type: 'graph' | 'chain'): StepSpec[] {
   const items = stepItems(reader, at, value);
   if (items === undefined) return [];
+  // A step with an id and no name is named after its id (§2.2).
+  for (const item of items) {
+    if (item.name !== undefined || !(item.value instanceof Map)) continue;
+    const id = item.value.get('id');
+    if (typeof id === 'string' && id.trim() !== '') item.name = id.trim();
+  }
   const taken = new Set(items.map((i) => i.name).filter((n): n is string => n !== undefined));
   items.forEach((item, i) => {
     if (item.name !== undefined) return;
@@ -62,8 +79,8 @@ function stepItems(reader: SpecReader, at: At, value: unknown): Item[] | undefin
       const raw = step instanceof Map ? step.get('name') : undefined;
       if (raw !== undefined && raw !== null) {
         if (raw instanceof Map || Array.isArray(raw)) reader.wrongType(where.to('name'), raw, 'a string');
-        else {
-          item.name = String(raw);
+        else if (String(raw).trim() !== '') {
+          item.name = String(raw).trim();
           item.nameAt = where.to('name');
         }
       }
@@ -91,13 +108,19 @@ function checkGraph(reader: SpecReader, steps: ReadStep[], type: 'graph' | 'chai
     const id = s.spec.id;
     if (id === undefined) continue;
     const where = s.at.to('id');
-    if (!STEP_ID.test(id)) reader.add(where, `step id ${JSON.stringify(id)} must start with a letter and contain only letters, digits, "_" and "-"`);
+    const problem = stepIdProblem(id);
+    if (problem !== undefined) reader.add(where, problem);
     else if (byId.has(id)) reader.add(where, `duplicate step id ${JSON.stringify(id)} (also ${byId.get(id)!.at.path})`);
     else if (byName.has(id) && byName.get(id) !== s) reader.add(where, `step id ${JSON.stringify(id)} is the name of another step`);
     else byId.set(id, s);
   }
+  for (const s of steps) {
+    const other = byId.get(s.spec.name);
+    if (other && other !== s && s.nameAt) reader.add(s.nameAt, `step name ${JSON.stringify(s.spec.name)} is the id of another step`, { field: 'name' });
+  }
   let previous: ReadStep | undefined;
   for (const s of steps) {
+    if (type === 'chain' && s.hasDepends) reader.add(s.at.to('depends'), 'a chain DAG orders its steps by position; depends is not allowed', { on: 'key', hint: 'remove depends, or use type: graph' });
     const resolved: string[] = [];
     for (const d of s.depends) {
       const target = byName.get(d.name) ?? byId.get(d.name);

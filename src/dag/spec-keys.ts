@@ -18,27 +18,25 @@ export interface KeySet {
 const set = (...keys: string[]): ReadonlySet<string> => new Set(keys);
 
 const LOCAL_ONLY = 'Troupe runs steps as local shell commands';
+const LATER = 'not supported by Troupe yet';
 
 export const ROOT_KEYS: KeySet = {
   supported: set(
     'name', 'description', 'steps', 'params', 'env', 'type', 'schedule', 'handler_on', 'timeout_sec',
     'retry_policy', 'preconditions', 'precondition', 'labels', 'tags', 'queue', 'max_active_steps',
-    'working_dir', 'shell', 'shell_args', 'max_clean_up_time_sec', 'worker_selector',
+    'working_dir', 'shell', 'shell_args', 'max_clean_up_time_sec', 'consts', 'secrets', 'dotenv', 'max_output_size', 'artifacts', 'worker_selector',
   ),
   ignored: set(
-    'log_dir', 'log_output', 'hist_retention_days', 'hist_retention_runs', 'max_output_size', 'max_active_runs',
+    'log_dir', 'log_output', 'hist_retention_days', 'hist_retention_runs', 'max_active_runs',
     'mail_on', 'smtp', 'error_mail', 'info_mail', 'delay_sec', 'restart_wait_sec', 'skip_if_successful',
-    'catchup_window', 'overlap_policy', 'group', 'otel', 'run_config', 'artifacts',
+    'catchup_window', 'overlap_policy', 'group', 'otel', 'run_config',
     'registry_auths', 'resources', 'webhook',
   ),
   unsupported: new Map([
     ['container', LOCAL_ONLY],
     ['ssh', LOCAL_ONLY],
     ['kubernetes', LOCAL_ONLY],
-    ['dotenv', 'set the variables under env instead'],
-    ['consts', 'use env or params instead'],
     ['defaults', 'repeat the settings on each step'],
-    ['secrets', 'pass secrets through the server environment'],
     ['llm', LOCAL_ONLY],
     ['tools', LOCAL_ONLY],
     ['harness', LOCAL_ONLY],
@@ -54,24 +52,25 @@ export const STEP_KEYS: KeySet = {
   supported: set(
     'name', 'id', 'description', 'run', 'command', 'script', 'depends', 'output', 'env', 'working_dir', 'dir',
     'retry_policy', 'continue_on', 'preconditions', 'precondition', 'timeout_sec', 'signal_on_stop',
+    'outputs', 'stdout', 'stderr', 'with', 'shell', 'shell_args', 'action',
   ),
-  ignored: set('stdout', 'stderr', 'log_output', 'mail_on_error', 'max_output_size', 'worker_selector'),
+  ignored: set('log_output', 'mail_on_error', 'max_output_size', 'worker_selector'),
   unsupported: new Map([
-    ['shell', 'set shell at the DAG level'],
-    ['shell_args', 'set shell_args at the DAG level'],
     ['container', LOCAL_ONLY],
     ['ssh', LOCAL_ONLY],
     ['executor', LOCAL_ONLY],
-    ['action', LOCAL_ONLY],
-    ['with', LOCAL_ONLY],
-    ['call', 'sub-DAG calls are not supported'],
-    ['params', 'sub-DAG calls are not supported'],
-    ['parallel', 'write one step per item instead'],
-    ['foreach', 'write one step per item instead'],
-    ['repeat_policy', 'repeat inside the command, e.g. with a shell loop'],
+    ['call', `sub-DAG calls are ${LATER}`],
+    ['params', `sub-DAG calls are ${LATER}`],
+    ['parallel', `parallel sub-DAG runs are ${LATER}; write one step per item instead`],
+    ['foreach', `foreach is ${LATER}; write one step per item instead`],
+    ['repeat_policy', `repeat_policy is ${LATER}; repeat inside the command, e.g. with a shell loop`],
     ['approval', 'human approval is not supported'],
-    ['outputs', 'capture stdout with output: instead'],
     ['inputs', 'use env or params instead'],
+    ['type', 'step types are deprecated; use run'],
+    ['config', LOCAL_ONLY],
+    ['llm', LOCAL_ONLY],
+    ['messages', LOCAL_ONLY],
+    ['exec', 'use run'],
   ]),
 };
 
@@ -91,7 +90,7 @@ export function checkKeys(reader: SpecReader, at: At, map: YamlMap, keys: KeySet
     const where = at.to(key);
     const unsupported = keys.unsupported.get(key);
     if (unsupported !== undefined) {
-      reader.add(where, `${what} key "${key}" is not supported by Troupe`, { on: 'key', hint: unsupported });
+      reader.add(where, `${what} key "${key}" is not supported by Troupe${unsupported.includes(LATER) ? ' yet' : ''}`, { on: 'key', hint: unsupported });
       continue;
     }
     reader.add(where, `unknown ${what} key "${key}"`, { on: 'key', ...hintFor(key, keys) });

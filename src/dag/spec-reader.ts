@@ -1,6 +1,6 @@
 import { isAlias, isMap, isScalar, isSeq } from 'yaml';
 import type { Document, LineCounter, Pair, YAMLMap } from 'yaml';
-import type { SpecProblem } from './types.ts';
+import type { SpecNotice, SpecProblem } from './types.ts';
 import type { At, PathSegment } from './spec-path.ts';
 
 /** A YAML mapping as produced by `toJS({ mapAsMap: true })`: keys keep their order and type. */
@@ -41,6 +41,7 @@ export interface ProblemOptions {
  */
 export class SpecReader {
   readonly problems: SpecProblem[] = [];
+  readonly notices: SpecNotice[] = [];
 
   constructor(
     private readonly doc: Document | undefined,
@@ -49,6 +50,18 @@ export class SpecReader {
 
   /** Records a problem at `at`. */
   add(at: At, message: string, options: ProblemOptions = {}): void {
+    this.problems.push(this.locate(at, message, options));
+  }
+
+  /** Records a notice (deprecation, unresolved reference) at `at`; it never invalidates the file. */
+  note(at: At, kind: SpecNotice['kind'], message: string, options: ProblemOptions & { token?: string; reason?: string } = {}): void {
+    const n: SpecNotice = { ...this.locate(at, message, options), kind };
+    if (options.token !== undefined) n.token = options.token;
+    if (options.reason !== undefined) n.reason = options.reason;
+    this.notices.push(n);
+  }
+
+  private locate(at: At, message: string, options: ProblemOptions): SpecProblem {
     const problem: SpecProblem = { message, path: at.path };
     if (at.step !== undefined) problem.step = at.step;
     const field = options.field ?? at.field;
@@ -60,7 +73,7 @@ export class SpecReader {
       problem.column = pos.col;
     }
     if (options.hint !== undefined) problem.hint = options.hint;
-    this.problems.push(problem);
+    return problem;
   }
 
   /** Records a problem with an explicit position (YAML syntax errors). */

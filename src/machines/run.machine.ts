@@ -44,6 +44,8 @@ export interface RunContext extends RunInput {
   stopRequested: boolean;
   /** The run's own timeout fired (the run fails, rather than being aborted). */
   timedOut: boolean;
+  /** Decided before any step ran: DAG preconditions unmet (aborted) or failing to evaluate (failed). */
+  forcedOutcome?: 'failed' | 'aborted';
   error?: string;
   /** The outcome of the main steps, decided before handlers run. */
   outcome?: Exclude<RunStatus, 'queued' | 'running' | 'not_started' | 'waiting' | 'rejected'>;
@@ -104,7 +106,9 @@ export function stepFacts(spec: StepSpec | undefined, prev: RunStepState | undef
       now: next.finishedAt ?? now,
     };
     if (next.error !== undefined) f.error = next.error;
-    if (next.output !== undefined && spec?.output && !handler) f.outputs = { [spec.output]: next.output };
+    // Declared outputs (`outputs:`, object `output:`) and the `output:` variable share one map.
+    if (next.outputs !== undefined) f.outputs = { ...next.outputs };
+    if (next.output !== undefined && spec?.output && !handler) f.outputs = { ...f.outputs, [spec.output]: next.output };
     if (next.continued) f.continued = true;
     if (next.logTruncated) f.logTruncated = true;
     return [f];
@@ -239,6 +243,7 @@ function anyStepActive(ctx: RunContext): boolean {
 
 /** The run's outcome from its main steps. */
 export function decideOutcome(ctx: RunContext): NonNullable<RunContext['outcome']> {
+  if (ctx.forcedOutcome) return ctx.forcedOutcome;
   if (ctx.timedOut) return 'failed';
   if (ctx.stopRequested) return 'aborted';
   const main = ctx.spec.steps.map((s) => ctx.steps[s.name]).filter((s): s is RunStepState => s !== undefined);
@@ -272,9 +277,21 @@ function initialOutputs(input: RunInput): Record<string, string> {
   return outputs;
 }
 
-function stepInput(ctx: RunContext, spec: StepSpec, now: number): StepInput {
+/** What succeeded steps published, for output references and output variables. */
+function publishedOf(ctx: RunContext): NonNullable<StepInput['published']> {
+  const out: NonNullable<StepInput['published']> = {};
+  for (const [name, st] of Object.entries(ctx.steps)) {
+    if (st.handler || (st.output === undefined && st.outputs === undefined)) continue;
+    out[name] = { status: st.status, ...(st.output !== undefined ? { output: st.output } : {}), ...(st.outputs !== undefined ? { outputs: st.outputs } : {}) };
+  }
+  return out;
+}
+
+function stepInput(ctx: RunContext, spec: StepSpec, now: number, handler?: StepInput['handler']): StepInput {
   return {
     spec,
+    published: publishedOf(ctx),
+    ...(handler ? { handler } : {}),
     vars: { ...ctx.vars, ...ctx.outputs },
     run: {
       dagName: ctx.dagName,
@@ -331,6 +348,7 @@ export const runMachine = setup({
         retryCount: u.retryCount,
       };
       if (u.output !== undefined) next.output = u.output;
+      if (u.outputs !== undefined) next.outputs = u.outputs;
       if (u.error !== undefined) next.error = u.error;
       if (u.job !== undefined) next.job = u.job;
       if (u.logTruncated) next.logTruncated = true;
@@ -392,7 +410,7 @@ export const runMachine = setup({
       const name = HANDLER_STEP_NAMES[kind];
       const now = eventTime(context, event);
       const handlerSpec: StepSpec = { ...spec, name, depends: [] };
-      enqueue.spawnChild('step', { id: name, input: stepInput(context, handlerSpec, now) });
+      enqueue.spawnChild('step', { id: name, input: stepInput(context, handlerSpec, now, { runStatus: context.outcome ?? 'running' }) });
       enqueue.assign({
         pendingHandlers: rest,
         steps: {
@@ -463,9 +481,10 @@ export const runMachine = setup({
         }),
         onDone: [
           { guard: ({ event }) => event.output.ok, target: 'running' },
-          { target: 'aborted', actions: assign({ error: 'preconditions not met', finishedAt: ({ event }) => event.output.now }) },
+          // Unmet DAG preconditions abort the run; its abort and exit handlers still run (§15.7).
+          { target: 'handling', actions: assign({ error: 'preconditions not met', forcedOutcome: 'aborted' as const }) },
         ],
-        onError: { target: 'failed', actions: assign({ error: ({ event }) => `precondition check failed: ${String((event.error as Error)?.message ?? event.error)}` }) },
+        onError: { target: 'handling', actions: assign({ forcedOutcome: 'failed' as const, error: ({ event }) => `precondition check failed: ${String((event.error as Error)?.message ?? event.error)}` }) },
       },
       on: { 'run.stop': { target: 'aborted', actions: assign({ stopRequested: true, error: 'stopped', finishedAt: ({ event }) => event.now }) } },
     },

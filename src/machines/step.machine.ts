@@ -12,6 +12,8 @@ export interface StepState {
   retryCount: number;
   /** Captured stdout, for steps with `output:`. */
   output?: string;
+  /** Values of declared `outputs:` (from `$DAGU_OUTPUT_FILE`). */
+  outputs?: Record<string, string>;
   error?: string;
   /** The executor's job and where it runs, once the executor accepted it. */
   job?: StepJobRef;
@@ -36,6 +38,10 @@ export interface StepInput {
   vars: Record<string, string>;
   /** Where the run keeps this attempt's logs and other run-scoped facts the executor needs. */
   run: { dagName: string; dagRunId: string; attempt: number; logDir: string; workingDir?: string; shell?: string };
+  /** What the run's other steps published so far (by step name), for output references. */
+  published?: Record<string, { status: StepStatus; output?: string; outputs?: Record<string, string> }>;
+  /** A handler_on step, and the run's status when it starts. */
+  handler?: { runStatus: string };
   /** Epoch ms; the machine never reads a clock itself. */
   now: number;
 }
@@ -47,6 +53,7 @@ export interface StepContext extends StepInput {
   startedAt: number | null;
   finishedAt: number | null;
   output?: string;
+  outputs?: Record<string, string>;
   error?: string;
   job?: StepJobRef;
   logTruncated?: boolean;
@@ -65,7 +72,7 @@ export type StepEvent =
    * the executor cannot tell how it ended (its worker died, its launcher died): the step's
    * `retry_policy` applies to that as to a failure of the command itself.
    */
-  | { type: 'step.exited'; exitCode: number | null; signal?: string | null; output?: string; error?: string; lost?: boolean; logTruncated?: boolean; now: number }
+  | { type: 'step.exited'; exitCode: number | null; signal?: string | null; output?: string; outputs?: Record<string, string>; error?: string; lost?: boolean; logTruncated?: boolean; now: number }
   /** Sent to the executor: signal the process group. */
   | { type: 'step.kill'; signal: string };
 
@@ -75,6 +82,7 @@ export interface PreconditionCheckInput {
   spec: StepSpec;
   vars: Record<string, string>;
   run: StepInput['run'];
+  published?: StepInput['published'];
 }
 
 /** The executor's input: everything needed to launch one process for the step. */
@@ -83,6 +91,8 @@ export interface ExecuteStepInput {
   vars: Record<string, string>;
   run: StepInput['run'];
   retryCount: number;
+  published?: StepInput['published'];
+  handler?: StepInput['handler'];
 }
 
 /** Largest delay a Node timer accepts; used when a timeout is not configured. */
@@ -118,6 +128,7 @@ function update(ctx: StepContext): StepUpdate {
     retryCount: ctx.retryCount,
   };
   if (ctx.output !== undefined) u.output = ctx.output;
+  if (ctx.outputs !== undefined) u.outputs = ctx.outputs;
   if (ctx.error !== undefined) u.error = ctx.error;
   if (ctx.job !== undefined) u.job = ctx.job;
   if (ctx.logTruncated) u.logTruncated = true;
@@ -183,7 +194,7 @@ export const stepMachine = setup({
     checking: {
       invoke: {
         src: 'checkPreconditions',
-        input: ({ context }) => ({ owner: context.spec.name, spec: context.spec, vars: context.vars, run: context.run }),
+        input: ({ context }) => ({ owner: context.spec.name, spec: context.spec, vars: context.vars, run: context.run, ...(context.published ? { published: context.published } : {}) }),
         onDone: [
           { guard: ({ event }) => event.output.ok, target: 'running' },
           { target: 'skipped', actions: assign({ error: 'precondition not met' }) },
@@ -199,7 +210,14 @@ export const stepMachine = setup({
       invoke: {
         id: 'process',
         src: 'executeStep',
-        input: ({ context }) => ({ spec: context.spec, vars: context.vars, run: context.run, retryCount: context.retryCount }),
+        input: ({ context }) => ({
+          spec: context.spec,
+          vars: context.vars,
+          run: context.run,
+          retryCount: context.retryCount,
+          ...(context.published ? { published: context.published } : {}),
+          ...(context.handler ? { handler: context.handler } : {}),
+        }),
       },
       initial: 'active',
       states: {
@@ -237,7 +255,7 @@ export const stepMachine = setup({
           {
             guard: ({ event }) => event.exitCode === 0 && !event.error,
             target: 'succeeded',
-            actions: ['noteLog', assign({ exitCode: 0, output: ({ event }) => event.output, error: undefined })],
+            actions: ['noteLog', assign({ exitCode: 0, output: ({ event }) => event.output, outputs: ({ event }) => event.outputs, error: undefined })],
           },
           {
             guard: ({ context, event }) => !event.error && shouldRetry(context, event.exitCode),

@@ -352,7 +352,7 @@ steps:
   - name: regex
     run: echo ok
     preconditions:
-      - condition: "\$(echo dry-run)"
+      - eval: "\$(echo dry-run)"
         expected: "re:^dry"
   - name: cmd
     run: echo cmd

@@ -2,7 +2,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createAuditTrail } from '../../src/audit/index.ts';
 import type { AuditEntry, AuditTrail } from '../../src/audit/index.ts';
-import { runAuditCommand } from '../../src/cli/audit-command.ts';
+import { auditQueryCommand, auditVerifyCommand } from '../../src/cli/audit-command.ts';
+import type { AuditQueryFlags } from '../../src/cli/audit-command.ts';
+import { captureIo } from './_io.ts';
 import { runWithContext } from '../../src/core/index.ts';
 import type { OperationContext } from '../../src/core/index.ts';
 import type { Database } from '../../src/store/database.ts';
@@ -12,7 +14,9 @@ import { createLevelAuditStore } from '../../src/store/level-audit-store.ts';
 const s = suite('troupe audit');
 const CLI: OperationContext = { source: 'cli', surface: 'cli', correlationId: 'corr-cli', requestId: 'req-cli', credential: { type: 'local' }, subject: { userId: 'op', username: 'op', role: 'admin' } };
 
-async function withTrail(fn: (trail: AuditTrail, run: (...argv: string[]) => Promise<{ code: number; out: string[]; err: string[] }>, db: Database) => Promise<void>) {
+type Run = (sub: 'query' | 'verify', flags?: AuditQueryFlags) => Promise<{ code: number; out: string[]; err: string[] }>;
+
+async function withTrail(fn: (trail: AuditTrail, run: Run, db: Database) => Promise<void>) {
   const t = await tempDb();
   try {
     const trail = await createAuditTrail({ store: createLevelAuditStore(t.db), retentionDays: 0, logger: () => {} });
@@ -20,12 +24,11 @@ async function withTrail(fn: (trail: AuditTrail, run: (...argv: string[]) => Pro
       await runWithContext(fullContext({ correlationId: `corr-${i % 2}` }), async () => trail.record({ category: i < 4 ? 'dag' : 'mcp', action: i < 4 ? 'dag_execute' : 'mcp.tool_call.succeeded', result: 'succeeded', resource_type: 'dag', resource_id: `d${i}` }));
     }
     await trail.flush();
-    const run = async (...argv: string[]) => {
-      const out: string[] = [];
-      const err: string[] = [];
+    const run: Run = async (sub, flags = {}) => {
+      const io = captureIo();
       // The CLI seeds its own context around every command, as src/cli/main.ts does.
-      const code = await runWithContext(CLI, () => runAuditCommand(argv, { trail, out: (l) => out.push(l), err: (l) => err.push(l) }));
-      return { code, out, err };
+      const code = await runWithContext(CLI, () => (sub === 'query' ? auditQueryCommand(trail, io, flags) : auditVerifyCommand(createLevelAuditStore(t.db), io)));
+      return { code, out: io.outLines, err: io.errLines };
     };
     await fn(trail, run, t.db);
     await trail.close();
@@ -36,7 +39,7 @@ async function withTrail(fn: (trail: AuditTrail, run: (...argv: string[]) => Pro
 
 s('query --json prints { entries, total } with the filters applied', () =>
   withTrail(async (_trail, run) => {
-    const r = await run('query', '--category', 'dag', '--correlation-id', 'corr-1', '--json', '--data', '/ignored');
+    const r = await run('query', { category: 'dag', correlationId: 'corr-1', json: true });
     assert.is(r.code, 0, r.err.join('\n'));
     const body = JSON.parse(r.out.join('\n')) as { entries: AuditEntry[]; total: number };
     assert.is(body.total, 2);
@@ -45,7 +48,7 @@ s('query --json prints { entries, total } with the filters applied', () =>
 
 s('human output is one line per entry plus a summary; --limit pages', () =>
   withTrail(async (_trail, run) => {
-    const r = await run('query', '--source', 'mcp', '--limit', '2');
+    const r = await run('query', { source: 'mcp', limit: '2' });
     assert.is(r.code, 0);
     assert.is(r.out.length, 3);
     assert.match(r.out[0]!, /^\d{4}-\d\d-\d\dT[\d:.]+Z  #6  mcp  mcp\.tool_call\.succeeded  succeeded  mcp  corr-1  dag:d5$/);
@@ -54,7 +57,7 @@ s('human output is one line per entry plus a summary; --limit pages', () =>
 
 s('the command itself is audited with source=cli', () =>
   withTrail(async (trail, run) => {
-    await run('query', '--action', 'dag_execute');
+    await run('query', { action: 'dag_execute' });
     const { entries } = await trail.query({ action: 'audit_query' });
     assert.is(entries.length, 1);
     assert.is(entries[0]!.source, 'cli');
@@ -62,13 +65,24 @@ s('the command itself is audited with source=cli', () =>
     assert.equal(entries[0]!.details, { filter_keys: ['action'], total: 4 });
   }));
 
-s('bad flags are usage errors (exit 2)', () =>
+s('bad flag values are INVALID_INPUT (exit 2)', () =>
   withTrail(async (_trail, run) => {
-    for (const argv of [['query', '--limit', 'ten'], ['query', '--since', 'tuesday'], ['query', '--bogus'], ['nope']]) {
-      const r = await run(...argv);
-      assert.is(r.code, 2, argv.join(' '));
-      assert.ok(r.err.length > 0);
+    for (const flags of [{ limit: 'ten' }, { since: 'tuesday' }, { offset: '-1' }]) {
+      try {
+        await run('query', flags);
+        assert.unreachable(JSON.stringify(flags));
+      } catch (e) {
+        assert.is((e as { code?: string }).code, 'INVALID_INPUT');
+      }
     }
+  }));
+
+s('verify is read-only: it writes no entry of its own', () =>
+  withTrail(async (trail, run) => {
+    const before = (await trail.query({})).total;
+    assert.is((await run('verify')).code, 0);
+    assert.is((await run('verify')).code, 0);
+    assert.is((await trail.query({})).total, before);
   }));
 
 s('verify exits 0 on an intact chain and 1 naming the seq of an edited entry', () =>

@@ -17,7 +17,7 @@ s('serves health on 127.0.0.1, seeds the examples, and shuts down cleanly on SIG
     server.stdout.on('data', (d) => (out += d));
     server.stderr.on('data', (d) => (err += d));
     const url = await new Promise<string>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`no listening line: ${out} ${err}`)), 20_000);
+      const t = setTimeout(() => reject(new Error(`no listening line: ${out} ${err}`)), 90_000);
       server.stdout.on('data', () => {
         const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
         if (m) {

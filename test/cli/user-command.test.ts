@@ -8,8 +8,9 @@ import type { Database } from '../../src/store/database.ts';
 import { createAuthService } from '../../src/auth/index.ts';
 import type { AuthService } from '../../src/auth/index.ts';
 import { defaultConfig } from '../../src/config.ts';
-import { runUserCommand } from '../../src/cli/user-command.ts';
+import { userCreateCommand, userListCommand } from '../../src/cli/user-command.ts';
 import { createLevelAuthStore } from '../../src/store/level-auth-store.ts';
+import { captureIo } from './_io.ts';
 
 const s = suite<{ dir: string; db: Database; auth: AuthService }>('cli/user-command', {} as never);
 s.before.each(async (ctx) => {
@@ -23,25 +24,33 @@ s.after.each(async (ctx) => {
 });
 
 s('create reads the password from stdin (first line) and the user can log in', async ({ auth }) => {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runUserCommand(['create', '--username', 'erin', '--role', 'operator'], { auth, out: (l) => void out.push(l), err: (l) => void err.push(l), readStdin: async () => 'erin-password\nignored\n' });
-  assert.is(code, 0, err.join());
-  assert.match(out[0]!, 'created user erin');
-  assert.not.ok(out.join().includes('erin-password'));
+  const io = captureIo('erin-password\nignored\n');
+  const code = await userCreateCommand(auth, io, { username: 'erin', role: 'operator' });
+  assert.is(code, 0, io.errLines.join());
+  assert.match(io.outLines[0]!, 'created user erin');
+  assert.not.ok(io.outLines.join().includes('erin-password'));
   const session = await auth.login('erin', 'erin-password');
   assert.is(session.user.role, 'operator');
+  const list = captureIo();
+  assert.is(await userListCommand(auth, list, {}), 0);
+  assert.match(list.outLines.join('\n'), /erin\s+operator/);
 });
 
-s('a short password or a duplicate user fails with a message', async ({ auth }) => {
-  const err: string[] = [];
-  const deps = { auth, out: () => {}, err: (l: string) => void err.push(l) };
-  assert.is(await runUserCommand(['create', '--username', 'f', '--role', 'viewer'], { ...deps, readStdin: async () => 'short' }), 2);
-  assert.match(err.pop()!, 'password');
-  assert.is(await runUserCommand(['create', '--username', 'f', '--role', 'viewer'], { ...deps, readStdin: async () => 'long-enough-pw' }), 0);
-  assert.is(await runUserCommand(['create', '--username', 'f', '--role', 'viewer'], { ...deps, readStdin: async () => 'long-enough-pw' }), 1);
-  assert.match(err.pop()!, 'already exists');
-  assert.is(await runUserCommand(['create', '--username', 'g'], { ...deps, readStdin: async () => 'x' }), 2);
+s('a short password, a duplicate user or an unknown role fails with its code', async ({ auth }) => {
+  const fails = async (f: { username: string; role: string }, stdin: string) => {
+    try {
+      await userCreateCommand(auth, captureIo(stdin), f);
+    } catch (e) {
+      return { code: (e as { code: string }).code, message: (e as Error).message };
+    }
+    throw new Error('expected a failure');
+  };
+  const short = await fails({ username: 'f', role: 'viewer' }, 'short');
+  assert.is(short.code, 'INVALID_INPUT');
+  assert.match(short.message, 'password');
+  assert.is(await userCreateCommand(auth, captureIo('long-enough-pw'), { username: 'f', role: 'viewer' }), 0);
+  assert.match((await fails({ username: 'f', role: 'viewer' }, 'long-enough-pw')).message, 'already exists');
+  assert.is((await fails({ username: 'g', role: 'emperor' }, 'long-enough-pw')).code, 'INVALID_INPUT');
 });
 
 s.run();

@@ -18,8 +18,12 @@ s('fills defaults: graph type, empty collections, no continue', () => {
     name: 'demo',
     params: [],
     env: [],
+    consts: {},
+    secrets: [],
+    dotenv: ['.env'],
+    localDags: [],
     type: 'graph',
-    steps: [{ name: 'a', run: 'echo a', depends: [], env: [], continueOn: { failure: false, skipped: false, exitCodes: [], markSuccess: false }, preconditions: [] }],
+    steps: [{ name: 'a', run: 'echo a', runForm: 'command', commands: ['echo a'], depends: [], env: [], continueOn: { failure: false, skipped: false, exitCodes: [], markSuccess: false }, preconditions: [] }],
     handlerOn: {},
     labels: {},
     preconditions: [],
@@ -31,14 +35,14 @@ s('params: string with quotes, positional names by place, list forms and rich en
   assert.equal(spec('params: A=1 B="x y" pos C=\nsteps: [{run: echo}]').params, [
     { name: 'A', value: '1' },
     { name: 'B', value: 'x y' },
-    { name: '3', value: 'pos' },
+    { name: '3', value: 'pos', positional: true },
     { name: 'C', value: '' },
   ]);
   assert.equal(spec('params:\n  - A: 1\n  - MSG=hello world\n  - {name: R, default: 5, required: false}\n  - {name: S, required: true}\nsteps: [{run: echo}]').params, [
     { name: 'A', value: '1' },
     { name: 'MSG', value: 'hello world' },
-    { name: 'R', value: '5' },
-    { name: 'S', value: '' },
+    { name: 'R', value: '5', hasDefault: true, required: false },
+    { name: 'S', value: '', hasDefault: false, required: true },
   ]);
   assert.equal(spec('params: {X: 1, Y: two}\nsteps: [{run: echo}]').params, [
     { name: 'X', value: '1' },
@@ -122,11 +126,11 @@ s('unnamed steps get step_<position>, avoiding explicit names', () => {
   assert.is(d.steps[0]!.run, 'echo one');
 });
 
-s('chain: each step depends on the previous one; explicit depends are kept', () => {
-  const d = spec('type: chain\nsteps:\n  - {name: a, run: x}\n  - {name: b, run: x}\n  - {name: c, run: x, depends: a}\n');
+s('chain: each step depends on the previous one (explicit depends are a validate error, §3.2)', () => {
+  const d = spec('type: chain\nsteps:\n  - {name: a, run: x}\n  - {name: b, run: x}\n  - {name: c, run: x}\n');
   assert.equal(
     d.steps.map((x) => x.depends),
-    [[], ['a'], ['a', 'b']],
+    [[], ['a'], ['b']],
   );
 });
 
@@ -147,10 +151,13 @@ s('handler_on: default names onSuccess/onFailure/onAbort/onExit, explicit names 
   assert.is(d.handlerOn.exit!.name, 'onExit');
 });
 
-s('run: trailing newline of a block script is dropped; a list runs commands in order with &&', () => {
-  const d = spec('steps:\n  - name: a\n    run: |\n      echo one\n      echo two\n  - {name: b, run: [echo one, echo two]}\n');
-  assert.is(d.steps[0]!.run, 'echo one\necho two');
-  assert.is(d.steps[1]!.run, 'echo one && echo two');
+s('run: a block is a script (text kept whole), a list holds one command per entry (§10.2)', () => {
+  const d = spec('steps:\n  - name: a\n    run: |\n      echo one\n      echo two\n  - {name: b, run: [echo one, echo two, 3, {echo: hi}]}\n  - {name: c, run: "echo one"}\n');
+  assert.is(d.steps[0]!.run, 'echo one\necho two\n');
+  assert.is(d.steps[0]!.runForm, 'script');
+  assert.equal(d.steps[1]!.commands, ['echo one', 'echo two', '3', 'echo: hi']);
+  assert.is(d.steps[1]!.runForm, 'list');
+  assert.is(d.steps[2]!.runForm, 'command');
 });
 
 s('decision: command + script feeds the script to command on stdin, and really runs under /bin/sh', () => {

@@ -64,7 +64,7 @@ test('the server refuses to start when Redis cannot be reached: clear message, e
     writeFileSync(file, `port: 0\ndata_dir: data\ndags_dir: dags\nexecutor:\n  type: bullmq\n  redis_url: redis://ops:s3cret-pw@127.0.0.1:1\n`);
     const err: string[] = [];
     const out: string[] = [];
-    const code = await main(['server', '--config', file], { out: (l) => out.push(l), err: (l) => err.push(l), readStdin: async () => '' });
+    const code = await main(['server', '--config', file], { out: (l) => void out.push(l), err: (l) => void err.push(l), readStdin: async () => '', env: {} });
     assert.is(code, 1);
     const text = [...err, ...out].join('\n');
     assert.match(text, /cannot reach Redis at redis:\/\/ops:\*\*\*@127\.0\.0\.1:1/);

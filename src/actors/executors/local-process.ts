@@ -54,7 +54,9 @@ interface Job {
   grace?: unknown;
 }
 
-const HELPER = new URL('./launcher-helper.ts', import.meta.url);
+// Compiled to dist/ this module is `.js` and so is the helper beside it; from the sources both are `.ts`.
+const COMPILED = import.meta.url.endsWith('.js');
+const HELPER = new URL(COMPILED ? './launcher-helper.js' : './launcher-helper.ts', import.meta.url);
 
 let helperCode: Promise<string | undefined> | undefined;
 
@@ -134,7 +136,7 @@ function helperLink(logger: Logger, onMessage: (m: FromLauncher) => void, onDeat
     if (gone) return;
     const c = code
       ? spawn(process.execPath, ['--input-type=module', '-e', code], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-      : fork(HELPER, [], { execArgv: ['--import', import.meta.resolve('tsx')], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      : fork(HELPER, [], { execArgv: COMPILED ? [] : ['--import', import.meta.resolve('tsx')], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     child = c;
     c.on('message', (m: FromLauncher) => {
       if (m.t === 'ready') {

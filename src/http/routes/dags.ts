@@ -91,7 +91,7 @@ export function registerDagRoutes(app: H3, prefix: string, deps: ApiDeps & { run
       const spec = field.string(body, 'spec', { required: true })!;
       const name = field.string(body, 'name');
       const report = runtime.validateDag(spec, name);
-      return { valid: report.valid, errors: report.errors, problems: report.problems };
+      return { valid: report.valid, errors: report.errors, problems: report.problems, warnings: report.warnings ?? [] };
     }),
   );
 

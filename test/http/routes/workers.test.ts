@@ -34,12 +34,12 @@ test('GET /api/v1/workers and troupe workers: live workers with labels, concurre
     assert.not.match(JSON.stringify(body), /redis:\/\//, 'the Redis URL is not served');
     // The CLI asks the running server.
     const out: string[] = [];
-    const code = await main(['workers', '--data', config.dataDir, '--json'], { out: (l) => out.push(l), err: (l) => out.push(l), readStdin: async () => '' });
+    const code = await main(['workers', '--data', config.dataDir, '--json'], { out: (l) => void out.push(l), err: (l) => void out.push(l), readStdin: async () => '', env: {} });
     assert.is(code, 0, out.join('\n'));
     assert.ok((JSON.parse(out.join('\n')) as { workers: Array<{ id: string }> }).workers.some((x) => x.id === 'w-route'));
     // And straight from Redis.
     const direct: string[] = [];
-    assert.is(await main(['workers', '--redis', redis.url, '--prefix', prefix], { out: (l) => direct.push(l), err: (l) => direct.push(l), readStdin: async () => '' }), 0);
+    assert.is(await main(['workers', '--redis', redis.url, '--prefix', prefix], { out: (l) => void direct.push(l), err: (l) => void direct.push(l), readStdin: async () => '', env: {} }), 0);
     assert.match(direct.join('\n'), /w-route {2}host=\S+ {2}labels=gpu=true {2}running=0\/3/);
   } finally {
     await troupe.close();
