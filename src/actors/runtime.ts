@@ -138,7 +138,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     correlationOf: (name, id) => handles.get(keyOf(name, id))?.record.origin.correlationId,
     placementOf: (name, id) => {
       const selector = handles.get(keyOf(name, id))?.spec.workerSelector;
-      return { affinity: `${name}/${id}`, ...(selector ? { workerSelector: selector } : {}) };
+      return { affinity: `${name}/${id}`, runWorkDir: join(dataDir, 'work', name, id), ...(selector ? { workerSelector: selector } : {}) };
     },
     scopeOf: (name, id) => scopes.get(keyOf(name, id)),
   });

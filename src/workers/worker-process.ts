@@ -1,6 +1,6 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { Worker } from 'bullmq';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -147,11 +147,7 @@ export async function startWorker(options: WorkerOptions): Promise<TroupeWorker>
       await send(job.jobId, [{ kind: 'event', jobId: job.jobId, event: exited }]);
       return exited;
     }
-    let cwd = job.cwd;
-    if (cwd === undefined) {
-      cwd = join(options.workDir, 'runs', job.runName, job.runId);
-      mkdirSync(cwd, { recursive: true });
-    }
+    const { cwd, env } = placeCwd(job, options.workDir);
     // Log batching: chunks of one stream stay in order, and all are sent before the terminal event.
     let pending: WireEntry[] = [];
     let pendingBytes = 0;
@@ -178,7 +174,7 @@ export async function startWorker(options: WorkerOptions): Promise<TroupeWorker>
     const terminal = await new Promise<JobEvent>((resolve) => {
       let handle;
       try {
-        handle = options.executor.submit({ ...job, cwd }, { log: { write } });
+        handle = options.executor.submit({ ...job, cwd, env }, { log: { write } });
       } catch (error) {
         const exited: JobExited = { type: 'exited', jobId: job.jobId, at: Date.now(), exitCode: null, signal: null, error: (error as Error).message, log: { bytes: 0, truncated: false, droppedBytes: 0 } };
         void send(job.jobId, [{ kind: 'event', jobId: job.jobId, event: exited }]);
@@ -280,3 +276,26 @@ export async function startWorker(options: WorkerOptions): Promise<TroupeWorker>
 }
 
 export type { Redis };
+
+/**
+ * Where a job runs on this worker. Without a `cwd`: `<workDir>/runs/<dag>/<runId>`, shared by
+ * the run's steps. A `cwd` inside the server's per-run default directory
+ * (`placement.runWorkDir`) that does not exist on this host (another machine, no shared
+ * filesystem): the same place under this worker's per-run directory, with `PWD` to match.
+ * Any other `cwd` as given: the server created it (Dagu's rule for `working_dir`), and a
+ * missing one is the step's error, as with the local executor.
+ */
+export function placeCwd(job: StepJob, workDir: string): { cwd: string; env: Record<string, string> } {
+  const own = join(workDir, 'runs', job.runName, job.runId);
+  const base = job.placement?.runWorkDir;
+  if (job.cwd === undefined) {
+    mkdirSync(own, { recursive: true });
+    return { cwd: own, env: job.env };
+  }
+  if (base !== undefined && (job.cwd === base || job.cwd.startsWith(base + sep)) && !existsSync(base)) {
+    const cwd = join(own, relative(base, job.cwd));
+    mkdirSync(cwd, { recursive: true });
+    return { cwd, env: { ...job.env, PWD: cwd } };
+  }
+  return { cwd: job.cwd, env: job.env };
+}

@@ -121,6 +121,12 @@ export interface JobPlacement {
   workerSelector?: Record<string, string>;
   /** Jobs with the same key prefer the same worker (e.g. the run id, to share a working directory). */
   affinity?: string;
+  /**
+   * The run's default working directory as the runtime made it (under its data directory). A
+   * worker on a host where it does not exist runs a job whose `cwd` lies in it in the same
+   * place under its own per-run directory instead.
+   */
+  runWorkDir?: string;
 }
 
 /** Runtime-side objects that go with a job and are never serialized. */

@@ -54,6 +54,19 @@ s('a step runs on a worker: started with worker id and host, exit code, stdout a
   assert.is(r.stderr, 'oops\n');
 });
 
+s('the server\'s per-run work directory, missing on the worker host: the step runs in the same place under the worker\'s own per-run directory', async () => {
+  const base = `/nonexistent-troupe-server-${prefix}/work/dag/r1`;
+  const j = job({ command: 'pwd; echo "$PWD"', cwd: `${base}/sub`, env: { PATH: process.env.PATH!, PWD: `${base}/sub` }, placement: { workerSelector: { gpu: 'true' }, runWorkDir: base } });
+  const r = await run(j);
+  const e = last(r) as Extract<JobEvent, { type: 'exited' }>;
+  assert.is(e.exitCode, 0, JSON.stringify(r));
+  const want = `${gpu.workDir}/runs/dag/${j.runId}/sub`;
+  assert.is(r.stdout, `${want}\n${want}\n`);
+  // A directory the worker host has (a shared filesystem, or the same host) is used as is.
+  const here = job({ command: 'pwd', cwd: gpu.workDir, placement: { workerSelector: { gpu: 'true' }, runWorkDir: gpu.workDir } });
+  assert.is((await run(here)).stdout, `${gpu.workDir}\n`);
+});
+
 s('the step sees TROUPE_JOB_ID; a missing working directory is a clear exited error', async () => {
   const j = job({ command: 'echo $TROUPE_JOB_ID', captureOutput: true });
   const r = await run(j);
