@@ -216,12 +216,26 @@ export async function createBullmqExecutor(options: BullmqExecutorOptions): Prom
   }
 
   // ---- worker loss --------------------------------------------------------------------------
-  async function workerLost(workerId: string, reason: string): Promise<void> {
+  // One loss at a time per worker: its 'worker-left' entry and a registry poll that sees it
+  // gone can both declare it lost; run concurrently, the second would fail the job the first
+  // was moving to another worker.
+  const losing = new Map<string, Promise<void>>();
+  function workerLost(workerId: string, reason: string): Promise<void> {
+    const current = losing.get(workerId);
+    if (current) return current;
+    const p = loseWorker(workerId, reason).finally(() => losing.delete(workerId));
+    losing.set(workerId, p);
+    return p;
+  }
+
+  async function loseWorker(workerId: string, reason: string): Promise<void> {
     for (const [key, id] of affinity) if (id === workerId) affinity.delete(key);
     const mine = [...jobs.values()].filter((t) => t.workerId === workerId && (t.state === 'queued' || t.state === 'started'));
     await cmd.set(`${prefix}:fenced:${workerId}`, '1', 'EX', CANCELLED_TTL_SEC).catch(() => {});
     if (mine.length > 0) log.warn('worker lost', { workerId, reason, jobs: mine.length });
     for (const t of mine) {
+      // Ended or moved meanwhile (its exit arrived, a cancel took it out of the queue).
+      if (!jobs.has(t.ref.jobId) || t.workerId !== workerId) continue;
       if (t.state === 'queued' && t.job) {
         // Not started: if it still waits in the worker's queue, nothing of it ran; place it again.
         const bj = await queueOf(workerId).getJob(t.ref.jobId).catch(() => undefined);
