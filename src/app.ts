@@ -13,6 +13,7 @@ import { createMcpHandler } from './mcp/index.ts';
 import { removeServerFile, writeServerFile } from './cli/server-file.ts';
 import { createLevelAuthStore } from './store/level-auth-store.ts';
 import { openConfiguredExecutor } from './workers/open-executor.ts';
+import type { startStatelyRelay } from './visualizer/stately-relay.ts';
 import { seedExamples } from './store/examples.ts';
 
 export { seedExamples };
@@ -57,10 +58,14 @@ export async function createTroupe(config: TroupeConfig, options: EngineOptions 
   const localToken = randomBytes(32).toString('base64url');
   let server: Awaited<ReturnType<typeof startHttpServer>> | undefined;
   let mcp: ReturnType<typeof createMcpHandler> | undefined;
+  let relay: ReturnType<typeof startStatelyRelay> | undefined;
   try {
     const auth = await createAuthService({ store: createLevelAuthStore(engine.db), config, localToken });
     mcp = createMcpHandler({ runtime: engine.runtime, audit: engine.audit, config, logger: logger.child({ component: 'mcp' }), ...(options.clock ? { clock: options.clock } : {}) });
     const handler = mcp;
+    // `--inspect ws://…`: the visualizer's transitions also go to a Stately inspector relay.
+    // Loaded only when asked for: @statelyai/inspect and its WebSocket client stay out of every other start.
+    if (config.visualizer.inspectUrl) relay = (await import('./visualizer/stately-relay.ts')).startStatelyRelay({ runtime: engine.runtime, url: config.visualizer.inspectUrl });
     const live = runtimeTopics(engine.runtime, { capacity: config.streams.replayCapacity });
     const s = config.streams;
     const streams = createStreamService({
@@ -91,6 +96,7 @@ export async function createTroupe(config: TroupeConfig, options: EngineOptions 
       close() {
         closing ??= (async () => {
           removeServerFile(config.dataDir);
+          relay?.stop();
           await handler.close().catch(() => {});
           streams.close();
           live.close();
@@ -102,6 +108,7 @@ export async function createTroupe(config: TroupeConfig, options: EngineOptions 
       },
     };
   } catch (error) {
+    relay?.stop();
     await mcp?.close().catch(() => {});
     await engine.close().catch(() => {});
     await ownExecutor?.close().catch(() => {});

@@ -110,6 +110,13 @@ export const CONFIG_SCHEMA = z.strictObject({
     /** A worker silent this long is lost, with its running steps. */
     worker_lost_after_sec: int(1).default(30),
   }),
+  visualizer: section({
+    /** Also forward actor inspection events (sanitized) to a Stately inspector relay at this ws:// URL; '' is off. `troupe server --inspect URL`. */
+    inspect_url: z
+      .string()
+      .default('')
+      .refine((v) => v === '' || /^wss?:\/\/[^\s/]+/.test(v), 'must be a ws:// or wss:// URL'),
+  }),
   /** Live streams (SSE and WebSocket under `/api/v1/streams`); see docs/streams.md. */
   streams: section({
     /** A subscriber's buffer; overflowing it ends the stream with a `gap`. */

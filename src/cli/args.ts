@@ -15,7 +15,12 @@ export interface GlobalFlags {
 export interface ServerFlags extends GlobalFlags {
   host?: string;
   port?: string;
+  /** A Stately inspector relay (`ws://HOST:PORT`) that also gets the actors' transitions. */
+  inspect?: string;
 }
+
+/** What `--inspect` (and `visualizer.inspect_url`) accepts: a ws:// or wss:// URL with a host. */
+export const INSPECT_URL = /^wss?:\/\/[^\s/]+/;
 
 const configFile = (flags: GlobalFlags, env: NodeJS.ProcessEnv) => flags.config ?? env.TROUPE_CONFIG;
 
@@ -41,6 +46,10 @@ export async function resolveConfig(flags: ServerFlags, env: NodeJS.ProcessEnv =
     config = { ...config, port: n };
   }
   if (env.TROUPE_BASE_PATH !== undefined) config = { ...config, basePath: normalizeBasePath(env.TROUPE_BASE_PATH) };
+  if (flags.inspect !== undefined) {
+    if (!INSPECT_URL.test(flags.inspect)) throw new TroupeError('INVALID_INPUT', `--inspect must be a ws:// or wss:// URL (a Stately inspector relay), got ${flags.inspect}`);
+    config = { ...config, visualizer: { ...config.visualizer, inspectUrl: flags.inspect } };
+  }
   return config;
 }
 

@@ -158,9 +158,10 @@ export function buildProgram(io: CliIo, result: ProgramResult): Command {
     );
 
   // ---- the server -------------------------------------------------------------------------
-  cmd(program, 'server', 'serve REST, /mcp and the health check on 127.0.0.1:8080 until SIGINT or SIGTERM', 'troupe server --port 8081')
+  cmd(program, 'server', 'serve REST, /mcp, the health check and the visualizer (/ui) on 127.0.0.1:8080 until SIGINT or SIGTERM', 'troupe server --port 8081\ntroupe server --inspect ws://127.0.0.1:8082   # also feed a Stately inspector relay')
     .option('--host <host>', 'address to bind (env TROUPE_HOST)')
     .option('--port <port>', 'port, 0 for any free one (env TROUPE_PORT)')
+    .option('--inspect <url>', 'also forward actor transitions (sanitized) to a Stately inspector relay at this ws:// URL (config visualizer.inspect_url)')
     .action(
       run(async (f) => {
         const { resolveConfig } = await import('./args.ts');

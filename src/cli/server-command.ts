@@ -67,7 +67,8 @@ export async function serverCommand(config: TroupeConfig, io: CliIo): Promise<nu
     throw listenError(error, config.host, config.port) ?? error;
   }
   io.out(`troupe listening on ${url}  (data ${config.dataDir}, dags ${config.dagsDir}, auth ${config.auth.mode})`);
-  io.out(`  REST ${url}/api/v1   MCP ${url}/mcp   health ${url}/api/v1/health`);
+  io.out(`  REST ${url}/api/v1   MCP ${url}/mcp   health ${url}/api/v1/health   visualizer ${url}/ui`);
+  if (config.visualizer.inspectUrl) io.out(`  forwarding actor inspection events to ${config.visualizer.inspectUrl}`);
   const scheduled = await scheduledDags(troupe.engine.runtime).catch(() => []);
   if (scheduled.length > 0) io.err(`note: schedules are validated but not fired yet: ${scheduled.join(', ')} will not start on their own`);
   await signalled;

@@ -18,6 +18,8 @@ import { registerWorkerRoutes } from './routes/workers.ts';
 import type { WorkersSource } from './routes/workers.ts';
 import { registerStreamRoutes } from './routes/streams.ts';
 import type { StreamService } from '../streams/index.ts';
+import { registerUiRoutes } from './routes/ui.ts';
+import { registerVisualizerRoutes } from './routes/visualizer.ts';
 
 export interface HttpAppDeps {
   config: TroupeConfig;
@@ -55,6 +57,8 @@ export function createHttpApp(deps: HttpAppDeps): H3 {
   registerApiKeyRoutes(app, prefix, deps);
   registerWorkerRoutes(app, prefix, deps);
   if (deps.streams) registerStreamRoutes(app, prefix, { ...deps, streams: deps.streams });
+  registerVisualizerRoutes(app, prefix, deps);
+  registerUiRoutes(app, deps);
   if (deps.mcp) registerMcpRoute(app, `${config.basePath}/mcp`, { ...deps, mcp: deps.mcp });
   // Unknown paths (and known paths with another method) answer like any other error.
   app.all(
