@@ -12,6 +12,7 @@ import type { AuthService } from './auth/index.ts';
 import { createMcpHandler } from './mcp/index.ts';
 import { removeServerFile, writeServerFile } from './cli/server-file.ts';
 import { createLevelAuthStore } from './store/level-auth-store.ts';
+import { openConfiguredExecutor } from './workers/open-executor.ts';
 import type { startStatelyRelay } from './visualizer/stately-relay.ts';
 import { seedExamples } from './store/examples.ts';
 import { createLevelSchedulerStore } from './store/level-scheduler-store.ts';
@@ -47,8 +48,18 @@ export async function createTroupe(config: TroupeConfig, options: EngineOptions 
   if (options.seedExamples) seedExamples(config.dagsDir);
   else mkdirSync(config.dagsDir, { recursive: true });
   const { seedExamples: _seed, ...engineOptions } = options;
-  const engine = await openEngine(config, engineOptions);
   const logger = options.logger ?? createLogger();
+  // Before the store: a server whose executor cannot reach Redis refuses to start. The engine
+  // does not close an executor it was given: this function does, after the engine.
+  const executor = engineOptions.executor ?? (await openConfiguredExecutor(config, logger.child({ component: 'bullmq-executor' })));
+  const ownExecutor = engineOptions.executor === undefined ? (executor as Awaited<ReturnType<typeof openConfiguredExecutor>>) : undefined;
+  let engine: Engine;
+  try {
+    engine = await openEngine(config, { ...engineOptions, ...(executor ? { executor } : {}) });
+  } catch (error) {
+    await ownExecutor?.close();
+    throw error;
+  }
   // The CLI's credential for a running server: random per start, in a 0600 file.
   const localToken = randomBytes(32).toString('base64url');
   let server: Awaited<ReturnType<typeof startHttpServer>> | undefined;
@@ -75,7 +86,7 @@ export async function createTroupe(config: TroupeConfig, options: EngineOptions 
       },
     });
     const deps = { config, runtime: engine.runtime, audit: engine.audit, auth, streams };
-    const app = createHttpApp({ ...deps, mcp: (req) => handler.handle(req) });
+    const app = createHttpApp({ ...deps, mcp: (req) => handler.handle(req), ...(ownExecutor ? { workers: ownExecutor } : {}) });
     const onUpgrade = createStreamUpgrade(deps);
     let closing: Promise<void> | undefined;
     const tz = scheduleTimezone(config);
@@ -105,6 +116,7 @@ export async function createTroupe(config: TroupeConfig, options: EngineOptions 
           live.close();
           await server?.close().catch(() => {});
           await engine.close();
+          await ownExecutor?.close();
         })();
         return closing;
       },
@@ -113,6 +125,7 @@ export async function createTroupe(config: TroupeConfig, options: EngineOptions 
     relay?.stop();
     await mcp?.close().catch(() => {});
     await engine.close().catch(() => {});
+    await ownExecutor?.close().catch(() => {});
     throw error;
   }
 }

@@ -112,6 +112,22 @@ export const CONFIG_SCHEMA = z.strictObject({
     /** Runs older than this are pruned with their logs, unless the DAG sets `hist_retention_days`/`_runs`. */
     retention_days: int(1).default(30),
   }),
+  /**
+   * Where steps run: `local` processes of the server, or `bullmq`: `troupe worker` processes
+   * reached through Redis (README "More than one machine"). `redis_url` may carry a password
+   * (`TROUPE_REDIS_URL` overrides it, to keep it out of the file); it is never logged.
+   */
+  executor: section({
+    type: z.enum(['local', 'bullmq']).default('local'),
+    redis_url: z
+      .string()
+      .default('')
+      .refine((v) => v === '' || /^rediss?:\/\/./.test(v), 'must be a redis:// or rediss:// URL'),
+    /** Prefix of every Redis key and BullMQ queue; one server per prefix. */
+    prefix: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, ".", "_" or "-"').default('troupe'),
+    /** A worker silent this long is lost, with its running steps. */
+    worker_lost_after_sec: int(1).default(30),
+  }),
   visualizer: section({
     /** Also forward actor inspection events (sanitized) to a Stately inspector relay at this ws:// URL; '' is off. `troupe server --inspect URL`. */
     inspect_url: z

@@ -31,6 +31,10 @@ export interface RunDetails {
     repeatCount?: number;
     /** Child runs of a sub-DAG step (`action: dag.run`; one per parallel item), as Dagu's `subRuns`. */
     subRuns?: Array<{ name: string; dagRunId: string }>;
+    /** Where the step ran: executor kind, host and worker id (extra beyond Dagu's shape). */
+    where?: { executor: string; host: string; workerId: string };
+    /** Why the step's job has not started yet, e.g. no live worker matches the DAG's `worker_selector` (extra). */
+    waiting?: string;
   }>;
   /** A sub-DAG run: the root run of its tree and the run and step that started it (Dagu's field names). */
   rootDAGRunName?: string;
@@ -38,6 +42,8 @@ export interface RunDetails {
   parentDAGRunName?: string;
   parentDAGRunId?: string;
   parentStepName?: string;
+  /** Why the run cannot make progress now: the reason of its first waiting step (extra beyond Dagu's shape). */
+  waiting?: string;
   /** Extras beyond Dagu's shape. */
   queue: string;
   workspace: string;

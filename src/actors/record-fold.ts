@@ -27,6 +27,7 @@ export function foldRunEvent(record: RunRecord, event: RunLifecycleEvent, index:
       s.retryCount = event.retryCount;
       if (event.job) s.job = event.job;
       else delete s.job;
+      if (event.job?.where) s.where = event.job.where;
       return true;
     }
     case 'step.subrun': {

@@ -19,6 +19,8 @@ export interface StepRecord {
   job?: { jobId: string; where?: { executor: string; host: string; workerId: string } };
   /** The step's log passed its limit and was truncated. */
   logTruncated?: boolean;
+  /** Where the step's last try ran (executor, host, worker id); kept after it ended. */
+  where?: { executor: string; host: string; workerId: string };
   /** Process group id of the running step (crash recovery), with its start time in clock ticks. */
   pid?: number;
   pidStart?: number;

@@ -1,7 +1,7 @@
 import { isoTime } from '../core/index.ts';
 import type { Clock, Logger } from '../core/index.ts';
 import type { DagSpec } from '../dag/types.ts';
-import type { JobRef, StepExecutor } from './executors/port.ts';
+import type { JobExited, JobRef, StepExecutor } from './executors/port.ts';
 import type { RunStore } from './ports.ts';
 import type { QueueManager } from './queue-manager.ts';
 import type { RecordWriter } from './record-writer.ts';
@@ -42,9 +42,12 @@ export async function recoverRuns(deps: RecoverDeps): Promise<number> {
     if (r.status === 'queued') continue;
     for (const s of r.steps) if (s.job) jobs.push({ jobId: s.job.jobId, runName: r.name, runId: r.dagRunId, attempt: r.attempt, step: s.name });
   }
+  /** Jobs a remote worker finished while this process was down: their steps keep their true end. */
+  const exits = new Map<string, JobExited>();
   try {
     const fates = await executor.reconcile(jobs);
     for (const f of fates) {
+      if (f.fate === 'exited') exits.set(f.jobId, f.exit);
       if (f.fate === 'running') await executor.cancel(f.jobId, { signal: 'SIGKILL', graceMs: 0 });
       if (f.fate === 'killed') logger.info('killed what was left of a step job of an earlier process life', { job: f.jobId, processes: f.processes });
     }
@@ -78,7 +81,18 @@ export async function recoverRuns(deps: RecoverDeps): Promise<number> {
   for (const r of active) {
     if (r.status === 'queued') continue;
     for (const s of r.steps) {
-      if (s.status === 'running' || s.status === 'retrying') {
+      const exit = s.job ? exits.get(s.job.jobId) : undefined;
+      if (exit && (s.status === 'running' || s.status === 'not_started')) {
+        // It ran to its end on its worker: say how, not "interrupted". The run still ends
+        // interrupted, since nothing followed the step (dependents, handlers).
+        const ok = exit.exitCode === 0 && !exit.error;
+        s.status = ok ? 'succeeded' : 'failed';
+        s.exitCode = exit.exitCode;
+        if (ok) delete s.error;
+        else s.error = exit.error ?? (exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.exitCode}`);
+        s.startedAt ??= isoTime(exit.at);
+        s.finishedAt = isoTime(exit.at);
+      } else if (s.status === 'running' || s.status === 'retrying') {
         s.status = 'failed';
         s.error = 'interrupted by restart';
         s.finishedAt = isoTime(clock.now());

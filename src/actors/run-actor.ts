@@ -29,10 +29,21 @@ export interface RunActorDeps {
   limits?: JobLimits;
   /** The correlation id of the run's cause, for the executor's own logs. */
   correlationOf?: (dagName: string, dagRunId: string) => string | undefined;
+  /** Placement hints for worker executors: the DAG's worker_selector, the run as affinity. */
+  placementOf?: (dagName: string, dagRunId: string) => StepJob['placement'];
   /** The language scope of a live run, built by the runtime when its actor starts; an Error when it could not be built. */
   scopeOf: (dagName: string, dagRunId: string) => RunScope | Error | undefined;
   /** Starts and watches child runs for sub-DAG steps (`action: dag.run`). */
   subDags?: SubDagPort;
+}
+
+/** How one job of a step ended; `lost` when the executor cannot tell (its worker died). */
+interface JobEnd {
+  exitCode: number | null;
+  signal: string | null;
+  error?: string;
+  logTruncated?: boolean;
+  lost?: boolean;
 }
 
 /** The scope of a step's run; throws with the reason it has none. */
@@ -82,11 +93,12 @@ export function provideRunMachine(deps: RunActorDeps) {
     };
 
     /** One planned command as one job: its id recorded with the run first, then submitted. */
-    const runJob = async (plan: StepLaunchPlan, command: LaunchCommand): Promise<{ exitCode: number | null; signal: string | null; error?: string; logTruncated?: boolean }> => {
+    const runJob = async (plan: StepLaunchPlan, command: LaunchCommand): Promise<JobEnd> => {
       const ref: JobRef = { jobId: newJobId(), runName: run.dagName, runId: run.dagRunId, attempt: run.attempt, step: spec.name };
       await deps.recordJob(ref);
       if (stopped || killSignal !== undefined) return { exitCode: null, signal: killSignal ?? 'SIGKILL' };
       const correlationId = deps.correlationOf?.(run.dagName, run.dagRunId);
+      const placement = deps.placementOf?.(run.dagName, run.dagRunId);
       const job: StepJob = {
         ...ref,
         command: command.command,
@@ -96,6 +108,7 @@ export function provideRunMachine(deps: RunActorDeps) {
         captureOutput: false,
         limits: { ...deps.limits, outputBytes: plan.maxOutputSize },
         ...(correlationId ? { correlationId } : {}),
+        ...(placement ? { placement } : {}),
       };
       current = ref;
       const handle = deps.executor.submit(job, { log: fileLogSink(paths) });
@@ -104,7 +117,7 @@ export function provideRunMachine(deps: RunActorDeps) {
         sub = handle.events$.subscribe((e) => {
           if (e.type === 'started') sendBack({ type: 'step.spawned', job: { jobId: ref.jobId, where: e.where }, now: deps.clock.now() });
           else if (e.type === 'exited') resolve({ exitCode: e.exitCode, signal: e.signal, ...(e.error !== undefined ? { error: e.error } : {}), ...(e.log.truncated ? { logTruncated: true } : {}) });
-          else resolve({ exitCode: null, signal: null, error: `job lost: ${e.reason}` });
+          else resolve({ exitCode: null, signal: null, error: `job lost: ${e.reason}`, lost: true });
         });
       });
     };
@@ -129,7 +142,7 @@ export function provideRunMachine(deps: RunActorDeps) {
       }
       const start = logOffsets(paths);
       const at = { out: start.out, err: start.err };
-      let exit: { exitCode: number | null; signal: string | null; error?: string; logTruncated?: boolean } = { exitCode: 0, signal: null };
+      let exit: JobEnd = { exitCode: 0, signal: null };
       for (const command of plan.commands) {
         try {
           exit = await runJob(plan, command);
@@ -148,6 +161,8 @@ export function provideRunMachine(deps: RunActorDeps) {
         ...(result.outputs !== undefined ? { outputs: result.outputs } : {}),
         ...(result.error !== undefined ? { error: result.error } : {}),
         ...(exit.logTruncated ? { logTruncated: true } : {}),
+        // Lost (its worker died): the step's retry_policy applies, exit_code list or not.
+        ...(exit.lost ? { lost: true } : {}),
       });
     })();
 

@@ -12,8 +12,8 @@ import type { LogTail, RunDetails, RunList, RunListFilter, RunLogs, RunRecord } 
  * Reads of runs: the live record of a run in memory when there is one (it is the freshest),
  * else the stored one.
  */
-export function createRunQueries(deps: { handles: Map<string, RunHandle>; runStore: RunStore; dataDir: string }) {
-  const { handles, runStore, dataDir } = deps;
+export function createRunQueries(deps: { handles: Map<string, RunHandle>; runStore: RunStore; dataDir: string; waitingReason?: (jobId: string) => string | undefined }) {
+  const { handles, runStore, dataDir, waitingReason } = deps;
   // Finished runs are read far more often than they change (an MCP client polling a run, a
   // UI refreshing), and they change only through a retry, which puts a live handle in front
   // of this cache until it ends and is remembered again.
@@ -53,9 +53,26 @@ export function createRunQueries(deps: { handles: Map<string, RunHandle>; runSto
     return existingRecord(name, dagRunId);
   }
 
+  /**
+   * The details of a record, with the executor's reason for each step of a live run whose job
+   * was submitted and has not started (no live worker matches its selector, Redis is away).
+   */
+  function details(r: RunRecord): RunDetails {
+    const d = toRunDetails(r);
+    if (!waitingReason || !handles.has(keyOf(r.name, r.dagRunId))) return d;
+    for (const [i, s] of r.steps.entries()) {
+      if (!s.job || s.job.where || (s.status !== 'not_started' && s.status !== 'running')) continue;
+      const reason = waitingReason(s.job.jobId);
+      if (reason === undefined) continue;
+      d.steps[i]!.waiting = reason;
+      d.waiting ??= `step ${s.name}: ${reason}`;
+    }
+    return d;
+  }
+
   async function getRun(name: string, dagRunId: string): Promise<RunDetails | undefined> {
     const r = await getRecord(name, dagRunId);
-    return r ? toRunDetails(r) : undefined;
+    return r ? details(r) : undefined;
   }
 
   async function listRuns(f: RunListFilter = {}): Promise<RunList> {
@@ -76,7 +93,7 @@ export function createRunQueries(deps: { handles: Map<string, RunHandle>; runSto
         if (f.from !== undefined && t < f.from) continue;
         if (f.to !== undefined && t > f.to) continue;
         if (f.workspaces && !f.workspaces.includes(r.workspace)) continue;
-        items.push(toRunDetails(r));
+        items.push(details(r));
         if (items.length >= limit) {
           nextCursor = page.cursors[i];
           break scan;

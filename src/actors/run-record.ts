@@ -21,6 +21,7 @@ export function toStepRecord(s: RunStepState, outputName?: string): StepRecord {
   if (s.output !== undefined && outputName) r.outputs = { ...r.outputs, [outputName]: s.output };
   if (s.error !== undefined) r.error = s.error;
   if (s.job !== undefined && s.status === 'running') r.job = s.job;
+  if (s.job?.where !== undefined) r.where = s.job.where;
   if (s.handler) r.handler = true;
   if (s.repeatCount) r.repeatCount = s.repeatCount;
   if (s.subRuns) r.subRuns = s.subRuns.map((x) => ({ ...x }));
@@ -97,6 +98,7 @@ export function toRunDetails(r: RunRecord): RunDetails {
       if (s.logTruncated) step.logTruncated = true;
       if (s.repeatCount) step.repeatCount = s.repeatCount;
       if (s.subRuns) step.subRuns = s.subRuns.map((x) => ({ name: x.name, dagRunId: x.dagRunId }));
+      if (s.where) step.where = s.where;
       return step;
     }),
     queue: r.queue,

@@ -154,6 +154,10 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     recordJob,
     ...(options.stepLimits ? { limits: options.stepLimits } : {}),
     correlationOf: (name, id) => handles.get(keyOf(name, id))?.record.origin.correlationId,
+    placementOf: (name, id) => {
+      const selector = handles.get(keyOf(name, id))?.spec.workerSelector;
+      return { affinity: `${name}/${id}`, runWorkDir: join(dataDir, 'work', name, id), ...(selector ? { workerSelector: selector } : {}) };
+    },
     scopeOf: (name, id) => scopes.get(keyOf(name, id)),
     subDags: {
       watch: (ref) => watchChild(ref),
@@ -168,7 +172,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     h?.actor?.send({ type: 'run.start', now: clock.now() });
   }, options.holdQueued === true);
   const runLog = new RunLog(dataDir, logger.child({ component: 'run-log' }));
-  const queries = createRunQueries({ handles, runStore, dataDir });
+  const queries = createRunQueries({ handles, runStore, dataDir, ...(executor.waitingReason ? { waitingReason: (jobId: string) => executor.waitingReason!(jobId) } : {}) });
   let closed = false;
 
   // ------------------------------------------------------------------------------------------

@@ -170,6 +170,37 @@ export function buildProgram(io: CliIo, result: ProgramResult): Command {
       }),
     );
 
+  // ---- workers (BullMQ on Redis) ---------------------------------------------------------
+  cmd(program, 'worker', 'take step jobs from Redis (BullMQ) and run them here until SIGTERM or SIGINT (then running steps get --grace-sec)', 'troupe worker --redis redis://:$REDIS_PASSWORD@redis.internal:6379 --id gpu-1 --labels gpu=true --concurrency 8')
+    .option('--redis <url>', 'redis:// or rediss:// URL (env TROUPE_REDIS_URL, or executor.redis_url in the config)')
+    .option('--prefix <prefix>', 'Redis key prefix, the server\'s executor.prefix (default troupe)')
+    .option('--id <id>', 'worker id, stable across restarts (default <host>-<pid>)')
+    .option('--labels <list>', 'labels DAGs select with worker_selector: k=v,k2=v2')
+    .option('--concurrency <n>', 'steps run at once (default 4)')
+    .option('--work-dir <dir>', 'where runs without working_dir run (default <data>/worker)')
+    .option('--grace-sec <n>', 'on SIGTERM, time running steps get to finish (default 30)')
+    .addOption(new Option('--heartbeat-ms <n>', 'heartbeat period (default 1000)').hideHelp())
+    .addOption(new Option('--ttl-ms <n>', 'registration TTL (default 10000)').hideHelp())
+    .action(
+      run(async (f) => {
+        const { resolveConfig } = await import('./args.ts');
+        const config = await resolveConfig(f as ServerFlags, io.env);
+        return (await import('./worker-command.ts')).workerCommand(f, config, io);
+      }),
+    );
+
+  cmd(program, 'workers', 'list live workers: labels, running steps, last heartbeat (asks the running server, or Redis with --redis)', 'troupe workers --json')
+    .option('--redis <url>', 'ask Redis directly instead of the running server')
+    .option('--prefix <prefix>', 'with --redis: the Redis key prefix (default troupe)')
+    .option('--json', 'print {"workers": [...]} as JSON')
+    .action(
+      run(async (f) => {
+        const { resolveConfig } = await import('./args.ts');
+        const config = await resolveConfig(f as ServerFlags, io.env);
+        return (await import('./worker-command.ts')).workersCommand(f, config, io);
+      }),
+    );
+
   // ---- admin (never opens the runtime) -----------------------------------------------------
   const audit = parentCommand(cmd(program, 'audit', 'query or verify the audit trail (stop the server first)', 'troupe audit verify'));
   cmd(audit, 'query', 'audit entries matching every given filter, newest first', 'troupe audit query --correlation-id 0193f1c2-… --json')

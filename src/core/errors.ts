@@ -33,6 +33,8 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'LIMIT_EXCEEDED'
   | 'SHUTTING_DOWN'
+  /** The step executor's backend (Redis for the BullMQ executor) cannot be reached. */
+  | 'EXECUTOR_UNAVAILABLE'
   | 'INTERNAL';
 
 export interface TroupeErrorOptions {

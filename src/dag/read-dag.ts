@@ -11,6 +11,7 @@ import { readRetryPolicy } from './read-retry-policy.ts';
 import { readSchedule } from './read-schedule.ts';
 import { readSchedulingKeys } from './read-scheduling.ts';
 import { readHandlers, readSteps } from './read-steps.ts';
+import { readWorkerSelector } from './read-worker-selector.ts';
 import { readConsts } from './read-consts.ts';
 import { readSecrets } from './read-secrets.ts';
 import { readDotenv } from './read-outputs.ts';
@@ -139,5 +140,7 @@ export function readDag(reader: SpecReader, root: YamlMap, defaultName: string |
   if (maxOutput !== undefined) spec.maxOutputSize = maxOutput;
   const retry = readRetryPolicy(reader, at.to('retry_policy'), root.get('retry_policy'), 'dag');
   if (retry) spec.retryPolicy = retry;
+  const selector = readWorkerSelector(reader, at.to('worker_selector'), root.get('worker_selector'));
+  if (selector) spec.workerSelector = selector;
   return spec;
 }

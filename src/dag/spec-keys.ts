@@ -24,12 +24,12 @@ export const ROOT_KEYS: KeySet = {
   supported: set(
     'name', 'description', 'steps', 'params', 'env', 'type', 'schedule', 'handler_on', 'timeout_sec',
     'retry_policy', 'preconditions', 'precondition', 'labels', 'tags', 'queue', 'max_active_steps',
-    'working_dir', 'shell', 'shell_args', 'max_clean_up_time_sec', 'consts', 'secrets', 'dotenv', 'max_output_size', 'artifacts',
+    'working_dir', 'shell', 'shell_args', 'max_clean_up_time_sec', 'consts', 'secrets', 'dotenv', 'max_output_size', 'artifacts', 'worker_selector',
   ),
   ignored: set(
     'log_dir', 'log_output', 'hist_retention_days', 'hist_retention_runs', 'max_active_runs',
     'mail_on', 'smtp', 'error_mail', 'info_mail', 'delay_sec', 'restart_wait_sec', 'skip_if_successful',
-    'catchup_window', 'overlap_policy', 'group', 'otel', 'worker_selector', 'run_config',
+    'catchup_window', 'overlap_policy', 'group', 'otel', 'run_config',
     'registry_auths', 'resources', 'webhook',
   ),
   unsupported: new Map([

@@ -224,6 +224,8 @@ export interface DagSpec {
   /** Only the newest N runs are kept (§22). */
   histRetentionRuns?: number;
   maxCleanUpTimeSec?: number;
+  /** Dagu's `worker_selector`: labels a worker must carry to run this DAG (BullMQ executor). */
+  workerSelector?: Record<string, string>;
 }
 
 /** One problem found while loading a DAG file. Validation reports all of them at once. */

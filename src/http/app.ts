@@ -14,6 +14,8 @@ import { registerDagRoutes } from './routes/dags.ts';
 import { registerPublicRoutes } from './routes/health.ts';
 import { registerMcpRoute } from './routes/mcp.ts';
 import { registerRunRoutes } from './routes/runs.ts';
+import { registerWorkerRoutes } from './routes/workers.ts';
+import type { WorkersSource } from './routes/workers.ts';
 import { registerStreamRoutes } from './routes/streams.ts';
 import type { StreamService } from '../streams/index.ts';
 import { registerUiRoutes } from './routes/ui.ts';
@@ -26,6 +28,8 @@ export interface HttpAppDeps {
   auth: AuthService;
   /** The MCP Streamable HTTP handler; `{base}/mcp` is mounted only when given. */
   mcp?: (req: Request) => Promise<Response>;
+  /** The worker pool behind `GET /workers`, with `executor.type: bullmq`. */
+  workers?: WorkersSource;
   /** Live streams; `{base}/api/v1/streams/{topic}` (SSE) is mounted only when given. */
   streams?: StreamService;
 }
@@ -51,6 +55,7 @@ export function createHttpApp(deps: HttpAppDeps): H3 {
   registerRunRoutes(app, prefix, deps);
   registerAuditRoutes(app, prefix, deps);
   registerApiKeyRoutes(app, prefix, deps);
+  registerWorkerRoutes(app, prefix, deps);
   if (deps.streams) registerStreamRoutes(app, prefix, { ...deps, streams: deps.streams });
   registerVisualizerRoutes(app, prefix, deps);
   registerUiRoutes(app, deps);

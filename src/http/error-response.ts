@@ -36,6 +36,7 @@ const TABLE: Record<ErrorCode, [number, string]> = {
   STORE_UNAVAILABLE: [503, 'service_unavailable'],
   STORE_LOCKED: [503, 'service_unavailable'],
   SHUTTING_DOWN: [503, 'shutting_down'],
+  EXECUTOR_UNAVAILABLE: [503, 'service_unavailable'],
   UNAUTHENTICATED: [401, 'unauthorized'],
   FORBIDDEN: [403, 'forbidden'],
   INTERNAL: [500, 'internal_error'],

@@ -118,6 +118,9 @@ const paths: Record<string, Json> = {
       ],
     }, { '200': { description: 'Entries, newest first', ...json({ type: 'object', required: ['entries', 'total'], properties: { entries: { type: 'array', items: ref('AuditEntry') }, total: { type: 'integer' }, nextCursor: str() } }) } }),
   },
+  '/workers': {
+    get: op('listWorkers', 'Live workers of the BullMQ executor: labels, running jobs, last heartbeat', {}, { '200': { description: 'Workers', ...json({ type: 'object', properties: { executor: { enum: ['local', 'bullmq'] }, waitingSteps: { type: 'integer' }, waiting: { description: 'Steps waiting for a matching worker, with the reason (admin and manager only)', type: 'array', items: { type: 'object', properties: { jobId: str(), runName: str(), runId: str(), step: str(), reason: str(), since: { type: 'integer' } } } }, workers: { type: 'array', items: { type: 'object', properties: { id: str(), host: str(), labels: { type: 'object', additionalProperties: { type: 'string' } }, concurrency: { type: 'integer' }, running: { type: 'array', items: str() }, draining: { type: 'boolean' }, lastHeartbeatAt: str(), startedAt: str() } } } } }) }, '503': ERR('Redis unreachable') }),
+  },
   '/api-keys': {
     get: op('listApiKeys', 'List API keys (admin)', {}, { '200': { description: 'Keys (never secrets)', ...json({ type: 'object', properties: { apiKeys: { type: 'array', items: ref('ApiKey') } } }) } }),
     post: op('createApiKey', 'Create an API key (admin); the secret is returned once', {

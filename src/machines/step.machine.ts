@@ -93,6 +93,8 @@ export type StepEvent =
       output?: string;
       outputs?: Record<string, string>;
       error?: string;
+      /** The executor cannot tell how the job ended (its worker or launcher died): retry_policy applies as to a failed command. */
+      lost?: boolean;
       logTruncated?: boolean;
       /** A sub-DAG call whose child ended partially_succeeded (exit code 0): the step does too. */
       partial?: boolean;
@@ -139,10 +141,13 @@ export function retryDelayMs(policy: StepSpec['retryPolicy'], n: number): number
   return Math.min(Math.round(sec * 1000), NEVER);
 }
 
-function shouldRetry(ctx: StepContext, exitCode: number | null): boolean {
+function shouldRetry(ctx: StepContext, exitCode: number | null, lost = false): boolean {
   const policy = ctx.spec.retryPolicy;
   if (!policy || ctx.retryCount >= policy.limit) return false;
-  if (policy.exitCodes.length === 0) return true;
+  // A lost job has no exit code to filter on: the loss is the infrastructure's, not the
+  // command's verdict, so `exit_code` (which picks the command failures worth retrying) does
+  // not hold it back.
+  if (lost || policy.exitCodes.length === 0) return true;
   return exitCode !== null && policy.exitCodes.includes(exitCode);
 }
 
@@ -364,7 +369,13 @@ export const stepMachine = setup({
           {
             guard: ({ context, event }) => !event.error && shouldRetry(context, event.exitCode),
             target: 'retrying',
-            actions: ['noteLog', assign({ exitCode: ({ event }) => event.exitCode, retryCount: ({ context }) => context.retryCount + 1 })],
+            actions: ['noteLog', assign({ exitCode: ({ event }) => event.exitCode, error: undefined, retryCount: ({ context }) => context.retryCount + 1 })],
+          },
+          {
+            // Lost (e.g. "worker lost"): retried like a failure; the reason stays visible while it waits.
+            guard: ({ context, event }) => event.lost === true && shouldRetry(context, event.exitCode, true),
+            target: 'retrying',
+            actions: ['noteLog', assign({ exitCode: null, error: ({ event }) => event.error, retryCount: ({ context }) => context.retryCount + 1 })],
           },
           {
             target: 'failed',

@@ -27,7 +27,7 @@ s('bare troupe lists the commands and exits 0', async () => {
 s('every command and subcommand: --help and -h exit 0 with usage, options and an example, nothing on stderr', async () => {
   const top = (await run()).out;
   const commands = [...top.matchAll(/^ {2}([a-z]+) /gm)].map((m) => m[1]!).filter((c) => c !== 'help');
-  assert.equal(commands, ['start', 'enqueue', 'stop', 'restart', 'retry', 'dequeue', 'status', 'logs', 'runs', 'dags', 'validate', 'dry', 'server', 'audit', 'apikey', 'user']);
+  assert.equal(commands, ['start', 'enqueue', 'stop', 'restart', 'retry', 'dequeue', 'status', 'logs', 'runs', 'dags', 'validate', 'dry', 'server', 'worker', 'workers', 'audit', 'apikey', 'user']);
   const nested = ['audit query', 'audit verify', 'apikey create', 'apikey list', 'apikey delete', 'user create', 'user list'];
   for (const c of [...commands, ...nested]) {
     for (const flag of ['--help', '-h']) {

@@ -46,6 +46,37 @@ s('non-zero exit retries up to the limit, only for listed exit codes', () => {
   assert.is(s2.context.error, 'exit code 4');
 });
 
+s('a lost job (worker lost) is retried under retry_policy, whatever its exit_code list; the reason shows while it waits', () => {
+  const policy = { limit: 1, intervalSec: 5, exitCodes: [3] };
+  let [snap] = initialTransition(stepMachine, input({ retryPolicy: policy }));
+  [snap] = transition(stepMachine, snap, { type: 'step.start', now: 1 });
+  [snap] = transition(stepMachine, snap, { type: 'step.exited', exitCode: null, error: 'job lost: worker lost: w1 sent no heartbeat', lost: true, now: 2 });
+  assert.is(snap.value, 'retrying');
+  assert.is(snap.context.retryCount, 1);
+  assert.match(snap.context.error ?? '', /worker lost/);
+  // Lost again with the limit used up: failed, with the loss as its error.
+  [snap] = transition(stepMachine, snap, { type: 'xstate.after.retryInterval.step.retrying' } as never);
+  assert.equal(snap.value, { running: 'active' });
+  const [again] = transition(stepMachine, snap, { type: 'step.exited', exitCode: null, error: 'job lost: worker lost: w2', lost: true, now: 9 });
+  assert.is(again.value, 'failed');
+  assert.is(again.context.error, 'job lost: worker lost: w2');
+  // Without a policy a lost job fails at once.
+  let [none] = initialTransition(stepMachine, input());
+  [none] = transition(stepMachine, none, { type: 'step.start', now: 1 });
+  [none] = transition(stepMachine, none, { type: 'step.exited', exitCode: null, error: 'job lost: worker lost', lost: true, now: 2 });
+  assert.is(none.value, 'failed');
+  assert.is(none.context.error, 'job lost: worker lost');
+});
+
+s('a lost job being stopped ends aborted, not retried', () => {
+  const policy = { limit: 3, intervalSec: 0, exitCodes: [] };
+  let [snap] = initialTransition(stepMachine, input({ retryPolicy: policy }));
+  [snap] = transition(stepMachine, snap, { type: 'step.start', now: 1 });
+  [snap] = transition(stepMachine, snap, { type: 'step.abort', now: 2 });
+  [snap] = transition(stepMachine, snap, { type: 'step.exited', exitCode: null, error: 'job lost: worker lost', lost: true, now: 3 });
+  assert.is(snap.value, 'aborted');
+});
+
 s('abort while running waits in stopping until the process exits, then is aborted', () => {
   let [snap] = initialTransition(stepMachine, input({ signalOnStop: 'SIGINT' }));
   [snap] = transition(stepMachine, snap, { type: 'step.start', now: 1 });

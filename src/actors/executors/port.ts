@@ -65,6 +65,12 @@ export interface StepExecutor {
    * `executor closed`; a remote executor may leave them running, for `reconcile` to find.
    */
   close(): Promise<void>;
+  /**
+   * Optional, for executors that place jobs (BullMQ): why a submitted job has not started yet
+   * (e.g. `waiting for a worker with labels gpu=true: no live worker matches`), or `undefined`
+   * when it is not waiting. The runtime shows it in the run's details; it is never persisted.
+   */
+  waitingReason?(jobId: string): string | undefined;
 }
 
 /** The ids that name one job. All of them are carried on every event the runtime derives. */
@@ -115,6 +121,12 @@ export interface JobPlacement {
   workerSelector?: Record<string, string>;
   /** Jobs with the same key prefer the same worker (e.g. the run id, to share a working directory). */
   affinity?: string;
+  /**
+   * The run's default working directory as the runtime made it (under its data directory). A
+   * worker on a host where it does not exist runs a job whose `cwd` lies in it in the same
+   * place under its own per-run directory instead.
+   */
+  runWorkDir?: string;
 }
 
 /** Runtime-side objects that go with a job and are never serialized. */
