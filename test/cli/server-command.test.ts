@@ -68,7 +68,8 @@ s('--inspect ws://… feeds a Stately inspector relay with the actors of a run',
     let out = '';
     server.stdout.on('data', (d) => (out += d));
     const deadline = Date.now() + 90_000;
-    while (!/listening on (http:\/\/127\.0\.0\.1:\d+)/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    // The banner's lines may arrive in separate chunks: wait for the inspect line as well.
+    while (!(/listening on (http:\/\/127\.0\.0\.1:\d+)/.test(out) && out.includes('forwarding actor inspection events')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)![1]!;
     assert.match(out, `forwarding actor inspection events to ${relay}`);
     const res = await fetch(`${url}/api/v1/dags/hello/start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
