@@ -13,6 +13,7 @@ import { preconditionsMet } from './preconditions.ts';
 import { stepLogPaths } from './run-logs.ts';
 import { afterCommand, collectResult, logOffsets, prepareStepFiles, stepOutputPath } from './step-files.ts';
 import { runSubDagStep } from './sub-dag-step.ts';
+import { runForeachStep } from './foreach-step.ts';
 import type { SubDagPort } from './sub-dag-step.ts';
 
 export type RunActor = Actor<typeof runMachine>;
@@ -63,7 +64,7 @@ function scopeFor(deps: RunActorDeps, run: ExecuteStepInput['run']): RunScope {
 export function provideRunMachine(deps: RunActorDeps) {
   const executeStep = fromCallback<StepEvent, ExecuteStepInput>(({ input, sendBack, receive }) => {
     const { spec, run } = input;
-    if (spec.call) {
+    if (spec.call || spec.foreach) {
       // A sub-DAG call: child run actors instead of a job (sub-dag-step.ts).
       let scope: RunScope;
       try {
@@ -73,6 +74,7 @@ export function provideRunMachine(deps: RunActorDeps) {
         sendBack({ type: 'step.exited', exitCode: null, error: (error as Error).message, now: deps.clock.now() });
         return () => {};
       }
+      if (spec.foreach) return runForeachStep({ input, scope, port: deps.subDags, clock: deps.clock, sendBack, receive });
       return runSubDagStep({ input, scope, port: deps.subDags, clock: deps.clock, sendBack, receive });
     }
     const paths = stepLogPaths(run.logDir, spec.name);

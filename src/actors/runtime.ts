@@ -405,7 +405,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     const sub = bus.events$.subscribe((e) => {
       if (e.type !== 'run.finished' || keyOf(e.run.name, e.run.dagRunId) !== key) return;
       const r = queries.peek(ref.name, ref.dagRunId);
-      const result: ChildResult = { status: e.status, params: r?.params ?? {}, outputs: r ? runOutputs(r, handles.get(key)?.spec) : {}, ...(e.error !== undefined ? { error: e.error } : {}) };
+      const result: ChildResult = { status: e.status, params: r?.params ?? {}, outputs: r ? runOutputs(r, handles.get(key)?.spec) : {}, steps: Object.fromEntries((r?.steps ?? []).filter((s) => s.outputs && (s.status === 'succeeded' || s.status === 'partially_succeeded')).map((s) => [s.name, s.outputs!])), ...(e.error !== undefined ? { error: e.error } : {}) };
       seen.set(e.run.attempt, result);
       if (want && e.run.attempt >= want.attempt) want.resolve(result);
     });

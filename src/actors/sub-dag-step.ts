@@ -18,6 +18,8 @@ export interface ChildResult {
   params: Record<string, string>;
   /** The child's run outputs (§11.3): `output:` variables (camelCase keys) and declared outputs, last writer wins. */
   outputs: Record<string, string>;
+  /** Each succeeded step's own outputs, by step name (a foreach step's `collect` reads them). */
+  steps?: Record<string, Record<string, string>>;
   error?: string;
 }
 

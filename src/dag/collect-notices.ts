@@ -78,6 +78,8 @@ export function collectNotices(reader: SpecReader, root: YamlMap, spec: DagSpec)
         if (!ancestors.get(scope.step.name)?.has(producer.name)) return { kind: 'defect', reason: 'missing_dependency', message: `this step does not depend on ${id} (references never add dependencies)` };
         return { kind: 'runtime', reason: 'step_output', message: `set when ${id} succeeds` };
       }
+      case 'foreach':
+        return { kind: 'defect', reason: 'namespace_unavailable', message: 'foreach values exist only inside a foreach body, its key and its collect' };
       case 'context': {
         const [group, field] = ref.path as [string, string];
         if (!CONTEXT_FIELDS[group]?.includes(field)) return { kind: 'defect', reason: 'unknown_context_field', message: `context has no field ${group}.${field}` };

@@ -53,3 +53,5 @@ export type { PlannedChild, SubDagCallPlan } from './sub-dag-call.ts';
 export { stepEnvironment, actionArgv } from './step-launch.ts';
 export { SUPPORTED_ACTIONS } from './read-action.ts';
 export type { SubDagCall, ParallelSpec, RepeatPolicy, StepAction } from './types.ts';
+export { FOREACH_PARAM, foreachValue } from './foreach-scope.ts';
+export type { ForeachItemScope } from './foreach-scope.ts';

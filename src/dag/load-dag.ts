@@ -4,6 +4,7 @@ import type { DagSpec, LoadResult, SpecNotice, SpecProblem } from './types.ts';
 import { SpecReader } from './spec-reader.ts';
 import { readDag } from './read-dag.ts';
 import { collectNotices } from './collect-notices.ts';
+import { foreachDocument, foreachDocumentName, foreachSuffix } from './foreach-scope.ts';
 
 /** Options of `loadDag`. */
 export interface LoadDagOptions {
@@ -93,10 +94,33 @@ export function loadDag(yaml: string, options: LoadDagOptions = {}): LoadResult 
   }
   const spec = readDag(reader, first, options.defaultName);
   spec.localDags = localDags;
+  // foreach bodies (§14.3) run as synthesized local documents, one child run per item.
+  const taken = new Set(localDags);
+  for (const owner of [spec, ...localSpecs.values()]) {
+    for (const step of owner.steps) {
+      if (!step.foreach) continue;
+      const visible = new Set(owner.steps.flatMap((s) => [s.name, ...(s.id !== undefined ? [s.id] : [])]));
+      for (const b of step.foreach.steps) {
+        const clash = [b.name, ...(b.id !== undefined ? [b.id] : [])].find((n) => visible.has(n));
+        if (clash !== undefined) reader.addRaw({ message: `foreach step ${step.name}: body step ${JSON.stringify(clash)} has the name or id of a top-level step`, path: 'steps', hint: 'body step names and ids must differ from the top-level ones' });
+      }
+      const name = foreachDocumentName(owner.name, step.name, taken);
+      taken.add(name);
+      step.foreach.document = name;
+      localSpecs.set(name, foreachDocument(owner, step, name));
+    }
+  }
+  localDags.push(...[...taken].filter((n) => !localDags.includes(n)));
   if (reader.problems.length === 0) collectNotices(reader, first, spec);
   const allNotices = [...reader.notices, ...notices].sort(byPosition);
   if (reader.problems.length === 0 && options.document !== undefined) {
-    const child = localSpecs.get(options.document);
+    let child = localSpecs.get(options.document);
+    // A body document named after the DAG's file name, loaded without it: find it by its step.
+    const owner = child ? undefined : spec.steps.find((s) => s.foreach && options.document!.endsWith(foreachSuffix(s.name)));
+    if (owner) {
+      owner.foreach!.document = options.document;
+      child = foreachDocument(spec, owner, options.document);
+    }
     if (!child) return { problems: [{ message: `the file has no local DAG named ${JSON.stringify(options.document)}`, path: '' }], notices: allNotices };
     return { spec: { ...child, localDags: localDags.filter((n) => n !== options.document), document: options.document }, problems: [], notices: allNotices };
   }

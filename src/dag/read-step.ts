@@ -11,6 +11,7 @@ import { readShell } from './read-shell.ts';
 import { artifactPathProblem, readOutputObject } from './read-output-object.ts';
 import { readAction, readLegacyCall } from './read-action.ts';
 import { readRepeatPolicy } from './read-repeat-policy.ts';
+import { readForeach } from './read-foreach.ts';
 
 /** Signals a step may be stopped with. */
 export const STOP_SIGNALS: ReadonlySet<string> = new Set([
@@ -178,6 +179,12 @@ function setRun(spec: StepSpec, text: string): void {
  */
 function readCommand(reader: SpecReader, at: At, map: YamlMap, spec: StepSpec): void {
   const has = (k: string): boolean => map.get(k) !== null && map.get(k) !== undefined;
+  if (map.has('foreach')) {
+    const other = ['run', 'command', 'script', 'action', 'call', 'parallel'].find(has);
+    if (other) reader.add(at.to(other), `a foreach step has no ${other}: its body steps do the work`, { on: 'key', hint: 'move the command into foreach.steps' });
+    else readForeach(reader, at.to('foreach'), map.get('foreach'), spec);
+    return;
+  }
   if (has('action')) {
     const legacy = ['run', 'command', 'script', 'call'].find(has);
     if (legacy) reader.add(at.to('action'), `use either ${legacy} or action, not both`, { on: 'key' });

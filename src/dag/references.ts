@@ -9,7 +9,7 @@ export const NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** The Dagu-owned namespaces. `alias` covers `${dag.name}`, `${run.id}`… (frozen spellings of `context.*`). */
-export type RefNamespace = 'consts' | 'params' | 'env' | 'steps' | 'context';
+export type RefNamespace = 'consts' | 'params' | 'env' | 'steps' | 'context' | 'foreach';
 
 /** A Dagu-owned reference, with its `context` form for aliases (`${run.id}` → `context.run.id`). */
 export interface Reference {
@@ -98,6 +98,7 @@ function classify(body: string): { ns: RefNamespace; path: string[] } | { env: t
   if (head === 'steps') {
     return rest.length === 3 && rest[1] === 'outputs' && NAME.test(rest[0]!) && NAME.test(rest[2]!) ? { ns: 'steps', path: rest } : undefined;
   }
+  if (head === 'foreach') return (rest.length === 1 || rest.length === 2) && rest.every((r) => NAME.test(r)) ? { ns: 'foreach', path: rest } : undefined;
   if (head === 'context') return rest.length === 2 && NAME.test(rest[0]!) && NAME.test(rest[1]!) ? { ns: 'context', path: rest } : undefined;
   if (segs.length === 2 && ALIASES[body]) return { ns: 'context', path: [...ALIASES[body]!] };
   if (head === 'paths' && rest.length === 1 && NAME.test(rest[0]!)) return { ns: 'context', path: ['paths', rest[0]!] };

@@ -8,6 +8,7 @@ import type { RunFacts, StepFacts } from './run-context.ts';
 import { paramsJson } from './run-params.ts';
 import { parseDotenv } from './dotenv.ts';
 import { setOwn } from './set-own.ts';
+import { foreachScopeOf, foreachValue } from './foreach-scope.ts';
 
 /** Everything a run's steps resolve against, built once when the run starts. */
 export interface RunScope {
@@ -43,6 +44,7 @@ export interface RunScopeInput {
 /** A reference lookup for root-level fields: consts, params, the env so far, run context. */
 export function rootLookup(spec: DagSpec, params: Readonly<Record<string, string>>, json: string, facts: RunFacts, step?: StepFacts) {
   const named = new Set(spec.params.filter((p) => !p.positional).map((p) => p.name));
+  const item = foreachScopeOf(params);
   return (ref: Reference, env: Readonly<Record<string, string>>): string | undefined => {
     switch (ref.ns) {
       case 'consts':
@@ -54,6 +56,8 @@ export function rootLookup(spec: DagSpec, params: Readonly<Record<string, string
         return Object.hasOwn(env, ref.path[0]!) ? env[ref.path[0]!] : undefined;
       case 'context':
         return contextValue(ref.path[0]!, ref.path[1]!, facts, step);
+      case 'foreach':
+        return foreachValue(ref, item);
       default:
         return undefined;
     }

@@ -52,14 +52,13 @@ export const STEP_KEYS: KeySet = {
   supported: set(
     'name', 'id', 'description', 'run', 'command', 'script', 'depends', 'output', 'env', 'working_dir', 'dir',
     'retry_policy', 'continue_on', 'preconditions', 'precondition', 'timeout_sec', 'signal_on_stop',
-    'outputs', 'stdout', 'stderr', 'with', 'shell', 'shell_args', 'action', 'call', 'params', 'parallel', 'repeat_policy',
+    'outputs', 'stdout', 'stderr', 'with', 'shell', 'shell_args', 'action', 'call', 'params', 'parallel', 'repeat_policy', 'foreach',
   ),
   ignored: set('log_output', 'mail_on_error', 'max_output_size', 'worker_selector'),
   unsupported: new Map([
     ['container', LOCAL_ONLY],
     ['ssh', LOCAL_ONLY],
     ['executor', LOCAL_ONLY],
-    ['foreach', `foreach is ${LATER}; write one step per item instead`],
     ['approval', 'human approval is not supported'],
     ['inputs', 'use env or params instead'],
     ['type', 'step types are deprecated; use run'],

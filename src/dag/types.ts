@@ -69,6 +69,24 @@ export interface ParallelSpec {
   maxConcurrent: number;
 }
 
+/** `foreach` (§14.3): an inline body run once per item, each item as a child run of the body document. */
+export interface ForeachSpec {
+  /** A string source (value-resolved, then read as a JSON array) or static items (any JSON values). */
+  items: string | unknown[];
+  /** The item's name in `${foreach.<as>}`. @defaultValue 'item' */
+  as: string;
+  /** Value-resolved per item with the item scope; the item's index when absent. */
+  key?: string;
+  /** @defaultValue 10 */
+  maxConcurrent: number;
+  /** Output name → value, resolved after a successful body (item scope + the body's step outputs). */
+  collect?: Record<string, string>;
+  /** The body steps (their own graph). */
+  steps: StepSpec[];
+  /** The name of the synthesized local document the bodies run as (set by loadDag). */
+  document: string;
+}
+
 /** `repeat_policy` (§18.3). */
 export interface RepeatPolicy {
   mode: 'while' | 'until';
@@ -102,6 +120,8 @@ export interface StepSpec {
   call?: SubDagCall;
   /** With `call`: run the child once per item. */
   parallel?: ParallelSpec;
+  /** An inline body fanned out over items instead of a command. */
+  foreach?: ForeachSpec;
   /** A built-in action instead of `run`. */
   action?: StepAction;
   repeatPolicy?: RepeatPolicy;
