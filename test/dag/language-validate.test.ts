@@ -107,7 +107,10 @@ const cases: Case[] = [
   bad('output: from file needs a path', 'steps:\n  - run: echo\n    output:\n      c: {from: file}\n', [{ path: 'steps[0].output.c.path', line: 4, message: /needs a path/ }]),
   bad('output: select is not yet', 'steps:\n  - run: echo\n    output:\n      c: {from: stdout, decode: json, select: .a}\n', [{ path: 'steps[0].output.c.select', line: 4, message: /not supported by Troupe yet/ }]),
   // §14/§13/§18.3 next issue
-  bad('foreach is not yet', 'steps:\n  - id: a\n    foreach: {items: [1], steps: [{run: echo}]}\n', [{ path: 'steps[0].foreach', line: 3, message: /not supported by Troupe yet/ }]),
+  ok('foreach: items, as, key, max_concurrent, collect and a body', 'steps:\n  - id: a\n    foreach: {items: [1], as: n, key: "${foreach.n}", max_concurrent: 2, steps: [{id: b, run: echo}], collect: {x: "${foreach.n}"}}\n'),
+  bad('foreach: unknown key', 'steps:\n  - id: a\n    foreach: {items: [1], steps: [{run: echo}], each: 1}\n', [{ path: 'steps[0].foreach.each', line: 3, message: /unknown foreach key "each"/ }]),
+  bad('foreach: as must not be index', 'steps:\n  - id: a\n    foreach: {items: [1], as: index, steps: [{run: echo}]}\n', [{ path: 'steps[0].foreach.as', line: 3, message: /must not be "index"/ }]),
+  bad('foreach: no run beside it', 'steps:\n  - id: a\n    run: echo\n    foreach: {items: [1], steps: [{run: echo}]}\n', [{ path: 'steps[0].run', line: 3, message: /foreach step has no run/ }]),
   bad('parallel goes only with a sub-DAG call', 'steps:\n  - run: echo\n    parallel: [a]\n', [{ path: 'steps[0].parallel', line: 3, message: /only with action dag.run or dag.enqueue/ }]),
   // §15 preconditions
   ok('preconditions: string, condition, eval + expected, negate', 'preconditions: test -f x\nsteps:\n  - run: echo\n    preconditions:\n      - condition: "${params.e}"\n        expected: "re:(?i)^(dev|prod)$"\n      - eval: "$(date +%H)"\n        expected: "00"\n      - {condition: test -f lock, negate: true}\n'),
