@@ -1,7 +1,9 @@
 import { nextRunOf, scheduleNote } from './schedule-note.ts';
 import { TroupeError } from '../core/errors.ts';
 import type { DagSpec, StepSpec } from '../dag/index.ts';
-import { buildPlan, evalEnv, formatProblem, interpolate, loadDag, parseParamsOverride, resolveRunParams } from '../dag/index.ts';
+import { buildPlan, formatProblem, interpolate, loadDag, paramsJson, parseParamsOverride, resolveEnvEntries, resolveRunParams, resolveValue } from '../dag/index.ts';
+import type { Reference } from '../dag/index.ts';
+import { rootLookup } from '../dag/run-scope.ts';
 import { createDagDirStore } from '../store/dag-dir.ts';
 import { dagRef, warnUnknownParams } from './dag-target.ts';
 import { EXIT_OK } from './exit-codes.ts';
@@ -23,16 +25,18 @@ interface PlannedStep {
   preconditions: number;
 }
 
-function planned(step: StepSpec, vars: Record<string, string>): PlannedStep {
-  // Sub-DAG calls and actions have no shell command: say what they do instead.
-  const command = step.call
-    ? `dag.${step.call.mode} ${interpolate(step.call.dag, vars)}${step.parallel ? ' (parallel)' : ''}`
-    : step.action
-      ? `action ${step.action.kind}${step.action.kind === 'exec' ? ` ${step.action.command} ${step.action.args.join(' ')}`.trimEnd() : ''}`
-      : interpolate(step.run, { ...vars, ...evalEnv(step.env, vars) });
-  const p: PlannedStep = { name: step.name, depends: step.depends, command, preconditions: step.preconditions.length };
+type Lookup = (ref: Reference) => string | undefined;
+
+/** A field as the run would resolve it: `${consts|params|env.x}` references, then `${NAME}` from params and env. */
+function preview(text: string, vars: Record<string, string>, lookup: Lookup): string {
+  return interpolate(resolveValue(text, { lookup }), vars);
+}
+
+function planned(step: StepSpec, vars: Record<string, string>, lookup: Lookup): PlannedStep {
+  const stepVars = { ...vars, ...resolveEnvEntries(step.env, vars, { lookup: (ref) => lookup(ref) }) };
+  const p: PlannedStep = { name: step.name, depends: step.depends, command: preview(step.run, stepVars, lookup), preconditions: step.preconditions.length };
   if (step.output) p.output = step.output;
-  if (step.workingDir) p.workingDir = interpolate(step.workingDir, vars);
+  if (step.workingDir) p.workingDir = preview(step.workingDir, vars, lookup);
   if (step.retryPolicy) p.retries = step.retryPolicy.limit;
   return p;
 }
@@ -55,12 +59,18 @@ export async function dryCommand(target: string, dagsDir: string, io: CliIo, f: 
   // The same rules as a run start: unknown names, types, enums and required values fail here too.
   // Dry runs nothing, so an `eval:` param shows its unevaluated text.
   const params = await resolveRunParams(spec.params, f.params === undefined ? {} : parseParamsOverride(f.params), async (text) => `<eval: ${text}>`);
-  const env = evalEnv(spec.env, params);
+  // Run context (`${context.*}`), step outputs and run ids are unknown before a run: they stay as written.
+  const facts = { dagName: spec.name, dagRunId: '', attempt: 1, logFile: '', workDir: '' };
+  const root = rootLookup(spec, params, paramsJson(params), facts);
+  let scope: Record<string, string> = { ...params };
+  const lookup: Lookup = (ref) => (ref.ns === 'context' ? undefined : root(ref, scope));
+  const env = resolveEnvEntries(spec.env, params, { lookup: (ref, e) => (ref.ns === 'context' ? undefined : root(ref, e)) });
+  scope = { ...params, ...env };
   const vars = { ...params, ...env, DAG_NAME: spec.name };
   const order = buildPlan(spec).order;
   const byName = new Map(spec.steps.map((s) => [s.name, s]));
-  const steps = order.map((n) => planned(byName.get(n)!, vars));
-  const handlers = Object.entries(spec.handlerOn).map(([kind, s]) => ({ on: kind, ...planned(s!, vars) }));
+  const steps = order.map((n) => planned(byName.get(n)!, vars, lookup));
+  const handlers = Object.entries(spec.handlerOn).map(([kind, s]) => ({ on: kind, ...planned(s!, vars, lookup) }));
   if (f.json) {
     io.out(JSON.stringify({ name: spec.name, params, env, steps, handlers, ...(spec.schedule.length > 0 ? { schedule: spec.schedule, nextRun: nextRunOf(spec) } : {}) }, null, 2));
     return EXIT_OK;

@@ -68,4 +68,15 @@ s('dags lists every DAG with its last run; dry prints the plan and runs nothing'
   assert.equal(JSON.parse(troupe(dir, ['runs', 'a', '--json']).out).items, [], 'no run of a');
 });
 
+s('dry shows commands as the run resolves them: ${params.x}, ${consts.x} and ${env.x}; run context stays as written', ({ dir }) => {
+  writeFileSync(
+    join(dir, 'dags', 'refs.yaml'),
+    'consts:\n  - BASE: /srv\nparams:\n  - NAME: world\nenv:\n  - OUT: ${consts.BASE}/${params.NAME}\nsteps:\n  - id: a\n    env:\n      - X: ${env.OUT}/x\n    run: echo ${X} ${params.NAME} ${context.run.id}\n',
+  );
+  const dry = troupe(dir, ['dry', 'refs', '--params', 'NAME=Ada']);
+  assert.is(dry.code, 0, dry.err);
+  assert.match(dry.out, /env: {4}OUT=\/srv\/Ada$/m);
+  assert.match(dry.out, /\$ echo \/srv\/Ada\/x Ada \$\{context\.run\.id\}$/m);
+});
+
 s.run();
