@@ -87,6 +87,9 @@ export async function createBullmqExecutor(options: BullmqExecutorOptions): Prom
   const lostAfterMs = options.lostAfterMs ?? 30_000;
   const pollMs = options.pollMs ?? Math.max(100, Math.min(1000, Math.floor(lostAfterMs / 3)));
   const log = options.logger.child({ component: 'bullmq-executor', redis: redactRedisUrl(options.redisUrl), prefix });
+  // Best-effort Redis bookkeeping (placement, affinity, fencing keys): a failure does not change
+  // the step's outcome, which is decided by the job's own events, so it is logged and the flow goes on.
+  const warnOn = (what: string, fields: Record<string, unknown> = {}) => (error: unknown) => log.warn(what, { ...fields, ...errorFields(error) });
   const k = keys(prefix);
   // Fail fast at boot: a server whose executor cannot reach Redis must not start.
   await pingRedis(options.redisUrl);
@@ -132,7 +135,7 @@ export async function createBullmqExecutor(options: BullmqExecutorOptions): Prom
     t.subject.next(event);
     t.subject.complete();
     // At close the placement stays: the next server life's reconcile needs it.
-    if (!closed) void cmd.hdel(k.placements, t.ref.jobId).catch(() => {});
+    if (!closed) void cmd.hdel(k.placements, t.ref.jobId).catch(warnOn('cannot forget the placement of an ended step', { jobId: t.ref.jobId }));
   };
   const end = (t: Tracked, event: JobExited | { type: 'lost'; reason: string }) => {
     if (!jobs.has(t.ref.jobId)) return;
@@ -231,7 +234,7 @@ export async function createBullmqExecutor(options: BullmqExecutorOptions): Prom
   async function loseWorker(workerId: string, reason: string): Promise<void> {
     for (const [key, id] of affinity) if (id === workerId) affinity.delete(key);
     const mine = [...jobs.values()].filter((t) => t.workerId === workerId && (t.state === 'queued' || t.state === 'started'));
-    await cmd.set(`${prefix}:fenced:${workerId}`, '1', 'EX', CANCELLED_TTL_SEC).catch(() => {});
+    await cmd.set(`${prefix}:fenced:${workerId}`, '1', 'EX', CANCELLED_TTL_SEC).catch(warnOn('cannot fence a lost worker', { workerId }));
     if (mine.length > 0) log.warn('worker lost', { workerId, reason, jobs: mine.length });
     for (const t of mine) {
       // Ended or moved meanwhile (its exit arrived, a cancel took it out of the queue).
@@ -243,7 +246,7 @@ export async function createBullmqExecutor(options: BullmqExecutorOptions): Prom
         if (bj && (state === 'waiting' || state === 'delayed' || state === 'prioritized')) {
           const removed = await bj.remove().then(() => true, () => false);
           if (removed) {
-            await cmd.del(affinityKey(t)).catch(() => {});
+            await cmd.del(affinityKey(t)).catch(warnOn('cannot clear a run\'s worker affinity', { jobId: t.ref.jobId }));
             t.workerId = undefined;
             t.state = 'placing';
             await placeSafely(t);
@@ -251,7 +254,7 @@ export async function createBullmqExecutor(options: BullmqExecutorOptions): Prom
           }
         }
       }
-      await cmd.del(affinityKey(t)).catch(() => {});
+      await cmd.del(affinityKey(t)).catch(warnOn('cannot clear a run\'s worker affinity', { jobId: t.ref.jobId }));
       end(t, { type: 'lost', reason: `worker lost: ${reason}` });
     }
   }
@@ -367,7 +370,7 @@ export async function createBullmqExecutor(options: BullmqExecutorOptions): Prom
         const message = (error as Error).message;
         if (/NOGROUP/.test(message)) {
           // Redis came back empty (no persistence): recreate the group.
-          await ensureGroup().catch(() => {});
+          await ensureGroup().catch(warnOn('cannot recreate the events consumer group; retrying on the next read'));
           cursor = '0';
           continue;
         }
@@ -484,8 +487,9 @@ export async function createBullmqExecutor(options: BullmqExecutorOptions): Prom
       // `reconcile` to find (re-attach or stop), and jobs not yet placed are never placed.
       for (const t of [...jobs.values()]) end(t, { type: 'lost', reason: t.state === 'placing' || t.state === 'waiting-worker' ? 'executor closed before a worker took the step' : 'executor closed; the step goes on on its worker until reconciled' });
       reader.disconnect();
+      // The reader was disconnected on purpose just above: its loop ends with that error.
       await loop?.catch(() => {});
-      await Promise.all([...queues.values()].map((q) => q.close().catch(() => {})));
+      await Promise.all([...queues.values()].map((q) => q.close().catch(warnOn('cannot close a worker queue'))));
       cmd.disconnect();
     },
 
