@@ -1,17 +1,13 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { Clock } from '../core/index.ts';
-import { FOREACH_PARAM, foreachValue, maskText, resolveValue, stepEnvironment } from '../dag/index.ts';
+import { FOREACH_PARAM, foreachValue, resolveValue, stepEnvironment } from '../dag/index.ts';
 import type { ForeachItemScope, RunScope } from '../dag/index.ts';
 import type { ExecuteStepInput, StepEvent } from '../machines/index.ts';
 import type { ChildRunRequest } from './run-commands.ts';
 import { stepLogPaths } from './run-logs.ts';
 import { stepOutputPath } from './step-files.ts';
+import { createChildFanOut } from './child-fan-out.ts';
 import { childRunId } from './sub-dag-step.ts';
 import type { ChildResult, SubDagPort } from './sub-dag-step.ts';
-import type { RunRef } from './types.ts';
-
-type Exited = Omit<Extract<StepEvent, { type: 'step.exited' }>, 'type' | 'now'>;
 
 interface ItemOutcome {
   index: number;
@@ -41,16 +37,8 @@ export function runForeachStep(args: {
   const fe = spec.foreach!;
   const paths = stepLogPaths(run.logDir, spec.name);
   const parent = { name: run.dagName, dagRunId: run.dagRunId, step: spec.name };
-  const active = new Map<string, RunRef>();
-  const watches: Array<{ close(): void }> = [];
-  let stopped = false;
-  let ended = false;
-  const exited = (e: Exited) => {
-    if (ended) return;
-    ended = true;
-    for (const w of watches) w.close();
-    sendBack({ type: 'step.exited', ...e, ...(e.error !== undefined ? { error: maskText(e.error, scope.mask) } : {}), ...(e.failure !== undefined ? { failure: maskText(e.failure, scope.mask) } : {}), now: clock.now() });
-  };
+  const fan = createChildFanOut({ scope, port, clock, stdoutPath: paths.stdout, sendBack, receive });
+  const { exited } = fan;
 
   const { env, lookup } = stepEnvironment({ scope, step: spec, published: input.published ?? {}, paths: { stdout: paths.stdout, stderr: paths.stderr, outputFile: stepOutputPath(run.logDir, spec.name, input.retryCount), scriptDir: run.logDir } });
   const resolveWith = (text: string, item: ForeachItemScope | undefined, extra?: (path: string[]) => string | undefined, missing?: () => void): string =>
@@ -102,22 +90,13 @@ export function runForeachStep(args: {
 
   async function one(item: ForeachItemScope): Promise<ItemOutcome> {
     const base = { index: item.index, key: item.key };
-    if (stopped) return { ...base, status: 'aborted', error: 'not started: the step was stopped' };
+    if (fan.stopped) return { ...base, status: 'aborted', error: 'not started: the step was stopped' };
     const params = { ...passed, [FOREACH_PARAM]: JSON.stringify(item) };
-    const dagRunId = childRunId(parent, { dag: fe.document, params }, input.repeatCount ?? 0);
-    const watch = port.watch({ name: fe.document, dagRunId });
-    watches.push(watch);
+    const req: ChildRunRequest = { parent, dag: fe.document, params, dagRunId: childRunId(parent, { dag: fe.document, params }, input.repeatCount ?? 0), mode: 'run' };
     let result: ChildResult;
     try {
-      const req: ChildRunRequest = { parent, dag: fe.document, params, dagRunId, mode: 'run' };
-      const started = await port.start(req);
-      sendBack({ type: 'step.subrun', subRun: { name: started.name, dagRunId: started.dagRunId }, now: clock.now() });
-      active.set(started.dagRunId, started);
-      if (stopped) port.stop(started);
-      result = await watch.ended(started.attempt);
-      active.delete(started.dagRunId);
+      result = (await fan.runChild(req)).result!;
     } catch (error) {
-      watch.close();
       return { ...base, status: 'failed', error: (error as Error).message };
     }
     if (result.status !== 'succeeded' && result.status !== 'partially_succeeded') return { ...base, status: result.status, error: result.error ?? `the body run ${result.status}` };
@@ -142,16 +121,8 @@ export function runForeachStep(args: {
   }
 
   void (async () => {
-    const outcomes: ItemOutcome[] = new Array(scopes.length);
-    let next = 0;
-    const worker = async () => {
-      while (next < scopes.length) {
-        const i = next++;
-        outcomes[i] = await one(scopes[i]!);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(fe.maxConcurrent, scopes.length) }, worker));
-    if (stopped) return exited({ exitCode: null, signal: 'SIGTERM', error: 'stopped' });
+    const outcomes = await fan.pool(scopes, fe.maxConcurrent, one);
+    if (fan.stopped) return exited({ exitCode: null, signal: 'SIGTERM', error: 'stopped' });
     const ok = (o: ItemOutcome) => o.status === 'succeeded' || o.status === 'partially_succeeded';
     const succeeded = outcomes.filter(ok).length;
     const failed = outcomes.length - succeeded;
@@ -161,8 +132,7 @@ export function runForeachStep(args: {
       outputs: outcomes.filter(ok).map((o) => o.outputs ?? {}),
     });
     try {
-      mkdirSync(dirname(paths.stdout), { recursive: true });
-      appendFileSync(paths.stdout, `${maskText(json, scope.mask)}\n`);
+      fan.writeStdout(json);
     } catch (error) {
       return exited({ exitCode: null, error: `cannot record the foreach result: ${(error as Error).message}` });
     }
@@ -171,13 +141,5 @@ export function runForeachStep(args: {
     exited({ exitCode: 0, ...output });
   })();
 
-  receive((event) => {
-    if (event.type !== 'step.kill' || stopped) return;
-    stopped = true;
-    for (const ref of active.values()) port.stop(ref);
-  });
-  return () => {
-    stopped = true;
-    for (const w of watches) w.close();
-  };
+  return fan.cleanup;
 }

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { Clock } from '../core/index.ts';
-import { maskText, planSubDagCall } from '../dag/index.ts';
+import { planSubDagCall } from '../dag/index.ts';
 import type { PlannedChild, RunScope, SubDagCallPlan } from '../dag/index.ts';
 import type { RunStatus } from '../dag/status.ts';
 import type { DagSpec } from '../dag/types.ts';
 import type { ExecuteStepInput, StepEvent } from '../machines/index.ts';
 import type { ChildRunRequest } from './run-commands.ts';
+import { createChildFanOut } from './child-fan-out.ts';
+import type { Exited } from './child-fan-out.ts';
 import { stepLogPaths } from './run-logs.ts';
 import { stepOutputPath } from './step-files.ts';
 import type { RunRecord, RunRef } from './types.ts';
@@ -35,7 +35,6 @@ export interface SubDagPort {
   stop(ref: RunRef): void;
 }
 
-type Exited = Omit<Extract<StepEvent, { type: 'step.exited' }>, 'type' | 'now'>;
 
 /** Dagu's camelCase key for an `output:` variable (`RESULT_VALUE` → `resultValue`). */
 export function outputKey(name: string): string {
@@ -84,20 +83,8 @@ export function runSubDagStep(args: {
   const { spec, run } = input;
   const paths = stepLogPaths(run.logDir, spec.name);
   const parent = { name: run.dagName, dagRunId: run.dagRunId, step: spec.name };
-  const active = new Map<string, RunRef>();
-  const watches: Array<{ close(): void }> = [];
-  let stopped = false;
-  let ended = false;
-  const exited = (e: Exited) => {
-    if (ended) return;
-    ended = true;
-    for (const w of watches) w.close();
-    sendBack({ type: 'step.exited', ...e, ...(e.error !== undefined ? { error: maskText(e.error, scope.mask) } : {}), ...(e.failure !== undefined ? { failure: maskText(e.failure, scope.mask) } : {}), now: clock.now() });
-  };
-  const writeStdout = (text: string) => {
-    mkdirSync(dirname(paths.stdout), { recursive: true });
-    appendFileSync(paths.stdout, `${maskText(text, scope.mask)}\n`);
-  };
+  const fan = createChildFanOut({ scope, port, clock, stdoutPath: paths.stdout, sendBack, receive });
+  const { exited, writeStdout } = fan;
 
   let plan: SubDagCallPlan;
   try {
@@ -122,42 +109,20 @@ export function runSubDagStep(args: {
 
   /** Starts one child and waits for its end (or, for dag.enqueue, only for the acceptance). */
   async function one(child: PlannedChild): Promise<Outcome> {
-    if (stopped) return { child, error: 'not started: the step was stopped' };
-    const dagRunId = childRunId(parent, child, input.repeatCount ?? 0);
-    const ref = { name: child.dag, dagRunId };
-    const watch = port.watch(ref);
-    watches.push(watch);
+    if (fan.stopped) return { child, error: 'not started: the step was stopped' };
+    const req: ChildRunRequest = { parent, dag: child.dag, params: child.params, dagRunId: childRunId(parent, child, input.repeatCount ?? 0), mode: plan.mode };
+    if (plan.queue !== undefined) req.queue = plan.queue;
     try {
-      const req: ChildRunRequest = { parent, dag: child.dag, params: child.params, dagRunId, mode: plan.mode };
-      if (plan.queue !== undefined) req.queue = plan.queue;
-      const started = await port.start(req);
-      sendBack({ type: 'step.subrun', subRun: { name: started.name, dagRunId: started.dagRunId }, now: clock.now() });
-      if (plan.mode === 'enqueue') {
-        watch.close();
-        return { child, ref: started };
-      }
-      active.set(started.dagRunId, started);
-      if (stopped) port.stop(started);
-      const result = await watch.ended(started.attempt);
-      active.delete(started.dagRunId);
-      return { child, ref: started, result };
+      const { ref, result } = await fan.runChild(req, plan.mode !== 'enqueue');
+      return result ? { child, ref, result } : { child, ref };
     } catch (error) {
-      watch.close();
       return { child, error: (error as Error).message };
     }
   }
 
   void (async () => {
-    const outcomes: Outcome[] = new Array(plan.children.length);
-    let next = 0;
-    const worker = async () => {
-      while (next < plan.children.length) {
-        const i = next++;
-        outcomes[i] = await one(plan.children[i]!);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(plan.maxConcurrent, plan.children.length) }, worker));
-    if (stopped) return exited({ exitCode: null, signal: 'SIGTERM', error: 'stopped' });
+    const outcomes = await fan.pool(plan.children, plan.maxConcurrent, one);
+    if (fan.stopped) return exited({ exitCode: null, signal: 'SIGTERM', error: 'stopped' });
     try {
       exited(plan.mode === 'enqueue' ? enqueued(outcomes) : plan.children.length === 1 && !spec.parallel ? single(outcomes[0]!) : aggregate(outcomes));
     } catch (error) {
@@ -204,14 +169,6 @@ export function runSubDagStep(args: {
     return { exitCode: 0, ...output };
   }
 
-  receive((event) => {
-    if (event.type !== 'step.kill' || stopped) return;
-    stopped = true;
-    for (const ref of active.values()) port.stop(ref);
-  });
-  return () => {
-    // The actor is being stopped (runtime shutdown): the children stop with the runtime.
-    stopped = true;
-    for (const w of watches) w.close();
-  };
+  // On actor stop (runtime shutdown) the children stop with the runtime.
+  return fan.cleanup;
 }
