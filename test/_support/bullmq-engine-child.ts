@@ -23,5 +23,12 @@ const both = await until(async () => {
   const started = d?.steps.filter((st) => st.where !== undefined && st.statusLabel === 'running') ?? [];
   return started.length === 2 ? d : undefined;
 }, 30_000, 'both steps to start on the worker');
+// The live actors say both run; wait until that is also on disk (the run's persisted
+// transitions are written in the same batch as its record), so the crash comes after it.
+await until(async () => {
+  const page = await e.runtime.transitions('crashy', dagRunId);
+  const running = new Set(page.items.filter((t) => t.actorKind === 'step' && t.to.startsWith('running')).map((t) => t.actor));
+  return running.has('slow') && running.has('quick') ? true : undefined;
+}, 30_000, 'both steps to be durable as running');
 writeFileSync(join(dir, 'ready'), JSON.stringify({ dagRunId, where: both.steps.filter((st) => st.where).map((st) => st.where!.workerId) }));
 await new Promise(() => {});
