@@ -26,37 +26,55 @@ export const CORRELATION_META_KEY = 'troupe/correlationId';
 /** Adds Dagu's `references` list to an output object. */
 export const withReferences = <T extends Record<string, unknown>>(out: T): T & { references: string[] } => ({ ...out, references: [...DEFAULT_REFERENCES] });
 
+const LINKS = {
+  references: ['dagu_references', 'application/json'],
+  reference: ['dagu_reference', 'text/markdown'],
+  dags: ['dags', 'application/json'],
+  dag_spec: ['dag_spec', 'application/yaml'],
+  runs: ['dag_runs', 'application/json'],
+  run: ['dag_run', 'application/json'],
+  run_logs: ['dag_run_logs', 'application/json'],
+  step_log: ['dag_run_step_log', 'application/json'],
+} as const;
+
+/**
+ * The kind of a `dagu://` URI that Troupe's own formatters made (segments percent-encoded, so
+ * `/` only separates them), told from its shape without a full parse: `parseDaguUri` on every
+ * result was a visible share of the read call path. Anything else is parsed.
+ */
+function linkKind(uri: string): keyof typeof LINKS {
+  const q = uri.indexOf('?');
+  const path = q === -1 ? uri : uri.slice(0, q);
+  if (path.startsWith('dagu://runs/')) {
+    const segments = path.slice(12).split('/');
+    if (segments.length === 2 && segments[0] && segments[1]) return 'run';
+    if (segments.length === 3 && segments[2] === 'logs') return 'run_logs';
+    if (segments.length === 5 && segments[2] === 'steps' && segments[4] === 'logs') return 'step_log';
+  }
+  const parsed = parseDaguUri(uri);
+  return parsed.ok ? parsed.uri.kind : 'references';
+}
+
 /** The link Dagu attaches for a `dagu://` URI (names and MIME types of §3.2.3). */
 export function linkFor(uri: string, description?: string, title?: string): ResourceLink {
-  const parsed = parseDaguUri(uri);
-  const kind = parsed.ok ? parsed.uri.kind : 'references';
-  const [name, mimeType] = (
-    {
-      references: ['dagu_references', 'application/json'],
-      reference: ['dagu_reference', 'text/markdown'],
-      dags: ['dags', 'application/json'],
-      dag_spec: ['dag_spec', 'application/yaml'],
-      runs: ['dag_runs', 'application/json'],
-      run: ['dag_run', 'application/json'],
-      run_logs: ['dag_run_logs', 'application/json'],
-      step_log: ['dag_run_step_log', 'application/json'],
-    } as const
-  )[kind];
-  return { uri, name, mimeType, ...(title ? { title } : {}), ...(description ? { description } : {}) };
+  const [name, mimeType] = LINKS[linkKind(uri)];
+  const link: ResourceLink = { uri, name, mimeType };
+  if (title) link.title = title;
+  if (description) link.description = description;
+  return link;
 }
 
 /**
- * A successful tool result: the fixed sentence first (what Dagu clients read), the same
- * structured output as JSON text second (for gateways that drop `structuredContent`), then
- * the resource links.
+ * A successful tool result in Dagu's order (§3.1, §3.2.3): the fixed sentence first, then the
+ * resource links (`content[1]` is the link, as a Dagu client expects), and last the same
+ * structured output as JSON text, for gateways that drop `structuredContent` and non-text items.
  */
 export function successResult(out: ToolOutput, correlationId: string): CallToolResult {
+  const content: CallToolResult['content'] = [{ type: 'text', text: out.text }];
+  for (const l of out.links) content.push({ type: 'resource_link', ...l });
+  content.push({ type: 'text', text: JSON.stringify(out.structured) });
   return {
-    content: [
-      { type: 'text', text: out.text },
-      { type: 'text', text: JSON.stringify(out.structured) },
-      ...out.links.map((l) => ({ type: 'resource_link' as const, ...l })),
-    ],
+    content,
     structuredContent: out.structured,
     _meta: { [CORRELATION_META_KEY]: correlationId },
   };

@@ -36,11 +36,14 @@ s('tool identity: read-only, closed-world, no required fields (case 25)', async 
   assert.is((tool.inputSchema as { required?: string[] }).required, undefined);
 });
 
-s('reference target: the sentence, the JSON text, structured content and a link', async () => {
+s('reference target: the sentence, the link, structured content and the JSON text last', async () => {
   const r = await read({ target: 'reference', name: 'tools' });
   assert.not.ok(r.isError);
   assert.is(r.content[0]!.text, 'Dagu read completed.');
-  assert.equal(JSON.parse(r.content[1]!.text!), r.structuredContent);
+  // Dagu's order: the sentence, the link (content[1]); Troupe's JSON text copy comes last.
+  assert.is(r.content[1]!.type, 'resource_link');
+  assert.is(r.content.length, 3);
+  assert.equal(JSON.parse(r.content[2]!.text!), r.structuredContent);
   assert.is(r.structuredContent!.uri, 'dagu://reference/tools');
   assert.ok(((r.structuredContent!.data as { text: string }).text).includes('# Dagu MCP tools'));
   assert.equal(r.structuredContent!.references, ['dagu://reference/authoring', 'dagu://reference/tools', 'dagu://reference/notifications']);
