@@ -5,6 +5,7 @@ import type { Runtime } from '../actors/types.ts';
 import type { AuditTrail } from '../audit/types.ts';
 import type { TroupeConfig } from '../config.ts';
 import { auditString } from './audit.ts';
+import { isPlainLegacyRequest } from './classify.ts';
 import { validTraceparent } from './era-context.ts';
 import { jsonRpcError, readBodyLimited } from './http-responses.ts';
 import { createLegacySessions } from './legacy-sessions.ts';
@@ -114,11 +115,12 @@ export function createMcpHandler(deps: McpHandlerDeps): McpHandler {
     const traceparent = validTraceparent(meta?.['traceparent']) ?? validTraceparent(req.headers.get('traceparent'));
     if (traceparent) patch.traceparent = traceparent;
 
+    // An ordinary 2025-era request is recognised without the SDK's zod classifier; every other
+    // body is classified by the SDK itself (`classify.ts`).
+    if (isPlainLegacyRequest(body, req.headers.get('mcp-protocol-version'))) return legacy.handle(req, body, subjectKey, patch);
     const loaded = await loadSdk2();
     modern = loaded.modern;
-    if (await loaded.isLegacyRequest(req, body, { maxRequestBodySize: config.maxBodyBytes })) {
-      return withContextPatch(patch, () => legacy.handle(req, body, subjectKey));
-    }
+    if (await loaded.isLegacyRequest(req, body, { maxRequestBodySize: config.maxBodyBytes })) return legacy.handle(req, body, subjectKey, patch);
     const info = meta?.['io.modelcontextprotocol/clientInfo'] as { name?: unknown; version?: unknown } | undefined;
     if (typeof info?.name === 'string') patch.clientName = auditString(info.name, 128);
     if (typeof info?.version === 'string') patch.clientVersion = auditString(info.version, 64);
@@ -127,7 +129,7 @@ export function createMcpHandler(deps: McpHandlerDeps): McpHandler {
 
   return {
     handle: (req) =>
-      withContextPatch({ workspace: currentContext()?.workspace ?? DEFAULT_WORKSPACE }, () => handle(req)).catch((error: Error) => {
+      (currentContext()?.workspace !== undefined ? handle(req) : withContextPatch({ workspace: DEFAULT_WORKSPACE }, () => handle(req))).catch((error: Error) => {
         logger.error('mcp handler failed', { error });
         return jsonRpcError(500, ErrorCode.InternalError, 'Internal server error');
       }),

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { ErrorCode, McpError, isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { withContextPatch } from '../core/index.ts';
-import type { Clock, Logger } from '../core/index.ts';
+import type { Clock, Logger, OperationContext } from '../core/index.ts';
 import type { Runtime } from '../actors/types.ts';
 import type { AuditTrail } from '../audit/types.ts';
 import type { TroupeConfig } from '../config.ts';
@@ -133,27 +133,30 @@ export function createLegacySessions(deps: LegacySessionsDeps) {
 
   /**
    * Serves one 2025-era request; `body` is the parsed POST body (already size-checked), or
-   * `undefined` for GET and DELETE.
+   * `undefined` for GET and DELETE. `patch` (the request's traceparent) joins the session's
+   * own context patch, so a call runs under one context rather than a chain of them.
    */
-  async function handle(req: Request, body: unknown, subjectKey: string): Promise<Response> {
+  async function handle(req: Request, body: unknown, subjectKey: string, patch?: Partial<OperationContext>): Promise<Response> {
     const sid = req.headers.get('mcp-session-id');
     if (sid) {
       const s = sessions.get(sid);
       if (s && !s.closed && s.subjectKey !== subjectKey) {
         // A session id is never a credential: another subject's id reads as unknown, and is audited.
-        audit.record({
+        const denial = {
           category: 'mcp',
           action: 'mcp.request.denied',
           result: 'denied',
           resource_type: 'mcp_request',
           resource_id: new URL(req.url).pathname,
           details: { denial_reason: 'session_subject_mismatch', http_method: req.method, presented_session_id: sid.slice(0, 64) },
-        });
+        } as const;
+        if (patch) withContextPatch(patch, () => audit.record(denial));
+        else audit.record(denial);
         return jsonRpcError(404, -32001, 'Session not found');
       }
       if (!s || s.closed) return jsonRpcError(404, -32001, 'Session not found');
       s.lastSeen = clock.now();
-      const res = await withContextPatch({ sessionId: s.id, clientName: s.clientName, clientVersion: s.clientVersion }, () =>
+      const res = await withContextPatch({ ...patch, sessionId: s.id, clientName: s.clientName, clientVersion: s.clientVersion }, () =>
         s.transport.handleRequest(req, body === undefined ? undefined : { parsedBody: body }),
       );
       if (req.method === 'GET' && res.ok && res.headers.get('content-type')?.includes('text/event-stream')) {
@@ -168,7 +171,7 @@ export function createLegacySessions(deps: LegacySessionsDeps) {
     if (req.method !== 'POST') return jsonRpcError(400, -32000, 'Bad Request: Mcp-Session-Id header is required');
     if (!isInitializeRequest(body)) return jsonRpcError(400, -32000, 'Bad Request: No valid session ID provided');
     if (sessions.size >= config.mcp.maxSessions) return jsonRpcError(503, -32000, 'Too many open sessions', { 'retry-after': '5' });
-    return createSession(req, body, subjectKey);
+    return patch ? withContextPatch(patch, () => createSession(req, body, subjectKey)) : createSession(req, body, subjectKey);
   }
 
   return {
