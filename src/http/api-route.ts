@@ -90,7 +90,7 @@ export function apiRoute(deps: ApiDeps, handler: RouteHandler, options: { public
     }
     const ids = { 'x-request-id': op.requestId!, 'x-correlation-id': op.correlationId };
     return runWithContext(op, async () => {
-      const url = new URL(event.req.url);
+      const url = event.url;
       try {
         if (!options.public) {
           const outcome = await auth.authenticate(authorizationOf(event.req, url, options.queryToken === true), 'rest_api');

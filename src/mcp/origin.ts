@@ -47,7 +47,7 @@ export function createOriginPolicy(options: OriginPolicyOptions): (host: string 
     return hostname === bound;
   };
 
-  return (host, origin) => {
+  const check = (host: string | null, origin: string | null): OriginVerdict => {
     const hostname = host ? hostnameOf(host) : undefined;
     if (!hostname || !hostOk(hostname)) return { ok: false, reason: 'host' };
     if (origin === null) return { ok: true };
@@ -59,7 +59,25 @@ export function createOriginPolicy(options: OriginPolicyOptions): (host: string 
     if (loopbackServer && isLoopbackHost(new URL(normalized).hostname)) return { ok: true };
     return { ok: false, reason: 'origin' };
   };
+
+  // The verdict depends on the two headers only, and a client sends the same ones on every
+  // request: parsing them with `URL` each time was a visible share of the MCP call path. The
+  // cache is bounded (cleared when full), so hostile header variety cannot grow it.
+  const verdicts = new Map<string, OriginVerdict>();
+  return (host, origin) => {
+    if ((host?.length ?? 0) + (origin?.length ?? 0) > 512) return check(host, origin);
+    const key = `${host ?? '\0'}\n${origin ?? '\0'}`;
+    let verdict = verdicts.get(key);
+    if (verdict === undefined) {
+      verdict = check(host, origin);
+      if (verdicts.size >= VERDICT_CACHE) verdicts.clear();
+      verdicts.set(key, verdict);
+    }
+    return verdict;
+  };
 }
+
+const VERDICT_CACHE = 256;
 
 function normalizeOrigin(value: string): string | undefined {
   if (value === 'null') return undefined;

@@ -16,7 +16,7 @@ import { authorizationOf, seedMcpContext } from '../request-context.ts';
 export function registerMcpRoute(app: H3, path: string, deps: ApiDeps & { mcp: (req: Request) => Promise<Response> }): void {
   const { config, audit, auth, mcp } = deps;
   app.all(path, async (event: H3Event) => {
-    const url = new URL(event.req.url);
+    const url = event.url;
     let op: OperationContext;
     try {
       op = seedMcpContext(event, url, config.trustProxy);
