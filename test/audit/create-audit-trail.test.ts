@@ -128,6 +128,26 @@ s('record() batches; seq is gap-free across batches and reopenings; flush() make
   }
 });
 
+s('recordDurable does not wait out the batch window: it closes the open batch, earlier entries included', async () => {
+  const t = await tempDb();
+  try {
+    // A window far longer than the test may take: only the durable entry can end it.
+    const trail = await createAuditTrail({ store: createLevelAuditStore(t.db), batchMs: 600_000, logger: quiet });
+    trail.record({ category: 'system', action: 'plain-before' });
+    const started = Date.now();
+    const durable = await trail.recordDurable({ category: 'system', action: 'durable' });
+    assert.ok(Date.now() - started < 5_000, 'acknowledged after one write, not after the window');
+    assert.is(durable.seq, 2);
+    // The plain entry recorded before it went in the same write, in order.
+    assert.equal((await trail.query({})).entries.map((e) => e.action), ['durable', 'plain-before']);
+    trail.record({ category: 'system', action: 'plain-after' });
+    assert.is((await trail.query({})).total, 2, 'a plain entry waits for its window');
+    await trail.close();
+  } finally {
+    await t.cleanup();
+  }
+});
+
 s('tail$ emits written entries that match the filter, in order', async () => {
   const t = await tempDb();
   try {
