@@ -75,20 +75,15 @@ export function recordMcp(audit: AuditTrail, action: string, result: AuditResult
 
 /** The audit details Dagu lifts from a tool's output (`mergeToolOutputAuditDetails`). */
 export function outputAuditDetails(output: Record<string, unknown>): Record<string, unknown> {
-  return compact({
-    dag_run_id: typeof output.dagRunId === 'string' ? output.dagRunId : undefined,
-    run_uri: typeof output.runUri === 'string' ? output.runUri : undefined,
-    applied: typeof output.applied === 'boolean' ? output.applied : undefined,
-    valid: typeof output.valid === 'boolean' ? output.valid : undefined,
-  });
+  const out: Record<string, unknown> = {};
+  if (typeof output.dagRunId === 'string') out.dag_run_id = output.dagRunId;
+  if (typeof output.runUri === 'string') out.run_uri = output.runUri;
+  if (typeof output.applied === 'boolean') out.applied = output.applied;
+  if (typeof output.valid === 'boolean') out.valid = output.valid;
+  return out;
 }
 
 /** Trims and cuts to `max` code points (Dagu's `sanitizeAuditString`). */
 export function auditString(value: string, max: number): string {
   return Array.from(value.trim()).slice(0, max).join('');
-}
-
-function compact(value: Record<string, unknown>): Record<string, unknown> {
-  for (const k of Object.keys(value)) if (value[k] === undefined) delete value[k];
-  return value;
 }
