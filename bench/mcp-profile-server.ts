@@ -3,7 +3,7 @@
 // with 8 connections of `dagu_read target=run` for `seconds` after a 3 s warm-up. The profile
 // lands in `dir` when the server exits; read it with Chrome DevTools or any .cpuprofile reader.
 //
-// Usage: node --import tsx bench/mcp-profile-server.ts [seconds=10] [era=legacy|modern] [dir=/tmp/troupe-mcp-prof]
+// Usage: node --import tsx bench/mcp-profile-server.ts [seconds=10] [era=legacy|modern] [dir=/tmp/troupe-mcp-prof] [variant=troupe-<era>|bare-<era>]
 import { fork } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { loadLegacy, loadModern } from './mcp-load.ts';
@@ -11,7 +11,7 @@ import { loadLegacy, loadModern } from './mcp-load.ts';
 const seconds = Number(process.argv[2] ?? 10);
 const era = process.argv[3] ?? 'legacy';
 const dir = process.argv[4] ?? '/tmp/troupe-mcp-prof';
-const proc = fork(new URL('./mcp-cpu-server.ts', import.meta.url).pathname, [`troupe-${era}`], {
+const proc = fork(new URL('./mcp-cpu-server.ts', import.meta.url).pathname, [process.argv[5] ?? `troupe-${era}`], {
   execArgv: ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--import', 'tsx'],
   stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
 });
