@@ -39,13 +39,35 @@ async function drive(url: string, clients: Array<Record<string, string>>, body: 
   return calls / (ms / 1000);
 }
 
-/** 2025-11-25: one session per connection. */
+/** 2025-11-25 sessions opened once and reused by {@link driveLegacy}; `close` deletes them. */
+export interface LegacySessions {
+  url: string;
+  headers: Array<Record<string, string>>;
+  close(): Promise<void>;
+}
+
+/** Opens `connections` 2025-11-25 sessions on `url`. */
+export async function openLegacySessions(url: string, connections: number): Promise<LegacySessions> {
+  const headers = await Promise.all(Array.from({ length: connections }, () => openSession(url)));
+  return {
+    url,
+    headers,
+    close: async () => void (await Promise.all(headers.map((h) => fetch(url, { method: 'DELETE', headers: h }).then((r) => r.text())))),
+  };
+}
+
+/** `tools/call` back to back on open sessions (one client each) for `ms`; calls/s. */
+export function driveLegacy(sessions: LegacySessions, call: ToolCall, ms: number): Promise<number> {
+  return drive(sessions.url, sessions.headers, (id) => JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: call }), ms);
+}
+
+/** 2025-11-25: one session per connection, opened for this load and deleted after it. */
 export async function loadLegacy(url: string, call: ToolCall, ms: number, connections: number): Promise<number> {
-  const sessions = await Promise.all(Array.from({ length: connections }, () => openSession(url)));
+  const sessions = await openLegacySessions(url, connections);
   try {
-    return await drive(url, sessions, (id) => JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: call }), ms);
+    return await driveLegacy(sessions, call, ms);
   } finally {
-    await Promise.all(sessions.map((h) => fetch(url, { method: 'DELETE', headers: h }).then((r) => r.text())));
+    await sessions.close();
   }
 }
 

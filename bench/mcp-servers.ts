@@ -114,3 +114,6 @@ export async function interleave(rounds: number, a: () => Promise<number>, b: ()
 }
 
 export const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+
+/** The p-quantile (0..1) of `xs`, nearest rank. */
+export const quantile = (xs: number[], p: number): number => [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
