@@ -16,6 +16,7 @@ import { openConfiguredExecutor } from './workers/open-executor.ts';
 import type { startStatelyRelay } from './visualizer/stately-relay.ts';
 import { seedExamples } from './store/examples.ts';
 import { createLevelSchedulerStore } from './store/level-scheduler-store.ts';
+import { createLevelTaskStore } from './store/level-task-store.ts';
 import { createScheduler } from './scheduler/scheduler.ts';
 import type { Scheduler } from './scheduler/scheduler.ts';
 import { scheduleTimezone } from './engine.ts';
@@ -67,7 +68,7 @@ export async function createTroupe(config: TroupeConfig, options: EngineOptions 
   let relay: ReturnType<typeof startStatelyRelay> | undefined;
   try {
     const auth = await createAuthService({ store: createLevelAuthStore(engine.db), config, localToken });
-    mcp = createMcpHandler({ runtime: engine.runtime, audit: engine.audit, config, logger: logger.child({ component: 'mcp' }), ...(options.clock ? { clock: options.clock } : {}) });
+    mcp = createMcpHandler({ runtime: engine.runtime, audit: engine.audit, config, logger: logger.child({ component: 'mcp' }), taskStore: createLevelTaskStore(engine.db), ...(options.clock ? { clock: options.clock } : {}) });
     const handler = mcp;
     // `--inspect ws://…`: the visualizer's transitions also go to a Stately inspector relay.
     // Loaded only when asked for: @statelyai/inspect and its WebSocket client stay out of every other start.

@@ -93,6 +93,8 @@ export const CONFIG_SCHEMA = z.strictObject({
     replay_buffer_bytes: int(1024).default(512 * 1024),
     /** Open 2026-07-28 `subscriptions/listen` streams per credential. */
     max_listens_per_credential: int(1).default(16),
+    /** Live (working) MCP tasks per credential, both eras together; another is refused. */
+    max_tasks_per_credential: int(1).default(100),
     /** Extra Origins accepted on /mcp besides loopback ones. */
     allowed_origins: stringList(),
     /** Extra Host names accepted on /mcp besides the bound host and loopback names. */

@@ -13,6 +13,9 @@ import type { ModernEra } from './modern.ts';
 import { createOriginPolicy } from './origin.ts';
 import { subjectKeyOf } from './session.ts';
 import { SubscriptionHub } from './subscriptions.ts';
+import { createMemoryTaskStore } from './task-store.ts';
+import type { McpTaskStore } from './task-store.ts';
+import { RunTasks } from './tasks.ts';
 
 /** What `createMcpHandler` needs. */
 export interface McpHandlerDeps {
@@ -25,6 +28,11 @@ export interface McpHandlerDeps {
   version?: string;
   /** Where problems that have no caller go (a failed notification). @defaultValue a JSON-lines logger on stderr */
   logger?: Logger;
+  /**
+   * Where MCP tasks are kept, so they survive a restart (the server passes the LevelDB
+   * adapter, `createLevelTaskStore`). @defaultValue in memory
+   */
+  taskStore?: McpTaskStore;
 }
 
 /** The `/mcp` endpoint as a web-standard handler. */
@@ -68,13 +76,23 @@ export function createMcpHandler(deps: McpHandlerDeps): McpHandler {
   const version = deps.version ?? '0.1.0';
   const logger = deps.logger ?? createLogger({ bindings: { component: 'mcp' } });
   const hub = new SubscriptionHub(runtime, (e) => logger.warn('mcp subscription watch failed', { error: e }));
-  const legacy = createLegacySessions({ runtime, audit, config, clock, version, logger, hub });
+  // One task ledger for both eras: a credential's tasks and its live-task limit span them.
+  const tasks = new RunTasks({
+    runtime,
+    audit,
+    logger,
+    clock,
+    store: deps.taskStore ?? createMemoryTaskStore(),
+    maxPerOwner: config.mcp.maxTasksPerCredential,
+    mcpPath: `${config.basePath}/mcp`,
+  });
+  const legacy = createLegacySessions({ runtime, audit, config, clock, version, logger, hub, tasks });
   // SDK 2.x (the classifier and the modern leg) is loaded by the first POST, so start-up is not
   // slowed by a second SDK (seconds on a loaded machine); later POSTs reuse it.
   let sdk2: Promise<{ isLegacyRequest: typeof import('./modern.ts').isLegacyRequest; modern: ModernEra }> | undefined;
   const loadSdk2 = () =>
     (sdk2 ??= import('./modern.ts').then(
-      (m) => ({ isLegacyRequest: m.isLegacyRequest, modern: m.createModernEra({ runtime, audit, config, version, logger, hub }) }),
+      (m) => ({ isLegacyRequest: m.isLegacyRequest, modern: m.createModernEra({ runtime, audit, config, version, logger, hub, tasks }) }),
       (error: unknown) => {
         sdk2 = undefined;
         logger.error('mcp: the SDK 2.x modern leg failed to load', { error });
@@ -136,6 +154,7 @@ export function createMcpHandler(deps: McpHandlerDeps): McpHandler {
     async close() {
       shuttingDown = true;
       await Promise.all([legacy.close(), sdk2?.then((m) => m.modern.close(), () => undefined)]);
+      tasks.close();
       hub.close();
     },
     sessionCount: () => legacy.count(),

@@ -16,7 +16,7 @@ import { RESOURCE_NOT_FOUND } from './resources.ts';
 import { createSessionServer } from './server.ts';
 import type { McpSession } from './session.ts';
 import type { SubscriptionHub } from './subscriptions.ts';
-import { RunTaskStore } from './tasks.ts';
+import type { RunTasks } from './tasks.ts';
 import { parseDaguUri, uriAuditResource } from './uris.ts';
 
 export interface LegacySessionsDeps {
@@ -27,6 +27,8 @@ export interface LegacySessionsDeps {
   version: string;
   logger: Logger;
   hub: SubscriptionHub;
+  /** The task ledger both eras share (closed by the handler). */
+  tasks: RunTasks;
 }
 
 /**
@@ -36,10 +38,9 @@ export interface LegacySessionsDeps {
  * the id were unknown, and the attempt is audited as `mcp.request.denied`.
  */
 export function createLegacySessions(deps: LegacySessionsDeps) {
-  const { runtime, audit, config, clock, version, logger, hub } = deps;
+  const { runtime, audit, config, clock, version, logger, hub, tasks } = deps;
   const sessions = new Map<string, McpSession>();
   const idleMs = config.mcp.sessionIdleSec * 1000;
-  const tasks = new RunTaskStore(runtime, audit, logger);
   let shuttingDown = false;
   let sweepTimer: unknown;
 
@@ -118,7 +119,7 @@ export function createLegacySessions(deps: LegacySessionsDeps) {
       input: { sessionId: id, subjectId: subjectKey, clientName, clientVersion, maxSubscriptions: config.mcp.maxSubscriptionsPerSession },
     });
     const session = { id, subjectKey, clientName, clientVersion, transport, actor, events, lastSeen: clock.now(), openStreams: 0, closed: false } as McpSession;
-    session.server = createSessionServer({ runtime, audit }, subscriptionsOf(session), version, tasks);
+    session.server = createSessionServer({ runtime, audit }, subscriptionsOf(session), version, tasks, subjectKey);
     session.server.server.oninitialized = () => {
       actor.send({ type: 'session.initialized', clientName, clientVersion, protocolVersion });
     };
@@ -183,7 +184,6 @@ export function createLegacySessions(deps: LegacySessionsDeps) {
       shuttingDown = true;
       clock.clearTimeout(sweepTimer);
       await Promise.all([...sessions.values()].map((s) => closeSession(s, 'server_shutdown')));
-      tasks.close();
     },
   };
 }

@@ -1,11 +1,10 @@
 import { ProtocolError } from '@modelcontextprotocol/server';
 import type { CallToolResult, Task } from '@modelcontextprotocol/sdk/types.js';
 import * as z from 'zod';
-import type { Logger } from '../core/index.ts';
-import type { Runtime } from '../actors/types.ts';
-import type { AuditTrail } from '../audit/types.ts';
+import { isTroupeError } from '../core/index.ts';
 import type { McpSurface } from './surface.ts';
-import { DEFAULT_TASK_TTL_MS, RunTaskStore } from './tasks.ts';
+import { DEFAULT_TASK_TTL_MS, taskErrorCode } from './tasks.ts';
+import type { RunTasks } from './tasks.ts';
 import { CORRELATION_META_KEY } from './tools/result.ts';
 
 /** The identifier of the MCP Tasks extension (SEP-2663), the 2026-07-28 home of tasks. */
@@ -40,6 +39,15 @@ const missingCapability = () =>
 
 const notFound = () => new ProtocolError(-32602, 'Failed to retrieve task: Task not found');
 
+/** Translates a ledger failure into the SDK 2.x error (once, at the 2026-07-28 edge). */
+function rethrowProtocol(error: unknown): never {
+  if (isTroupeError(error)) {
+    const code = taskErrorCode(error);
+    throw code === -32603 ? new ProtocolError(code, 'Internal MCP error.') : new ProtocolError(code, error.message, error.details);
+  }
+  throw error;
+}
+
 /** A task as 2026-07-28 shows it (`ttlMs`, `pollIntervalMs`; no `ttl`/`pollInterval`). */
 interface WireTask {
   taskId: string;
@@ -64,19 +72,19 @@ function wire(task: Task): WireTask {
  * extension in its request's capabilities, the server answers with a task handle
  * (`resultType: "task"`) at once; `tasks/get` shows the task with the run's terminal details
  * inlined once it ended; `tasks/cancel` stops the run; `tasks/update` is acknowledged (a run
- * never asks the client for input). The tasks are those of {@link RunTaskStore}, the same
- * follower of `runtime.terminal$` the 2025 era uses, bound to the credential instead of a
- * session, so no other credential can see or cancel them.
+ * never asks the client for input). The tasks are those of {@link RunTasks}, the ledger the
+ * 2025 era uses too (durable, bounded per credential), bound to the credential, so no other
+ * credential can see or cancel them.
  *
  * The extension keeps `failed` for JSON-RPC errors only: a run that fails is a `completed`
  * task whose result has `isError: true` and `statusLabel: "failed"` (2025-11-25 calls that
  * `failed`); an aborted run is `cancelled`.
  */
 export class ModernTasks {
-  readonly #store: RunTaskStore;
+  readonly #store: RunTasks;
 
-  constructor(runtime: Runtime, audit: AuditTrail, logger: Logger) {
-    this.#store = new RunTaskStore(runtime, audit, logger);
+  constructor(store: RunTasks) {
+    this.#store = store;
   }
 
   /** Tasks that still follow a run. */
@@ -88,26 +96,31 @@ export class ModernTasks {
    * Starts the run of a taskable `tools/call` and answers with its task. A call that cannot
    * start a run (bad input, denied, unknown DAG) answers its tool error as usual.
    */
-  async start(params: Record<string, unknown>, surface: McpSurface, subjectKey: string, requestId: string): Promise<CallToolResult | Record<string, unknown>> {
+  async start(params: Record<string, unknown>, surface: McpSurface, subjectKey: string): Promise<CallToolResult | Record<string, unknown>> {
     const args = (params.arguments ?? {}) as Record<string, unknown>;
-    const started = await surface['tools/call']({ ...params, arguments: { ...args, wait: false } });
-    if (started.isError) return started;
-    const out = started.structuredContent as { dagName: string; dagRunId: string };
-    const created = await this.#store.createTask({ ttl: DEFAULT_TASK_TTL_MS, pollInterval: POLL_INTERVAL_MS }, requestId, { method: 'tools/call', params } as never, subjectKey);
-    this.#store.follow(created.taskId, subjectKey, { name: out.dagName, dagRunId: out.dagRunId }, String(started._meta?.[CORRELATION_META_KEY] ?? ''));
-    return { resultType: 'task', ...wire(created), statusMessage: `DAG-run ${out.dagName}/${out.dagRunId} is ${args.action === 'enqueue' ? 'queued' : 'running'}.` };
+    // A credential over its live-task limit is refused before a run starts.
+    const slot = await this.#store.reserve(subjectKey).catch(rethrowProtocol);
+    try {
+      const started = await surface['tools/call']({ ...params, arguments: { ...args, wait: false } });
+      if (started.isError) return started;
+      const out = started.structuredContent as { dagName: string; dagRunId: string };
+      const created = await this.#store.create(slot, { ttl: DEFAULT_TASK_TTL_MS, pollInterval: POLL_INTERVAL_MS }, { name: out.dagName, dagRunId: out.dagRunId }, String(started._meta?.[CORRELATION_META_KEY] ?? ''));
+      return { resultType: 'task', ...wire(created), statusMessage: `DAG-run ${out.dagName}/${out.dagRunId} is ${args.action === 'enqueue' ? 'queued' : 'running'}.` };
+    } finally {
+      slot.release();
+    }
   }
 
   /** `tasks/get`: the task, with the run's terminal result inlined once it ended. */
   async get(taskId: string, subjectKey: string, declared: boolean): Promise<Record<string, unknown>> {
     if (!declared) throw missingCapability();
-    const task = await this.#store.getTask(taskId, subjectKey);
+    const task = await this.#store.get(taskId, subjectKey);
     if (!task) throw notFound();
     const out: Record<string, unknown> = { ...wire(task) };
     if (task.status === 'completed' || task.status === 'failed') {
       // A run's failure is a tool result, not a JSON-RPC error: `completed`, with `isError`.
       out.status = 'completed';
-      out.result = await this.#store.getTaskResult(taskId, subjectKey);
+      out.result = await this.#store.result(taskId, subjectKey).catch(rethrowProtocol);
     }
     return out;
   }
@@ -115,20 +128,16 @@ export class ModernTasks {
   /** `tasks/cancel`: stops the run (cooperative: the task ends `cancelled` once it has stopped). */
   async cancel(taskId: string, subjectKey: string, declared: boolean): Promise<Record<string, never>> {
     if (!declared) throw missingCapability();
-    const task = await this.#store.getTask(taskId, subjectKey);
+    const task = await this.#store.get(taskId, subjectKey);
     if (!task) throw notFound();
-    if (task.status === 'working' || task.status === 'input_required') await this.#store.updateTaskStatus(taskId, 'cancelled', 'Cancelled by the client.', subjectKey);
+    if (task.status === 'working' || task.status === 'input_required') await this.#store.cancel(taskId, subjectKey).catch(rethrowProtocol);
     return {};
   }
 
   /** `tasks/update`: acknowledged; a run has no outstanding input requests, so responses are ignored. */
   async update(taskId: string, subjectKey: string, declared: boolean): Promise<Record<string, never>> {
     if (!declared) throw missingCapability();
-    if (!(await this.#store.getTask(taskId, subjectKey))) throw notFound();
+    if (!(await this.#store.get(taskId, subjectKey))) throw notFound();
     return {};
-  }
-
-  close(): void {
-    this.#store.close();
   }
 }

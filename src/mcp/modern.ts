@@ -12,6 +12,7 @@ import { currentModern, runModern } from './era-context.ts';
 import { ModernTasks, TASKS_EXTENSION, TaskIdParams, declaresTasks, isTaskableCall } from './modern-tasks.ts';
 import { RESOURCE_NOT_FOUND } from './resources.ts';
 import type { SubscriptionHub } from './subscriptions.ts';
+import type { RunTasks } from './tasks.ts';
 import { CAPABILITIES, INSTRUCTIONS, SERVER_INFO, SURFACE_METHODS, createSurface } from './surface.ts';
 import { parseDaguUri, uriAuditResource } from './uris.ts';
 
@@ -28,6 +29,8 @@ export interface ModernEraDeps {
   version: string;
   logger: Logger;
   hub: SubscriptionHub;
+  /** The task ledger both eras share (closed by the handler). */
+  tasks: RunTasks;
 }
 
 /** A run a listen stream watches. */
@@ -160,7 +163,7 @@ export function createModernEra(deps: ModernEraDeps) {
   const surface = createSurface({ runtime, audit });
   const bus = new RunTerminalBus(hub, audit);
 
-  const tasks = new ModernTasks(runtime, audit, logger);
+  const tasks = new ModernTasks(deps.tasks);
   // The Tasks extension is this era's only addition to the shared capabilities.
   const capabilities = { ...structuredClone(CAPABILITIES), extensions: { [TASKS_EXTENSION]: {} } };
   const taskCall = (fn: (taskId: string, subjectKey: string, declared: boolean) => Promise<unknown>) => (params: { taskId: string }) => {
@@ -177,7 +180,7 @@ export function createModernEra(deps: ModernEraDeps) {
     // A dagu_execute start/enqueue from a client that declares the Tasks extension becomes a task.
     server.setRequestHandler('tools/call', ((request: { params: Record<string, unknown> }) => {
       const m = currentModern();
-      if (m?.tasks && isTaskableCall(request.params)) return tasks.start(request.params, surface, m.subjectKey ?? '', m.jsonrpcId ?? '');
+      if (m?.tasks && isTaskableCall(request.params)) return tasks.start(request.params, surface, m.subjectKey ?? '');
       return surface['tools/call'](request.params);
     }) as never);
     server.setRequestHandler('tasks/get', { params: TaskIdParams }, taskCall((id, subject, declared) => tasks.get(id, subject, declared)));
@@ -266,7 +269,6 @@ export function createModernEra(deps: ModernEraDeps) {
     /** Tasks that still follow a run. */
     followingTasks: () => tasks.following,
     close: async () => {
-      tasks.close();
       await handler.close();
     },
   };

@@ -11,11 +11,11 @@ import {
   UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import type { CallToolRequest, CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolRequest, CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { Protocol } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { CAPABILITIES, INSTRUCTIONS, SERVER_INFO, createSurface } from './surface.ts';
-import type { RunTaskStore } from './tasks.ts';
+import { rethrowMcp } from './tasks.ts';
+import type { RunTasks } from './tasks.ts';
 import { CORRELATION_META_KEY } from './tools/result.ts';
 import type { ToolDeps } from './tools/run.ts';
 
@@ -30,11 +30,12 @@ export interface SubscriptionPort {
 /**
  * Builds the 2025-11-25 MCP server of one session (SDK 1.x): the surface of `surface.ts`
  * (tools, resources, templates, prompts), logging, and `resources/subscribe`, which only this
- * era has. Handlers run inside the HTTP request's operation context.
+ * era has. Handlers run inside the HTTP request's operation context. Its tasks are those of
+ * the session's credential (`ownerKey`), so they outlive the session and a server restart.
  */
-export function createSessionServer(deps: ToolDeps, subscriptions: SubscriptionPort, version: string, tasks: RunTaskStore): McpServer {
+export function createSessionServer(deps: ToolDeps, subscriptions: SubscriptionPort, version: string, tasks: RunTasks, ownerKey: string): McpServer {
   const capabilities = { ...structuredClone(CAPABILITIES), tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } } };
-  const mcp = new McpServer({ ...SERVER_INFO, version }, { capabilities: capabilities as never, instructions: INSTRUCTIONS, taskStore: tasks });
+  const mcp = new McpServer({ ...SERVER_INFO, version }, { capabilities: capabilities as never, instructions: INSTRUCTIONS, taskStore: tasks.forOwner(ownerKey) });
   const server = mcp.server;
   const surface = createSurface(deps);
   server.setRequestHandler(ListToolsRequestSchema, () => surface['tools/list']());
@@ -44,7 +45,7 @@ export function createSessionServer(deps: ToolDeps, subscriptions: SubscriptionP
   // share of a read call (profiled), for results only `successResult` and `errorResult` (and the
   // task handle below) build; test/mcp/server.test.ts checks those against CallToolResultSchema
   // and CreateTaskResultSchema.
-  protocolSetRequestHandler.call(server, CallToolRequestSchema, async (r: CallToolRequest, extra: RequestHandlerExtra<ServerRequest, ServerNotification>) => {
+  protocolSetRequestHandler.call(server, CallToolRequestSchema, async (r: CallToolRequest) => {
     const task = (r.params as { task?: { ttl?: number } }).task;
     if (!task) return surface['tools/call'](r.params);
     // MCP Tasks: only dagu_execute start/enqueue run as a task; the task follows the run.
@@ -53,13 +54,18 @@ export function createSessionServer(deps: ToolDeps, subscriptions: SubscriptionP
     if (r.params.name !== 'dagu_execute' || (action !== 'start' && action !== 'enqueue')) {
       throw new McpError(ErrorCode.InvalidParams, 'Only dagu_execute with action start or enqueue can be called as a task');
     }
-    const started = (await surface['tools/call']({ ...r.params, arguments: { ...args, wait: false } })) as CallToolResult;
-    // A call that could not start a run answers as a plain tool error; there is no run to follow.
-    if (started.isError) return started;
-    const out = started.structuredContent as { dagName: string; dagRunId: string };
-    const created = await extra.taskStore!.createTask({ ...(task.ttl !== undefined ? { ttl: task.ttl } : {}) });
-    tasks.follow(created.taskId, extra.sessionId, { name: out.dagName, dagRunId: out.dagRunId }, String(started._meta?.[CORRELATION_META_KEY] ?? ''));
-    return { task: created } as never;
+    // A credential over its live-task limit is refused before a run starts.
+    const slot = await tasks.reserve(ownerKey).catch(rethrowMcp);
+    try {
+      const started = (await surface['tools/call']({ ...r.params, arguments: { ...args, wait: false } })) as CallToolResult;
+      // A call that could not start a run answers as a plain tool error; there is no run to follow.
+      if (started.isError) return started;
+      const out = started.structuredContent as { dagName: string; dagRunId: string };
+      const created = await tasks.create(slot, { ttl: task.ttl ?? null }, { name: out.dagName, dagRunId: out.dagRunId }, String(started._meta?.[CORRELATION_META_KEY] ?? ''));
+      return { task: created } as never;
+    } finally {
+      slot.release();
+    }
   });
   server.setRequestHandler(ListResourcesRequestSchema, () => surface['resources/list']());
   server.setRequestHandler(ListResourceTemplatesRequestSchema, () => surface['resources/templates/list']());

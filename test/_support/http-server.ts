@@ -37,6 +37,8 @@ export interface TestServerOptions {
   configure?: (config: TroupeConfig) => void;
   localToken?: string;
   mcp?: (req: Request) => Promise<Response>;
+  /** Reuse this directory (data and DAGs), and leave it on close: a restart on the same data. */
+  dir?: string;
 }
 
 /**
@@ -44,7 +46,7 @@ export interface TestServerOptions {
  * the auth service, the h3 app and node:http on 127.0.0.1:0.
  */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'troupe-http-'));
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'troupe-http-'));
   const config = defaultConfig(dir);
   config.dataDir = join(dir, 'data');
   config.dagsDir = join(dir, 'dags');
@@ -88,7 +90,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     async close() {
       await server.close();
       await engine.close();
-      rmSync(dir, { recursive: true, force: true });
+      if (!options.dir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -6,6 +6,7 @@ import type { Role, WorkspaceAccess } from '../../src/core/index.ts';
 import { createMcpHandler } from '../../src/mcp/index.ts';
 import type { McpHandler } from '../../src/mcp/index.ts';
 import type { TroupeConfig } from '../../src/config.ts';
+import { createLevelTaskStore } from '../../src/store/level-task-store.ts';
 import { startTestServer } from './http-server.ts';
 import type { TestServer } from './http-server.ts';
 
@@ -23,21 +24,41 @@ export interface McpTestServer extends TestServer {
   connect(options?: { token?: string; name?: string }): Promise<{ client: Client; transport: StreamableHTTPClientTransport }>;
 }
 
+export interface McpTestServerOptions {
+  configure?: (c: TroupeConfig) => void;
+  mode?: TroupeConfig['auth']['mode'];
+  clock?: Clock;
+  /** Reuse this directory and leave it on close (a restart on the same data dir). */
+  dir?: string;
+  /** The keys of a previous life on the same `dir` (they are in its LevelDB): none are created. */
+  keys?: McpTestServer['keys'];
+}
+
 /**
  * The whole stack with the real MCP handler: engine, audit trail, auth (builtin mode with API
- * keys), the h3 app and node:http on 127.0.0.1:0.
+ * keys), the h3 app and node:http on 127.0.0.1:0. MCP tasks are kept in the engine's LevelDB,
+ * as `troupe server` keeps them.
  */
-export async function startMcpServer(options: { configure?: (c: TroupeConfig) => void; mode?: TroupeConfig['auth']['mode']; clock?: Clock } = {}): Promise<McpTestServer> {
+export async function startMcpServer(options: McpTestServerOptions = {}): Promise<McpTestServer> {
   let handler: McpHandler | undefined;
   const server = await startTestServer({
     mode: options.mode ?? 'builtin',
     ...(options.configure ? { configure: options.configure } : {}),
+    ...(options.dir ? { dir: options.dir } : {}),
     mcp: (req) => handler!.handle(req),
   });
-  handler = createMcpHandler({ runtime: server.engine.runtime, audit: server.audit, config: server.config, version: 'test', logger: createMemoryLogger(), ...(options.clock ? { clock: options.clock } : {}) });
+  handler = createMcpHandler({
+    runtime: server.engine.runtime,
+    audit: server.audit,
+    config: server.config,
+    version: 'test',
+    logger: createMemoryLogger(),
+    taskStore: createLevelTaskStore(server.engine.db),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   const createKey = async (name: string, role: Role, surfaces: string[], workspaceAccess?: WorkspaceAccess) =>
     (await server.auth.createApiKey({ name, role, allowedSurfaces: surfaces, attributionClass: 'service_account', ...(workspaceAccess ? { workspaceAccess } : {}) })).key;
-  const keys = {
+  const keys = options.keys ?? {
     admin: await createKey('mcp-admin', 'admin', ['mcp']),
     operator: await createKey('mcp-operator', 'operator', ['mcp']),
     developer: await createKey('mcp-developer', 'developer', ['mcp']),

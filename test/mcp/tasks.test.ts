@@ -73,16 +73,24 @@ s('cancelling the task stops the run', async () => {
   assert.ok(page.entries.some((e) => e.resource_id === `slow/${dagRunId}`));
 });
 
-s('only start/enqueue run as tasks; another session cannot see the task', async () => {
+s('only start/enqueue run as tasks; a task is its credential\'s: another session of it sees the task, another credential does not', async () => {
   let err: unknown;
   await asTask('dagu_read', { target: 'references' }).catch((e: unknown) => (err = e));
   assert.ok(err instanceof McpError);
   const created = await asTask('dagu_execute', { action: 'start', name: 'quick' });
-  const { client: other } = await srv.connect();
+  const { client: sameCredential } = await srv.connect();
+  assert.is((await sameCredential.experimental.tasks.getTask(created.task.taskId)).taskId, created.task.taskId);
+  const { client: other } = await srv.connect({ token: srv.keys.operator });
   let hidden: unknown;
   await other.experimental.tasks.getTask(created.task.taskId).catch((e: unknown) => (hidden = e));
   assert.ok(hidden instanceof McpError);
+  assert.match((hidden as McpError).message, /not found/i);
+  assert.not.ok((await other.experimental.tasks.listTasks()).tasks.some((t) => t.taskId === created.task.taskId));
+  let cancelled: unknown;
+  await other.experimental.tasks.cancelTask(created.task.taskId).catch((e: unknown) => (cancelled = e));
+  assert.ok(cancelled instanceof McpError);
   await client.experimental.tasks.getTaskResult(created.task.taskId, CallToolResultSchema);
+  assert.ok((await client.experimental.tasks.listTasks()).tasks.some((t) => t.taskId === created.task.taskId));
 });
 
 s.run();
