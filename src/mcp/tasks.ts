@@ -97,6 +97,8 @@ export class RunTasks {
   readonly #watches = new Map<string, Subscription>();
   readonly #results = new Map<string, CallToolResult>();
   readonly #reserved = new Map<string, number>();
+  /** The change being written, per task (see #update). */
+  readonly #queue = new Map<string, Promise<void>>();
   readonly #ready: Promise<void>;
   #timer: unknown;
   #closed = false;
@@ -243,11 +245,16 @@ export class RunTasks {
    */
   async cancel(taskId: string, ownerKey: string, statusMessage = 'Cancelled by the client.'): Promise<Task> {
     await this.#ready;
-    const r = this.#lookup(taskId, ownerKey);
-    if (!r) throw notFound(taskId);
-    if (isTerminal(r.status)) throw new TroupeError('CONFLICT', `Cannot cancel task in terminal status: ${r.status}`);
-    this.#end(r, 'cancelled', statusMessage);
-    await this.#save(r);
+    if (!this.#lookup(taskId, ownerKey)) throw notFound(taskId);
+    let was: TaskStatus | undefined;
+    const r = await this.#update(taskId, (current) => {
+      if (isTerminal(current.status)) {
+        was = current.status;
+        return undefined;
+      }
+      return this.#ended(current, 'cancelled', statusMessage);
+    });
+    if (!r) throw was ? new TroupeError('CONFLICT', `Cannot cancel task in terminal status: ${was}`) : notFound(taskId);
     recordMcp(this.#deps.audit, 'mcp.task.cancelled', 'succeeded', { resource_type: 'dag_run', resource_id: `${r.name}/${r.dagRunId}`, details: { mcp_action: 'cancel_task', task_id: taskId } });
     await this.#deps.runtime.stop(r.name, r.dagRunId).catch((error: Error) => this.#deps.logger.warn('mcp task cancel could not stop the run', { taskId, error }));
     return toTask(r);
@@ -306,46 +313,65 @@ export class RunTasks {
   #watch(r: TaskRecord): void {
     if (this.#closed) return;
     const sub = this.#deps.runtime.terminal$(r.name, r.dagRunId).subscribe({
-      next: (details) => void this.#ended(r.taskId, details),
+      next: (details) => void this.#runEnded(r.taskId, details),
       error: (error: unknown) => void this.#lost(r.taskId, error),
     });
     if (!sub.closed) this.#watches.set(r.taskId, sub);
   }
 
-  async #ended(taskId: string, run: RunDetails): Promise<void> {
+  async #runEnded(taskId: string, run: RunDetails): Promise<void> {
     this.#watches.delete(taskId);
     const r = this.#records.get(taskId);
     if (!r) return;
     this.#results.set(taskId, terminalResult(run, r.correlationId));
-    if (isTerminal(r.status)) return; // cancelled by the client: the run's end only brings the result
-    if (run.statusLabel === 'aborted') this.#end(r, 'cancelled', 'The DAG-run was aborted.');
-    else this.#end(r, COMPLETED.has(run.statusLabel) ? 'completed' : 'failed', `DAG-run ${run.name}/${run.dagRunId} ended: ${run.statusLabel}.`);
-    await this.#save(r);
+    await this.#update(taskId, (current) => {
+      if (isTerminal(current.status)) return undefined; // cancelled by the client: the run's end only brings the result
+      if (run.statusLabel === 'aborted') return this.#ended(current, 'cancelled', 'The DAG-run was aborted.');
+      return this.#ended(current, COMPLETED.has(run.statusLabel) ? 'completed' : 'failed', `DAG-run ${run.name}/${run.dagRunId} ended: ${run.statusLabel}.`);
+    }).catch((error: unknown) => this.#deps.logger.error('mcp task could not be saved', { taskId, error }));
   }
 
   async #lost(taskId: string, error: unknown): Promise<void> {
     this.#watches.delete(taskId);
-    const r = this.#records.get(taskId);
-    if (!r || isTerminal(r.status)) return;
-    if (isTroupeError(error) && error.code === 'RUN_NOT_FOUND') {
-      this.#end(r, 'failed', `The DAG-run ${r.name}/${r.dagRunId} no longer exists.`);
-      await this.#save(r);
-    } else {
+    if (!(isTroupeError(error) && error.code === 'RUN_NOT_FOUND')) {
       this.#deps.logger.warn('mcp task lost its run', { taskId, error });
+      return;
     }
+    await this.#update(taskId, (current) => (isTerminal(current.status) ? undefined : this.#ended(current, 'failed', `The DAG-run ${current.name}/${current.dagRunId} no longer exists.`))).catch(
+      (e: unknown) => this.#deps.logger.error('mcp task could not be saved', { taskId, error: e }),
+    );
   }
 
-  #end(r: TaskRecord, status: TaskStatus, statusMessage: string): void {
+  /** `r` ended now with `status`. */
+  #ended(r: TaskRecord, status: TaskStatus, statusMessage: string): TaskRecord {
     const now = this.#deps.clock.now();
-    r.status = status;
-    r.statusMessage = statusMessage;
-    r.endedAt = now;
-    r.lastUpdatedAt = isoTime(now);
+    return { ...r, status, statusMessage, endedAt: now, lastUpdatedAt: isoTime(now) };
   }
 
-  async #save(r: TaskRecord): Promise<void> {
-    if (!this.#records.has(r.taskId)) return; // pruned meanwhile
-    await this.#deps.store.put(r).catch((error: unknown) => this.#deps.logger.error('mcp task could not be saved', { taskId: r.taskId, error }));
+  /**
+   * Changes one task, one change at a time per task: `change` sees the current record and
+   * returns the next (or undefined for none); the next record is shown only once it is
+   * durable, so no client reads a status a crash would take back.
+   */
+  #update(taskId: string, change: (r: TaskRecord) => TaskRecord | undefined): Promise<TaskRecord | undefined> {
+    const next = (this.#queue.get(taskId) ?? Promise.resolve()).then(async () => {
+      const r = this.#records.get(taskId);
+      const updated = r && change(r);
+      if (!r || !updated) return undefined;
+      await this.#deps.store.put(updated);
+      // Only ended tasks are pruned and an ended task never changes, so `r` is still current.
+      if (this.#records.get(taskId) === r) this.#records.set(taskId, updated);
+      return updated;
+    });
+    const tail = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#queue.set(taskId, tail);
+    void tail.then(() => {
+      if (this.#queue.get(taskId) === tail) this.#queue.delete(taskId);
+    });
+    return next;
   }
 
   async #prune(r: TaskRecord): Promise<void> {

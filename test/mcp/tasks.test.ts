@@ -4,6 +4,140 @@ import { CallToolResultSchema, CreateTaskResultSchema, McpError } from '@modelco
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { QUICK_DAG, SLOW_DAG, startMcpServer } from '../_support/mcp-server.ts';
 import type { McpTestServer } from '../_support/mcp-server.ts';
+import { createMemoryLogger, createSimulatedClock, isTroupeError } from '../../src/core/index.ts';
+import type { AuditTrail } from '../../src/audit/types.ts';
+import { createLevelTaskStore } from '../../src/store/level-task-store.ts';
+import { DEFAULT_TASK_TTL_MS, RunTasks, TASK_SWEEP_MS } from '../../src/mcp/tasks.ts';
+import type { RunTasksDeps } from '../../src/mcp/tasks.ts';
+import { createTestEngine, until } from '../_support/engine.ts';
+import type { TestEngine } from '../_support/engine.ts';
+
+// The task ledger itself: a real runtime on a real LevelDB, the ledger on a simulated clock.
+const ledger = suite<{ e: TestEngine; denied: Array<Record<string, unknown>> }>('mcp/tasks ledger', { e: undefined as unknown as TestEngine, denied: [] });
+const ALICE = 'alice\u0000key-a';
+const BOB = 'bob\u0000key-b';
+ledger.before.each(async (ctx) => {
+  ctx.e = await createTestEngine();
+  ctx.e.writeDag('quick', QUICK_DAG());
+  ctx.e.writeDag('slow', SLOW_DAG);
+  ctx.denied = [];
+});
+ledger.after.each(async (ctx) => {
+  await ctx.e.close();
+});
+
+function ledgerOf(ctx: { e: TestEngine; denied: Array<Record<string, unknown>> }, over: Partial<RunTasksDeps> = {}) {
+  // Audit entries are collected, not written: the server tests below check the real trail.
+  const audit = { record: (entry: Record<string, unknown>) => void ctx.denied.push(entry) } as unknown as AuditTrail;
+  return new RunTasks({ runtime: ctx.e.runtime, audit, logger: createMemoryLogger(), clock: createSimulatedClock(), store: createLevelTaskStore(ctx.e.db), maxPerOwner: 100, ...over });
+}
+
+/** Starts a run of `dag` and makes it a task of `owner`, as the tools/call handlers do. */
+async function startTask(ctx: { e: TestEngine }, tasks: RunTasks, owner: string, dag: string, ttl?: number) {
+  const slot = await tasks.reserve(owner);
+  const run = await ctx.e.runtime.start({ name: dag });
+  return tasks.create(slot, { ttl: ttl ?? null }, { name: dag, dagRunId: run.dagRunId }, `corr-${run.dagRunId}`);
+}
+
+ledger('an ended task is pruned ttl after its end, on the clock: from memory and from the store', async (ctx) => {
+  const clock = createSimulatedClock();
+  const store = createLevelTaskStore(ctx.e.db);
+  const tasks = ledgerOf(ctx, { clock, store });
+  const task = await startTask(ctx, tasks, ALICE, 'quick', 5000);
+  assert.is(task.ttl, 5000);
+  assert.ok(await store.get(task.taskId), 'durable once created');
+  await until(async () => (await tasks.get(task.taskId, ALICE))?.status === 'completed', 10_000, 'the task to complete');
+  assert.is((await store.get(task.taskId))?.status, 'completed', 'the end is written through');
+  await clock.advance(4999);
+  assert.is((await tasks.get(task.taskId, ALICE))?.status, 'completed', 'kept until its ttl has passed');
+  // The sweep (every TASK_SWEEP_MS) removes it from the store without anyone asking for it.
+  await clock.advance(TASK_SWEEP_MS);
+  await until(async () => (await store.get(task.taskId)) === undefined, 2000, 'the sweep to delete the record');
+  assert.is(tasks.size, 0);
+  assert.is(await tasks.get(task.taskId, ALICE), null);
+  tasks.close();
+});
+
+ledger('an expired task reads as not found at once, before the sweep; a working task is never pruned', async (ctx) => {
+  const clock = createSimulatedClock();
+  const tasks = ledgerOf(ctx, { clock, sweepMs: 10 * DEFAULT_TASK_TTL_MS });
+  const quick = await startTask(ctx, tasks, ALICE, 'quick', 1000);
+  const slow = await startTask(ctx, tasks, ALICE, 'slow', 1000);
+  await until(async () => (await tasks.get(quick.taskId, ALICE))?.status === 'completed', 10_000, 'the quick task to complete');
+  await clock.advance(1000);
+  assert.is(await tasks.get(quick.taskId, ALICE), null);
+  await clock.advance(2 * DEFAULT_TASK_TTL_MS);
+  assert.is((await tasks.get(slow.taskId, ALICE))?.status, 'working', 'it still follows a live run');
+  await tasks.cancel(slow.taskId, ALICE);
+  assert.is((await tasks.get(slow.taskId, ALICE))?.status, 'cancelled');
+  await clock.advance(1000);
+  assert.is(await tasks.get(slow.taskId, ALICE), null, 'cancelled, then expired');
+  tasks.close();
+});
+
+ledger('a reloaded ledger prunes what expired while it was down and keeps the rest, with its owner', async (ctx) => {
+  const clock = createSimulatedClock();
+  const store = createLevelTaskStore(ctx.e.db);
+  const first = ledgerOf(ctx, { clock, store });
+  const short = await startTask(ctx, first, ALICE, 'quick', 1000);
+  const long = await startTask(ctx, first, ALICE, 'quick', 60_000);
+  await until(async () => (await first.get(short.taskId, ALICE))?.status === 'completed' && (await first.get(long.taskId, ALICE))?.status === 'completed', 10_000, 'both to complete');
+  first.close();
+  await clock.advance(5000);
+  const second = ledgerOf(ctx, { clock, store });
+  await second.ready();
+  assert.is(await store.get(short.taskId), undefined, 'expired while down: deleted at load');
+  assert.is((await second.get(long.taskId, ALICE))?.status, 'completed');
+  assert.is(await second.get(long.taskId, BOB), null, "another credential's task reads as not found");
+  const result = await second.result(long.taskId, ALICE);
+  assert.is((result.structuredContent as { statusLabel: string }).statusLabel, 'succeeded', 'the result is derived from the run record');
+  assert.is((result._meta as Record<string, string>)['troupe/correlationId'], `corr-${(result.structuredContent as { dagRunId: string }).dagRunId}`);
+  second.close();
+});
+
+ledger('a working task whose run ended while the ledger was down ends at reload; a vanished run fails its task', async (ctx) => {
+  const store = createLevelTaskStore(ctx.e.db);
+  const first = ledgerOf(ctx, { store });
+  const task = await startTask(ctx, first, ALICE, 'quick');
+  first.close();
+  const stored = (await store.get(task.taskId))!;
+  await ctx.e.runtime.waitForRun('quick', stored.dagRunId, 10_000);
+  // As if the server went down before the run ended: the store still says working.
+  const { status: _s, statusMessage: _m, endedAt: _e, ...working } = { ...stored };
+  await store.put({ ...working, status: 'working' });
+  await store.put({ ...working, status: 'working', taskId: 'gone-task', dagRunId: 'no-such-run' });
+  assert.is((await store.get(task.taskId))?.status, 'working');
+  const second = ledgerOf(ctx, { store });
+  await until(async () => (await second.get(task.taskId, ALICE))?.status === 'completed', 5000, 'the reloaded task to complete');
+  await until(async () => (await second.get('gone-task', ALICE))?.status === 'failed', 5000, 'the task of a vanished run to fail');
+  assert.match((await second.get('gone-task', ALICE))!.statusMessage ?? '', /no longer exists/);
+  assert.is((await store.get('gone-task'))?.status, 'failed');
+  assert.is(second.following, 0);
+  second.close();
+});
+
+ledger('live tasks are capped per credential; a slot is taken before the run, and the refusal is a denial', async (ctx) => {
+  const tasks = ledgerOf(ctx, { maxPerOwner: 2 });
+  const a = await startTask(ctx, tasks, ALICE, 'slow');
+  const held = await tasks.reserve(ALICE); // a call still starting its run counts too
+  let refused: unknown;
+  await tasks.reserve(ALICE).catch((e: unknown) => (refused = e));
+  assert.ok(isTroupeError(refused) && refused.code === 'LIMIT_EXCEEDED', 'over the limit');
+  assert.match((refused as Error).message, /Task limit reached \(2 live tasks per credential\)/);
+  assert.is(ctx.denied.length, 1);
+  assert.is(ctx.denied[0]!.action, 'mcp.request.denied');
+  assert.is((ctx.denied[0]!.details as Record<string, unknown>).denial_reason, 'task_limit_reached');
+  (await tasks.reserve(BOB)).release(); // another credential has its own slots
+  held.release();
+  held.release(); // idempotent
+  const b = await tasks.reserve(ALICE);
+  b.release();
+  await tasks.cancel(a.taskId, ALICE); // an ended task frees its slot
+  assert.is(tasks.live(ALICE), 0);
+  tasks.close();
+});
+
+ledger.run();
 
 // MCP Tasks (2025-11-25 tasks/*) for dagu_execute start/enqueue, with the SDK 1.x client.
 const s = suite('mcp/tasks');
