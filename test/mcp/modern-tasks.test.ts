@@ -1,9 +1,15 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as z from 'zod';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { QUICK_DAG, SLOW_DAG, startMcpServer } from '../_support/mcp-server.ts';
 import type { McpTestServer } from '../_support/mcp-server.ts';
+import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { CreateTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
 
 // MCP Tasks in the 2026-07-28 era: the Tasks extension (io.modelcontextprotocol/tasks), with
 // the real SDK 2.x client declaring the extension in its per-request capabilities.
@@ -182,3 +188,87 @@ s('a task start that cannot start a run answers the tool error, not a task', asy
 });
 
 s.run();
+
+// Across a restart, and the per-credential cap shared with the 2025 era. These tests start
+// their own servers (the helpers above follow `srv`, which the first suite has closed by now).
+const durable = suite('mcp/modern-tasks across a restart, and the cap');
+const closeClients = async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close().catch(() => {})));
+};
+
+durable('a task outlives the server: after a restart on the same data, tasks/get still inlines the result, for its credential only', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'troupe-modern-tasks-restart-'));
+  try {
+    srv = await startMcpServer({ dir });
+    srv.writeDag('quick', QUICK_DAG());
+    srv.writeDag('broken', 'steps:\n  - name: fail\n    run: exit 3\n');
+    let client = await modern();
+    const ok = await callAsTask({ action: 'start', name: 'quick' });
+    const bad = await callAsTask({ action: 'enqueue', name: 'broken' });
+    await settle(client, ok.taskId);
+    await settle(client, bad.taskId);
+    const keys = srv.keys;
+    await closeClients();
+    await srv.close();
+
+    srv = await startMcpServer({ dir, keys });
+    client = await modern();
+    const done = await getTask(client, ok.taskId);
+    assert.is(done.status, 'completed');
+    assert.is(done.createdAt, ok.createdAt);
+    assert.is(done.ttlMs, ok.ttlMs);
+    assert.not.ok(done.result!.isError);
+    const out = done.result!.structuredContent as { statusLabel: string; dagRunId: string };
+    assert.is(out.statusLabel, 'succeeded');
+    assert.is((await srv.engine.runtime.getRun('quick', out.dagRunId))?.statusLabel, 'succeeded');
+    const failed = await getTask(client, bad.taskId);
+    assert.is(failed.status, 'completed');
+    assert.is(failed.result!.isError, true);
+    assert.is((failed.result!.structuredContent as { statusLabel: string }).statusLabel, 'failed');
+    // On the wire too (the SDK client is not in the way).
+    const wired = await raw('tasks/get', { taskId: ok.taskId }, ok.taskId);
+    assert.is(wired.result?.status, 'completed');
+    // Ownership holds after the reload.
+    const other = await modern({ token: srv.keys.operator });
+    let hidden: unknown;
+    await getTask(other, ok.taskId).catch((e: unknown) => (hidden = e));
+    assert.is((hidden as { code?: number })?.code, -32602, "another credential's task reads as not found");
+    const stolen = await raw('tasks/cancel', { taskId: ok.taskId }, ok.taskId, srv.keys.operator);
+    assert.is(stolen.error?.code, -32602);
+  } finally {
+    await closeClients();
+    await srv.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+durable('the cap is per credential across both eras: a 2025 task counts against a 2026 start, which is refused and audited', async () => {
+  srv = await startMcpServer({ configure: (c) => (c.mcp.maxTasksPerCredential = 1) });
+  const legacy = new LegacyClient({ name: 'legacy-cap', version: '1' });
+  try {
+    srv.writeDag('slow', SLOW_DAG);
+    await legacy.connect(new LegacyTransport(new URL(srv.mcpUrl), { requestInit: { headers: { authorization: `Bearer ${srv.keys.admin}` } } }));
+    const first = await legacy.request({ method: 'tools/call', params: { name: 'dagu_execute', arguments: { action: 'start', name: 'slow' }, task: { ttl: 60_000 } } }, CreateTaskResultSchema);
+    const refused = await raw('tools/call', { name: 'dagu_execute', arguments: { action: 'start', name: 'slow' } }, 'dagu_execute');
+    assert.is(refused.error?.code, -32600);
+    assert.match(refused.error?.message ?? '', /Task limit reached \(1 live tasks per credential\)/);
+    assert.is((await srv.engine.runtime.listRuns({ name: 'slow' })).items.length, 1, 'the refused call started no run');
+    await srv.audit.flush();
+    const denied = (await srv.audit.query({ action: 'mcp.request.denied', limit: 10 })).entries;
+    assert.is(denied.length, 1);
+    assert.is(denied[0]!.details.denial_reason, 'task_limit_reached');
+    assert.is(denied[0]!.details.protocol_version, '2026-07-28');
+    // Cancelled from the other era, the slot is free again.
+    const client = await modern();
+    await cancelTask(client, first.task.taskId);
+    const next = await callAsTask({ action: 'start', name: 'slow' });
+    assert.is(next.status, 'working');
+    await cancelTask(client, next.taskId);
+  } finally {
+    await legacy.close().catch(() => {});
+    await closeClients();
+    await srv.close();
+  }
+});
+
+durable.run();

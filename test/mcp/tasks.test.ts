@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CallToolResultSchema, CreateTaskResultSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
@@ -228,3 +231,100 @@ s('only start/enqueue run as tasks; a task is its credential\'s: another session
 });
 
 s.run();
+
+// Tasks across a server restart, and the per-credential cap, on the real server with SDK 1.x clients.
+const durable = suite('mcp/tasks across a restart, and the cap');
+
+durable('a task outlives the server: after a restart on the same data, get, result and list still work for its credential only', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'troupe-tasks-restart-'));
+  try {
+    let srv = await startMcpServer({ dir });
+    srv.writeDag('quick', QUICK_DAG());
+    srv.writeDag('slow', SLOW_DAG);
+    let { client } = await srv.connect();
+    const done = await asTask('dagu_execute', { action: 'start', name: 'quick' }, client);
+    await client.experimental.tasks.getTaskResult(done.task.taskId, CallToolResultSchema);
+    // This one is still working when the server goes down; its run does not survive the stop.
+    const cut = await asTask('dagu_execute', { action: 'start', name: 'slow' }, client);
+    const keys = srv.keys;
+    await srv.close();
+
+    srv = await startMcpServer({ dir, keys });
+    try {
+      ({ client } = await srv.connect()); // a new session: the old one is gone
+      const task = await client.experimental.tasks.getTask(done.task.taskId);
+      assert.is(task.status, 'completed');
+      assert.is(task.createdAt, done.task.createdAt);
+      const result = await client.experimental.tasks.getTaskResult(done.task.taskId, CallToolResultSchema);
+      const out = result.structuredContent as { statusLabel: string; dagName: string };
+      assert.is(out.statusLabel, 'succeeded');
+      assert.is(out.dagName, 'quick');
+      assert.not.ok(result.isError);
+
+      // The cut task ends as its run's record says it ended (the run did not outlive the server).
+      const ended = await until(async () => {
+        const t = await client.experimental.tasks.getTask(cut.task.taskId);
+        return t.status === 'working' ? undefined : t;
+      }, 10_000, 'the cut task to end');
+      const cutResult = await client.experimental.tasks.getTaskResult(cut.task.taskId, CallToolResultSchema);
+      const cutOut = cutResult.structuredContent as { statusLabel: string; dagRunId: string };
+      const run = await srv.engine.runtime.getRun('slow', cutOut.dagRunId);
+      assert.is(cutOut.statusLabel, run?.statusLabel);
+      assert.ok(['failed', 'cancelled'].includes(ended.status), `ended ${ended.status}`);
+      assert.ok(cutResult.isError);
+
+      const listed = (await client.experimental.tasks.listTasks()).tasks.map((t) => t.taskId);
+      assert.ok(listed.includes(done.task.taskId) && listed.includes(cut.task.taskId));
+      // Ownership holds after the reload: another credential's lookups read as not found.
+      const { client: other } = await srv.connect({ token: srv.keys.operator });
+      let hidden: unknown;
+      await other.experimental.tasks.getTask(done.task.taskId).catch((e: unknown) => (hidden = e));
+      assert.ok(hidden instanceof McpError);
+      assert.match((hidden as McpError).message, /not found/i);
+      let noResult: unknown;
+      await other.experimental.tasks.getTaskResult(done.task.taskId, CallToolResultSchema).catch((e: unknown) => (noResult = e));
+      assert.ok(noResult instanceof McpError);
+      assert.equal((await other.experimental.tasks.listTasks()).tasks, []);
+    } finally {
+      await srv.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+durable('over mcp.max_tasks_per_credential a task call is refused before its run starts, with an error and a denial entry', async () => {
+  const srv = await startMcpServer({ configure: (c) => (c.mcp.maxTasksPerCredential = 1) });
+  try {
+    srv.writeDag('slow', SLOW_DAG);
+    const { client } = await srv.connect();
+    const first = await asTask('dagu_execute', { action: 'start', name: 'slow' }, client);
+    let refused: unknown;
+    await asTask('dagu_execute', { action: 'start', name: 'slow' }, client).catch((e: unknown) => (refused = e));
+    assert.ok(refused instanceof McpError, 'a JSON-RPC error');
+    assert.is((refused as McpError).code, -32600);
+    assert.match((refused as McpError).message, /Task limit reached \(1 live tasks per credential\)/);
+    assert.is((await srv.engine.runtime.listRuns({ name: 'slow' })).items.length, 1, 'the refused call started no run');
+    await srv.audit.flush();
+    const denied = (await srv.audit.query({ action: 'mcp.request.denied', limit: 10 })).entries;
+    assert.is(denied.length, 1);
+    assert.is(denied[0]!.details.denial_reason, 'task_limit_reached');
+    assert.is(denied[0]!.mcp_tool, 'dagu_execute');
+    assert.ok(denied[0]!.details.session_id, 'recorded with the calling session');
+    // A plain call is not a task and is not capped; another credential has its own limit.
+    const plain = await client.callTool({ name: 'dagu_read', arguments: { target: 'dags' } });
+    assert.not.ok(plain.isError);
+    const { client: other } = await srv.connect({ token: srv.keys.operator });
+    const theirs = await asTask('dagu_execute', { action: 'start', name: 'slow' }, other);
+    // Cancelling frees the slot.
+    await client.experimental.tasks.cancelTask(first.task.taskId);
+    const again = await asTask('dagu_execute', { action: 'start', name: 'slow' }, client);
+    assert.is(again.task.status, 'working');
+    await other.experimental.tasks.cancelTask(theirs.task.taskId);
+    await client.experimental.tasks.cancelTask(again.task.taskId);
+  } finally {
+    await srv.close();
+  }
+});
+
+durable.run();
