@@ -119,6 +119,46 @@ ledger('a working task whose run ended while the ledger was down ends at reload;
   second.close();
 });
 
+ledger('a reloaded working task follows its still-live run again: stopping the run ends it cancelled', async (ctx) => {
+  const store = createLevelTaskStore(ctx.e.db);
+  const first = ledgerOf(ctx, { store });
+  const task = await startTask(ctx, first, ALICE, 'slow');
+  first.close();
+  const second = ledgerOf(ctx, { store });
+  await second.ready();
+  assert.is((await second.get(task.taskId, ALICE))?.status, 'working');
+  assert.is(second.following, 1);
+  const { dagRunId } = (await store.get(task.taskId))!;
+  await ctx.e.runtime.stop('slow', dagRunId);
+  await until(async () => (await second.get(task.taskId, ALICE))?.status === 'cancelled', 10_000, 'the reloaded task to see its run end');
+  assert.is((await second.get(task.taskId, ALICE))?.statusMessage, 'The DAG-run was aborted.');
+  assert.is(((await second.result(task.taskId, ALICE)).structuredContent as { statusLabel: string }).statusLabel, 'aborted');
+  second.close();
+});
+
+ledger('tasks/list pages over one credential\'s tasks, oldest first; a bad cursor is invalid input', async (ctx) => {
+  const clock = createSimulatedClock();
+  const store = createLevelTaskStore(ctx.e.db);
+  const at = (i: number) => new Date(clock.now() + i).toISOString();
+  for (let i = 0; i < 55; i++) {
+    await store.put({ taskId: `t${String(i).padStart(2, '0')}`, ownerKey: ALICE, name: 'quick', dagRunId: `r${i}`, correlationId: 'c', createdAt: at(i), lastUpdatedAt: at(i), ttlMs: 60_000, pollIntervalMs: 1000, status: 'completed', endedAt: clock.now() });
+  }
+  await store.put({ taskId: 'bobs', ownerKey: BOB, name: 'quick', dagRunId: 'rb', correlationId: 'c', createdAt: at(0), lastUpdatedAt: at(0), ttlMs: 60_000, pollIntervalMs: 1000, status: 'completed', endedAt: clock.now() });
+  const tasks = ledgerOf(ctx, { clock, store });
+  const one = await tasks.list(ALICE);
+  assert.is(one.tasks.length, 50);
+  assert.is(one.tasks[0]!.taskId, 't00');
+  assert.is(one.nextCursor, 't49');
+  const two = await tasks.list(ALICE, one.nextCursor);
+  assert.equal(two.tasks.map((t) => t.taskId), ['t50', 't51', 't52', 't53', 't54']);
+  assert.is(two.nextCursor, undefined);
+  assert.equal((await tasks.list(BOB)).tasks.map((t) => t.taskId), ['bobs']);
+  let bad: unknown;
+  await tasks.list(ALICE, 'bobs').catch((e: unknown) => (bad = e));
+  assert.ok(isTroupeError(bad) && bad.code === 'INVALID_INPUT', "another credential's id is no cursor");
+  tasks.close();
+});
+
 ledger('live tasks are capped per credential; a slot is taken before the run, and the refusal is a denial', async (ctx) => {
   const tasks = ledgerOf(ctx, { maxPerOwner: 2 });
   const a = await startTask(ctx, tasks, ALICE, 'slow');
