@@ -16,22 +16,22 @@ import { createTestEngine, until } from '../_support/engine.ts';
 import type { TestEngine } from '../_support/engine.ts';
 
 // The task ledger itself: a real runtime on a real LevelDB, the ledger on a simulated clock.
-const ledger = suite<{ e: TestEngine; denied: Array<Record<string, unknown>> }>('mcp/tasks ledger', { e: undefined as unknown as TestEngine, denied: [] });
+const ledger = suite<{ e: TestEngine; audited: Array<Record<string, unknown>> }>('mcp/tasks ledger', { e: undefined as unknown as TestEngine, audited: [] });
 const ALICE = 'alice\u0000key-a';
 const BOB = 'bob\u0000key-b';
 ledger.before.each(async (ctx) => {
   ctx.e = await createTestEngine();
   ctx.e.writeDag('quick', QUICK_DAG());
   ctx.e.writeDag('slow', SLOW_DAG);
-  ctx.denied = [];
+  ctx.audited = [];
 });
 ledger.after.each(async (ctx) => {
   await ctx.e.close();
 });
 
-function ledgerOf(ctx: { e: TestEngine; denied: Array<Record<string, unknown>> }, over: Partial<RunTasksDeps> = {}) {
+function ledgerOf(ctx: { e: TestEngine; audited: Array<Record<string, unknown>> }, over: Partial<RunTasksDeps> = {}) {
   // Audit entries are collected, not written: the server tests below check the real trail.
-  const audit = { record: (entry: Record<string, unknown>) => void ctx.denied.push(entry) } as unknown as AuditTrail;
+  const audit = { record: (entry: Record<string, unknown>) => void ctx.audited.push(entry) } as unknown as AuditTrail;
   return new RunTasks({ runtime: ctx.e.runtime, audit, logger: createMemoryLogger(), clock: createSimulatedClock(), store: createLevelTaskStore(ctx.e.db), maxPerOwner: 100, ...over });
 }
 
@@ -167,9 +167,9 @@ ledger('live tasks are capped per credential; a slot is taken before the run, an
   await tasks.reserve(ALICE).catch((e: unknown) => (refused = e));
   assert.ok(isTroupeError(refused) && refused.code === 'LIMIT_EXCEEDED', 'over the limit');
   assert.match((refused as Error).message, /Task limit reached \(2 live tasks per credential\)/);
-  assert.is(ctx.denied.length, 1);
-  assert.is(ctx.denied[0]!.action, 'mcp.request.denied');
-  assert.is((ctx.denied[0]!.details as Record<string, unknown>).denial_reason, 'task_limit_reached');
+  assert.is(ctx.audited.length, 1);
+  assert.is(ctx.audited[0]!.action, 'mcp.request.denied');
+  assert.is((ctx.audited[0]!.details as Record<string, unknown>).denial_reason, 'task_limit_reached');
   (await tasks.reserve(BOB)).release(); // another credential has its own slots
   held.release();
   held.release(); // idempotent
