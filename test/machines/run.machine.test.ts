@@ -2,7 +2,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { initialTransition, transition } from 'xstate';
 import type { DagSpec, StepSpec } from '../../src/dag/types.ts';
-import { decideOutcome, readySteps, runMachine, runStatusOf } from '../../src/machines/run.machine.ts';
+import { decideOutcome, runMachine, runStatusOf } from '../../src/machines/run.machine.ts';
+import { readySteps } from '../../src/machines/run-schedule.ts';
 import type { RunEvent, RunInput } from '../../src/machines/run.machine.ts';
 import type { StepStatus } from '../../src/dag/status.ts';
 
