@@ -1,5 +1,6 @@
 import type { OperationOrigin } from '../core/index.ts';
 import type { RunStatus, StepStatus } from '../dag/status.ts';
+import type { HandlerKind } from '../dag/types.ts';
 
 // The event backbone: the one typed stream the runtime publishes (`Runtime.events$`) and the
 // transition records it persists (`Runtime.transitions`).
@@ -121,9 +122,17 @@ export interface RunFinishedEvent extends RunFactBase {
   type: 'run.finished';
   status: Extract<RunStatus, 'succeeded' | 'partially_succeeded' | 'failed' | 'aborted'>;
   error?: string;
+  /** A handler the attempt did not run, and why: `failure` while a DAG-level automatic retry is pending (§20.3). */
+  skippedHandler?: SkippedHandler;
   startedAt: number | null;
   finishedAt: number;
   durationMs?: number;
+}
+
+/** A `handler_on` step the attempt left out, with the reason (written to the run log and record). */
+export interface SkippedHandler {
+  handler: HandlerKind;
+  reason: string;
 }
 
 /** Boot recovery found the attempt running in a previous process life; it is marked failed. */

@@ -53,6 +53,11 @@ export interface RunDetails {
   scheduledAt?: string;
   /** Attempts the DAG's `retry_policy` added automatically. */
   autoRetries?: number;
+  /**
+   * A handler this attempt did not run, and why (extra beyond Dagu's shape): `failure` while an
+   * automatic retry (DAG-level `retry_policy`) is pending; the final attempt runs it.
+   */
+  skippedHandler?: { handler: 'success' | 'failure' | 'abort' | 'exit'; reason: string };
   /** Earlier attempts of this run (retries), oldest first; empty for a first attempt. */
   history: Array<{
     attempt: number;
@@ -62,6 +67,7 @@ export interface RunDetails {
     startedAt: string | null;
     finishedAt: string | null;
     error?: string;
+    skippedHandler?: { handler: 'success' | 'failure' | 'abort' | 'exit'; reason: string };
     steps: Array<{ name: string; statusLabel: StepStatus; exitCode: number | null }>;
   }>;
 }

@@ -26,7 +26,19 @@ export interface RunInput {
   preset?: Record<string, RunStepState>;
   /** Start in `queued` (enqueue) or go straight to `running` (start). */
   queued: boolean;
+  /**
+   * The DAG-level `retry_policy` will retry this attempt if it fails (a root run with
+   * automatic retries left): a failure then skips `handler_on.failure`, which only the last
+   * attempt runs (§20.3). `made` retries of `limit` were made before this attempt.
+   */
+  autoRetry?: { made: number; limit: number };
   now: number;
+}
+
+/** A handler the run did not run, and why (a failure handler while an automatic retry is pending). */
+export interface SkippedHandler {
+  handler: HandlerKind;
+  reason: string;
 }
 
 export interface RunContext extends RunInput {
@@ -53,6 +65,8 @@ export interface RunContext extends RunInput {
   outcome?: Exclude<RunStatus, 'queued' | 'running' | 'not_started' | 'waiting' | 'rejected'>;
   /** Handler steps still to run, in order. */
   pendingHandlers: HandlerKind[];
+  /** Set when `decide` left out the failure handler because an automatic retry is pending. */
+  skippedHandler?: SkippedHandler;
   queuedAt: number | null;
   startedAt: number | null;
   finishedAt: number | null;
@@ -85,7 +99,7 @@ export type RunFact =
       logTruncated?: boolean;
       now: number;
     }
-  | { type: 'run.finished'; status: 'succeeded' | 'partially_succeeded' | 'failed' | 'aborted'; error?: string; startedAt: number | null; finishedAt: number; now: number };
+  | { type: 'run.finished'; status: 'succeeded' | 'partially_succeeded' | 'failed' | 'aborted'; error?: string; skippedHandler?: SkippedHandler; startedAt: number | null; finishedAt: number; now: number };
 
 /** The step facts one `step.update` stands for, comparing the step before and after it. */
 export function stepFacts(spec: StepSpec | undefined, prev: RunStepState | undefined, next: RunStepState, now: number): RunFact[] {
@@ -161,10 +175,17 @@ export function decideOutcome(ctx: RunContext): NonNullable<RunContext['outcome'
   return 'succeeded';
 }
 
-function handlersFor(spec: DagSpec, outcome: NonNullable<RunContext['outcome']>): HandlerKind[] {
-  const first: HandlerKind | undefined =
-    outcome === 'succeeded' || outcome === 'partially_succeeded' ? 'success' : outcome === 'failed' ? 'failure' : 'abort';
-  return [first, 'exit'].filter((k): k is HandlerKind => k !== undefined && spec.handlerOn[k as HandlerKind] !== undefined);
+/**
+ * The handlers to run after the main steps, in order, and the one left out: a failed attempt
+ * that the DAG-level retry_policy will retry skips `failure` (the last attempt runs it, §20.3);
+ * `exit` always runs.
+ */
+export function handlersFor(spec: DagSpec, outcome: NonNullable<RunContext['outcome']>, autoRetry?: RunInput['autoRetry']): { pending: HandlerKind[]; skipped?: SkippedHandler } {
+  const first: HandlerKind = outcome === 'succeeded' || outcome === 'partially_succeeded' ? 'success' : outcome === 'failed' ? 'failure' : 'abort';
+  const pending = ([first, 'exit'] as const).filter((k) => spec.handlerOn[k] !== undefined);
+  if (first !== 'failure' || !autoRetry || spec.handlerOn.failure === undefined) return { pending };
+  const reason = `an automatic retry is pending (retry_policy: retry ${autoRetry.made + 1} of ${autoRetry.limit}); the final attempt runs it`;
+  return { pending: pending.filter((k) => k !== 'failure'), skipped: { handler: 'failure', reason } };
 }
 
 function initialSteps(input: RunInput): Record<string, RunStepState> {
@@ -291,7 +312,9 @@ export const runMachine = setup({
     emitFinished: emit(({ context }, params: { status: Extract<RunFact, { type: 'run.finished' }>['status'] }) => {
       const status = params.status;
       const finishedAt = context.finishedAt ?? context.startedAt ?? context.now;
-      return { type: 'run.finished' as const, status, ...(context.error !== undefined ? { error: context.error } : {}), startedAt: context.startedAt, finishedAt, now: finishedAt };
+      // A skip stands only if the run ends failed (a failure of the exit handler keeps it failed).
+      const skipped = status === 'failed' && context.skippedHandler ? { skippedHandler: context.skippedHandler } : {};
+      return { type: 'run.finished' as const, status, ...(context.error !== undefined ? { error: context.error } : {}), ...skipped, startedAt: context.startedAt, finishedAt, now: finishedAt };
     }),
     /** Spawns every ready step and marks it as started so it is not spawned twice. */
     scheduleReady: enqueueActions(({ context, enqueue, event }) => {
@@ -311,7 +334,8 @@ export const runMachine = setup({
     }),
     decide: assign(({ context }) => {
       const outcome = decideOutcome(context);
-      return { outcome, pendingHandlers: handlersFor(context.spec, outcome) };
+      const { pending, skipped } = handlersFor(context.spec, outcome, context.autoRetry);
+      return { outcome, pendingHandlers: pending, ...(skipped ? { skippedHandler: skipped } : {}) };
     }),
     startNextHandler: enqueueActions(({ context, enqueue, event }) => {
       const [kind, ...rest] = context.pendingHandlers;
