@@ -44,10 +44,13 @@ export async function recoverRuns(deps: RecoverDeps): Promise<number> {
   }
   /** Jobs a remote worker finished while this process was down: their steps keep their true end. */
   const exits = new Map<string, JobExited>();
+  /** Jobs that were running user code when this process died (killed or stopped now). */
+  const ran = new Set<string>();
   try {
     const fates = await executor.reconcile(jobs);
     for (const f of fates) {
       if (f.fate === 'exited') exits.set(f.jobId, f.exit);
+      if (f.fate === 'running' || f.fate === 'killed') ran.add(f.jobId);
       if (f.fate === 'running') await executor.cancel(f.jobId, { signal: 'SIGKILL', graceMs: 0 });
       if (f.fate === 'killed') logger.info('killed what was left of a step job of an earlier process life', { job: f.jobId, processes: f.processes });
     }
@@ -92,7 +95,9 @@ export async function recoverRuns(deps: RecoverDeps): Promise<number> {
         else s.error = exit.error ?? (exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.exitCode}`);
         s.startedAt ??= isoTime(exit.at);
         s.finishedAt = isoTime(exit.at);
-      } else if (s.status === 'running' || s.status === 'retrying') {
+      } else if (s.status === 'running' || s.status === 'retrying' || (s.status === 'not_started' && s.job && ran.has(s.job.jobId))) {
+        // A step's job id is durable before its job is submitted, its `running` status up to a
+        // record write later: a crash in between leaves `not_started` for a job that ran.
         s.status = 'failed';
         s.error = 'interrupted by restart';
         s.finishedAt = isoTime(clock.now());

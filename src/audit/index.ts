@@ -8,6 +8,8 @@ export { attachRuntimeEvents, runtimeEventToInput, domainEventToInput, lifecycle
 // Building blocks
 export { attributeEntry } from './attribute.ts';
 export { redactDetails, isSensitiveKey } from './redact.ts';
+export { requestDenial } from './denials.ts';
+export type { RequestDenial } from './denials.ts';
 export { canonicalJson, canonicalize } from './canonical-json.ts';
 export { GENESIS_HASH, SealSlab, chainHash, entryHash, sealDraft, sealDraftInto, sealEntry, sealEntryJson } from './chain.ts';
 export type { UnsealedEntry } from './chain.ts';

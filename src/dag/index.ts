@@ -23,7 +23,7 @@ export { stepNameProblem, STOP_SIGNALS } from './read-step.ts';
 export { buildPlan, descendants, findCycle } from './plan.ts';
 export type { Plan } from './plan.ts';
 // Parameters, variables, workspaces
-export { parseParamsOverride, resolveParams, parseParamString } from './params.ts';
+export { parseParamsOverride, parseParamString } from './params.ts';
 export { interpolate, evalEnv } from './interpolate.ts';
 export { workspaceOf } from './workspace.ts';
 // The DAG language at run time (pure): value resolution, run scope, step launch

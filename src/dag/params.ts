@@ -80,11 +80,3 @@ function fromObject(input: Record<string, unknown>): Record<string, string> {
   }
   return out;
 }
-
-/** The parameters of one run: the DAG's defaults in order, each replaced by its override; extra override keys are added after them. */
-export function resolveParams(defaults: DagParam[], override: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const p of defaults) setOwn(out, p.name, Object.hasOwn(override, p.name) ? override[p.name]! : p.value);
-  for (const [key, value] of Object.entries(override)) if (!Object.hasOwn(out, key)) setOwn(out, key, value);
-  return out;
-}

@@ -2,6 +2,7 @@ import type { H3Event } from 'h3';
 import { runWithContext } from '../core/index.ts';
 import type { OperationContext, Subject } from '../core/index.ts';
 import type { AuditTrail } from '../audit/types.ts';
+import { requestDenial } from '../audit/denials.ts';
 import type { AuthOutcome, AuthService } from '../auth/index.ts';
 import type { TroupeConfig } from '../config.ts';
 import { badRequest } from './api-error.ts';
@@ -52,15 +53,7 @@ export function attribute(op: OperationContext, outcome: AuthOutcome): void {
 
 /** Records a REST denial: `api_key_request_denied` (category api_key) or `auth_request_denied` (system). */
 export function recordRestDenial(audit: AuditTrail, op: OperationContext, path: string, method: string, reason: string): void {
-  const byKey = op.credential?.type === 'api_key';
-  audit.record({
-    category: byKey ? 'api_key' : 'system',
-    action: byKey ? 'api_key_request_denied' : 'auth_request_denied',
-    result: 'denied',
-    resource_type: 'rest_request',
-    resource_id: path,
-    details: { denial_reason: reason, http_method: method },
-  });
+  audit.record(requestDenial({ credentialType: op.credential?.type, resourceType: 'rest_request', resourceId: path, reason, httpMethod: method }));
 }
 
 function decodeParam(event: H3Event, name: string): string {

@@ -74,6 +74,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     work = work.then(fn).catch((error: unknown) => logger.warn(`scheduler: ${what} failed`, { error }));
   };
 
+  const warnedProfiles = new Set<string>();
   async function loadDags(): Promise<ScheduledDag[]> {
     const next = new Map<string, DagSpec>();
     const out: ScheduledDag[] = [];
@@ -81,8 +82,16 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       if (d.errors.length > 0) continue;
       const spec = (await runtime.getDag(d.name))?.spec;
       if (!spec?.scheduleEntries?.length) continue;
+      // Dagu fires a profile-scoped entry only when the DAG's selected runtime profile matches;
+      // Troupe selects no runtime profile, so such entries never fire (said once per DAG).
+      const entries = spec.scheduleEntries.filter((e) => e.profile === undefined);
+      if (entries.length < spec.scheduleEntries.length && !warnedProfiles.has(d.name)) {
+        warnedProfiles.add(d.name);
+        logger.warn('scheduler: profile-scoped schedule entries never fire (Troupe has no runtime profiles)', { dag: d.name, entries: spec.scheduleEntries.length - entries.length });
+      }
+      if (entries.length === 0) continue;
       next.set(d.name, spec);
-      out.push({ name: d.name, entries: spec.scheduleEntries });
+      out.push({ name: d.name, entries });
     }
     specs = next;
     lastReload = clock.now();

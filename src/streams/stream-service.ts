@@ -2,6 +2,7 @@ import type { WebSocket } from 'ws';
 import { TroupeError, runWithContext, systemClock } from '../core/index.ts';
 import type { Clock, OperationContext, Subject } from '../core/index.ts';
 import type { AuditTrail } from '../audit/types.ts';
+import { requestDenial } from '../audit/denials.ts';
 import { createSseStream } from './sse-stream.ts';
 import type { SseStream } from './sse-stream.ts';
 import { serveWsConnection } from './ws-connection.ts';
@@ -114,17 +115,8 @@ export function createStreamService(options: StreamServiceOptions): StreamServic
       resource_id: topic,
       details: { transport, end_reason: reason, delivered, last_cursor: lastCursor, ...(subscriptionId ? { subscription_id: subscriptionId } : {}) },
     });
-  const recordDenied = (op: OperationContext, topic: string, method: string) => {
-    const byKey = op.credential?.type === 'api_key';
-    audit.record({
-      category: byKey ? 'api_key' : 'system',
-      action: byKey ? 'api_key_request_denied' : 'auth_request_denied',
-      result: 'denied',
-      resource_type: 'stream',
-      resource_id: topic,
-      details: { denial_reason: 'insufficient_permissions', http_method: method },
-    });
-  };
+  const recordDenied = (op: OperationContext, topic: string, method: string) =>
+    audit.record(requestDenial({ credentialType: op.credential?.type, resourceType: 'stream', resourceId: topic, reason: 'insufficient_permissions', httpMethod: method }));
 
   const topicOf = (name: string): Topic<any> => {
     const topic = topics.get(name);

@@ -1,9 +1,7 @@
 import type { TroupeConfig } from '../config.ts';
 import { TroupeError } from '../core/index.ts';
 import type { Logger } from '../core/index.ts';
-import { createBullmqExecutor } from '../actors/executors/bullmq-executor.ts';
 import type { BullmqExecutor } from '../actors/executors/bullmq-executor.ts';
-import { checkRedisUrl } from './redis.ts';
 
 /** `TROUPE_REDIS_URL`, else the config file's `executor.redis_url`. */
 export function configuredRedisUrl(config: TroupeConfig, env = process.env): string | undefined {
@@ -21,5 +19,8 @@ export async function openConfiguredExecutor(config: TroupeConfig, logger: Logge
   if (c.type !== 'bullmq') return undefined;
   const url = configuredRedisUrl(config);
   if (!url) throw new TroupeError('INVALID_INPUT', 'config: executor.redis_url is required with executor.type bullmq (or set TROUPE_REDIS_URL)');
+  // Loaded only here: BullMQ and ioredis took ~190 ms and their memory at every start of a
+  // server that runs its steps locally, the default.
+  const [{ createBullmqExecutor }, { checkRedisUrl }] = await Promise.all([import('../actors/executors/bullmq-executor.ts'), import('./redis.ts')]);
   return createBullmqExecutor({ redisUrl: checkRedisUrl(url, 'executor.redis_url'), prefix: c.prefix, lostAfterMs: c.workerLostAfterSec * 1000, logger });
 }

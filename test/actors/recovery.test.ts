@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { RuntimeEvent } from '../../src/actors/index.ts';
+import { createInMemoryExecutor } from '../../src/actors/executors/in-memory.ts';
+import { createLevelRunStore } from '../../src/store/level-run-store.ts';
 import { createTestEngine, until } from '../_support/engine.ts';
 
 const s = suite('runtime: recovery after a crash (child SIGKILLed mid-step)');
@@ -51,6 +53,45 @@ s('statuses are right, logs intact, leftover processes killed, queued runs resum
       assert.is(readFileSync(join(dir, 'order'), 'utf8'), 'one\ntwo\n');
     } finally {
       await e.shutdown();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+s('a crash between a job\'s submit and its running status: a step whose job ran is failed, one whose job never existed stays not_started', async () => {
+  // A step's job id is written before the job is submitted, its `running` status up to a
+  // record write later. Such a record cannot be made reliably by killing a process at the right
+  // millisecond, so the record a crash leaves in that window is written as it would be found.
+  const first = await createTestEngine({ executor: createInMemoryExecutor() });
+  const dir = first.dir;
+  try {
+    first.writeDag('pair', 'steps:\n  - name: a\n    run: echo a\n  - name: b\n    run: echo b\n');
+    const done = await first.runtime.start({ name: 'pair' });
+    await first.runtime.waitForRun('pair', done.dagRunId, 10_000);
+    const store = createLevelRunStore(first.db);
+    const template = (await store.get('pair', done.dagRunId))!;
+    const crashed = structuredClone(template);
+    crashed.dagRunId = 'crash-window';
+    crashed.status = 'running';
+    crashed.finishedAt = null;
+    delete crashed.error;
+    crashed.steps = crashed.steps.map((st, i) => ({ ...st, status: 'not_started', exitCode: null, startedAt: null, finishedAt: null, job: { jobId: i === 0 ? 'job-that-ran' : 'job-never-placed' } }));
+    await store.putMany([crashed]);
+    await first.shutdown();
+
+    // The executor of the next life still finds the first job's processes (and kills them).
+    const second = await createTestEngine({ dir, executor: createInMemoryExecutor({ leftovers: ['job-that-ran'] }) });
+    try {
+      const run = await second.runtime.getRun('pair', 'crash-window');
+      assert.is(run?.statusLabel, 'failed');
+      assert.is(run?.error, 'interrupted by restart');
+      assert.is(run?.steps[0]?.statusLabel, 'failed', 'its job was running user code when the server died');
+      assert.is(run?.steps[0]?.error, 'interrupted by restart');
+      assert.ok(run?.steps[0]?.finishedAt);
+      assert.is(run?.steps[1]?.statusLabel, 'not_started', 'its job was never found: nothing ran');
+    } finally {
+      await second.shutdown();
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseParamString, parseParamsOverride, resolveParams } from '../../src/dag/index.ts';
+import { parseParamString, parseParamsOverride } from '../../src/dag/index.ts';
 import { isTroupeError } from '../../src/core/index.ts';
 
 function invalid(input: unknown): string {
@@ -66,19 +66,6 @@ s('a __proto__ key in JSON is kept as data', () => {
   const out = parseParamsOverride('{"__proto__":"x"}');
   assert.is(Object.getPrototypeOf(out), Object.prototype);
   assert.is(Object.getOwnPropertyDescriptor(out, '__proto__')?.value, 'x');
-});
-
-s('resolveParams: defaults in order, override wins, unknown override keys are added after', () => {
-  const out = resolveParams(
-    [
-      { name: 'A', value: '1' },
-      { name: 'B', value: '2' },
-    ],
-    { C: '9', B: 'b' },
-  );
-  assert.equal(out, { A: '1', B: 'b', C: '9' });
-  assert.equal(Object.keys(out), ['A', 'B', 'C']);
-  assert.equal(resolveParams([], {}), {});
 });
 
 s.run();

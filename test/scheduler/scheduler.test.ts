@@ -95,6 +95,21 @@ s('a */5 schedule fires at each slot with trigger scheduler, its own correlation
   assert.ok(ctx.seen.some((ev) => ev.type === 'transition' && ev.actorKind === 'scheduler' && ev.actorId === 'scheduler:scheduler' && ev.to === 'running'));
 });
 
+s('profile-scoped entries never fire (Troupe selects no runtime profile), and say so once; the unscoped entries of the same DAG do', async (ctx) => {
+  ctx.e.writeDag('prod-only', 'schedule:\n  - expression: "*/5 * * * *"\n    profile: prod\nsteps:\n  - run: echo prod\n');
+  ctx.e.writeDag('mixed', 'schedule:\n  - expression: "*/10 * * * *"\n    profile: prod\n  - "*/5 * * * *"\nsteps:\n  - run: echo mixed\n');
+  await ctx.scheduler.start();
+  assert.equal(ctx.scheduler.nextStarts(), { mixed: '2026-01-01T12:05:00.000Z' });
+  await advanceTo(ctx, T0 + 5 * MIN);
+  await settle(ctx, 'mixed');
+  await advanceTo(ctx, T0 + 10 * MIN);
+  await settle(ctx, 'mixed');
+  assert.is((await runsOf(ctx, 'prod-only')).length, 0);
+  assert.equal((await runsOf(ctx, 'mixed')).map((r) => r.scheduledAt), ['2026-01-01T12:05:00.000Z', '2026-01-01T12:10:00.000Z'], 'the */10 prod entry adds no firing at 12:10');
+  const said = ctx.logger.lines.filter((l) => /profile-scoped schedule entries never fire/.test(l.msg));
+  assert.equal(said.map((l) => l.dag).sort(), ['mixed', 'prod-only']);
+});
+
 s('across a restart, firings missed while down are logged and skipped, not burst; the next slot fires', async (ctx) => {
   ctx.e.writeDag('tick', 'schedule: "*/5 * * * *"\nsteps:\n  - name: a\n    run: echo hi\n');
   await ctx.scheduler.start();

@@ -23,6 +23,15 @@ s('closes a batch as soon as it holds maxCount items', () => {
   });
 });
 
+s('a window given as a function is asked per batch with the size of the batch before', () => {
+  scheduler().run(({ cold, expectObservable }) => {
+    // First window 3 (nothing before); after a batch of 3 the window is 10, after one of 1 it is 3 again.
+    const windowOf = (previous: number) => (previous >= 3 ? 10 : 3);
+    const source = cold('(abc)----d--------------e---|');
+    expectObservable(source.pipe(batch({ maxMs: windowOf, maxCount: 100 }))).toBe('---x' + '-'.repeat(15) + 'y' + '-'.repeat(7) + 'z|', { x: ['a', 'b', 'c'], y: ['d'], z: ['e'] });
+  });
+});
+
 s('flush$ emits the open batch at once', () => {
   scheduler().run(({ cold, hot, expectObservable }) => {
     const source = cold('a-b-------|');

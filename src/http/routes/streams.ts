@@ -1,4 +1,5 @@
 import type { H3 } from 'h3';
+import { requestDenial } from '../../audit/denials.ts';
 import { createOriginPolicy } from '../../mcp/origin.ts';
 import type { StreamService } from '../../streams/index.ts';
 import { parseCursor } from '../../streams/index.ts';
@@ -21,14 +22,8 @@ export function streamOriginPolicy(config: ApiDeps['config']) {
 
 /** The audit entry of a stream request refused for its Origin or Host (DNS rebinding, cross-site). */
 export function recordOriginDenial(deps: ApiDeps, path: string, reason: 'host' | 'origin'): void {
-  deps.audit.record({
-    category: 'system',
-    action: 'auth_request_denied',
-    result: 'denied',
-    resource_type: 'stream',
-    resource_id: path,
-    details: { denial_reason: reason === 'host' ? 'invalid_host' : 'invalid_origin', http_method: 'GET' },
-  });
+  // Refused before authentication: no credential is attributed, so it is auth_request_denied.
+  deps.audit.record(requestDenial({ credentialType: undefined, resourceType: 'stream', resourceId: path, reason: reason === 'host' ? 'invalid_host' : 'invalid_origin', httpMethod: 'GET' }));
 }
 
 /**

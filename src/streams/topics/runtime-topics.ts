@@ -5,10 +5,16 @@ import type { Runtime, RuntimeEvent } from '../../actors/index.ts';
 import { createEventJournal } from '../event-journal.ts';
 import type { StreamItem, Topic } from '../types.ts';
 
-/** `runs` filter: all runs, one DAG (`name`), or one run (`name` + `dagRunId`). */
+/**
+ * `runs` filter: all runs, one DAG (`name`), one run (`name` + `dagRunId`), and/or one
+ * composition tree (`rootName` + `rootDagRunId`: the root run and every sub-DAG run below it,
+ * at any depth).
+ */
 export interface RunsFilter {
   name?: string;
   dagRunId?: string;
+  /** The tree's root run, as `name \0 dagRunId`. */
+  root?: string;
 }
 
 /** `actors` filter: one actor id, one kind, or all. */
@@ -84,6 +90,7 @@ interface LooseEvent {
   restored?: boolean;
   run?: { name: string; dagRunId: string; attempt: number };
   step?: string;
+  subRun?: { name: string; dagRunId: string };
   stepState?: { status: string; exitCode: number | null; startedAt: number | null; finishedAt: number | null; retryCount: number; error?: string };
   // domain facts
   action?: string;
@@ -114,7 +121,12 @@ export function runtimeTopics(runtime: Runtime, options: RuntimeTopicsOptions = 
   let seq = base;
   const capacity = options.capacity ?? 10_000;
   const matchesRun = (item: StreamItem, f: RunsFilter) => {
-    const d = item.data as { name?: string; dagRunId?: string };
+    const d = item.data as { name?: string; dagRunId?: string; rootName?: string; rootDagRunId?: string };
+    if (f.root !== undefined) {
+      const own = d.name !== undefined && d.dagRunId !== undefined && runKey(d.name, d.dagRunId) === f.root;
+      const below = d.rootName !== undefined && d.rootDagRunId !== undefined && runKey(d.rootName, d.rootDagRunId) === f.root;
+      if (!own && !below) return false;
+    }
     return (f.name === undefined || d.name === f.name) && (f.dagRunId === undefined || d.dagRunId === f.dagRunId);
   };
   const matchesActor = (item: StreamItem, f: ActorsFilter) => {
@@ -131,6 +143,18 @@ export function runtimeTopics(runtime: Runtime, options: RuntimeTopicsOptions = 
     workspaces.set(key, ws);
     if (workspaces.size > 10_000) workspaces.delete(workspaces.keys().next().value!);
   };
+  // The root of each recent run's composition tree (bounded): `null` for a run that is its own
+  // root. Learnt from `step.subrun` (a child's root is its parent's), else read once from the run.
+  const roots = new Map<string, [string, string] | null>();
+  const rememberRoot = (key: string, root: [string, string] | null) => {
+    roots.delete(key);
+    roots.set(key, root);
+    if (roots.size > 10_000) roots.delete(roots.keys().next().value!);
+  };
+  const treeOf = (run: [string, string] | undefined): Record<string, string> => {
+    const root = run ? roots.get(runKey(run[0], run[1])) : undefined;
+    return root ? { rootName: root[0], rootDagRunId: root[1] } : {};
+  };
   const stepStatus = new Map<string, string>();
   const nextSeq = (e: LooseEvent) => (e.seq !== undefined ? e.seq : ++seq);
 
@@ -142,13 +166,13 @@ export function runtimeTopics(runtime: Runtime, options: RuntimeTopicsOptions = 
       const type = e.action ? RUN_FACT[e.action] : undefined;
       if (!type || !e.resourceId) return;
       const [name, dagRunId] = splitRun(e.resourceId);
-      runs.append({ seq: s, ...common, type, data: { name, dagRunId, at: e.at, ...e.details } });
+      runs.append({ seq: s, ...common, type, data: { name, dagRunId, ...treeOf([name, dagRunId]), at: e.at, ...e.details } });
       return;
     }
     if (e.type.startsWith('run.') || e.type.startsWith('step.')) {
       // A backbone lifecycle fact: its own fields, with the run flattened.
       const data: Record<string, unknown> = {};
-      if (e.run) Object.assign(data, { name: e.run.name, dagRunId: e.run.dagRunId, attempt: e.run.attempt });
+      if (e.run) Object.assign(data, { name: e.run.name, dagRunId: e.run.dagRunId, attempt: e.run.attempt }, treeOf([e.run.name, e.run.dagRunId]));
       for (const [k, v] of Object.entries(e)) if (!ENVELOPE.has(k)) data[k] = v;
       runs.append({ seq: s, ...common, type: e.type, data });
       return;
@@ -182,7 +206,7 @@ export function runtimeTopics(runtime: Runtime, options: RuntimeTopicsOptions = 
         seq: ++seq,
         ...common,
         type,
-        data: { name: e.run.name, dagRunId: e.run.dagRunId, attempt: e.run.attempt, step: e.step, status: st.status, exitCode: st.exitCode, retryCount: st.retryCount, startedAt: st.startedAt, finishedAt: st.finishedAt, ...(st.error ? { error: st.error } : {}), at: e.at },
+        data: { name: e.run.name, dagRunId: e.run.dagRunId, attempt: e.run.attempt, ...treeOf([e.run.name, e.run.dagRunId]), step: e.step, status: st.status, exitCode: st.exitCode, retryCount: st.retryCount, startedAt: st.startedAt, finishedAt: st.finishedAt, ...(st.error ? { error: st.error } : {}), at: e.at },
       });
     }
   }
@@ -204,19 +228,29 @@ export function runtimeTopics(runtime: Runtime, options: RuntimeTopicsOptions = 
   function onEvent(event: RuntimeEvent): void {
     const e = event as unknown as LooseEvent;
     const run = runOf(e);
-    if (run && typeof e.workspace === 'string') remember(runKey(run[0], run[1]), e.workspace);
-    const known = run ? workspaces.get(runKey(run[0], run[1])) : undefined;
-    if (!pending && (!run || known !== undefined)) {
+    const key = run ? runKey(run[0], run[1]) : undefined;
+    if (key !== undefined && typeof e.workspace === 'string') remember(key, e.workspace);
+    if (e.type === 'step.subrun' && run && e.subRun) {
+      // The child starts after this fact: its tree is its parent's (when the parent's is known
+      // already; else the child's own first event reads it from the run).
+      const parentRoot = roots.get(key!);
+      if (parentRoot !== undefined) rememberRoot(runKey(e.subRun.name, e.subRun.dagRunId), parentRoot ?? run);
+    }
+    const known = key !== undefined ? workspaces.get(key) : undefined;
+    if (!pending && (key === undefined || (known !== undefined && roots.has(key)))) {
       publish(e, known);
       return;
     }
     waiting++;
     const previous = pending ?? Promise.resolve();
     const step = previous.then(async () => {
-      let ws = run ? workspaces.get(runKey(run[0], run[1])) : undefined;
-      if (run && ws === undefined) {
+      let ws = key !== undefined ? workspaces.get(key) : undefined;
+      if (run && key !== undefined && (ws === undefined || !roots.has(key))) {
         const details = await runtime.getRun(run[0], run[1]).catch(() => undefined);
-        if (details) remember(runKey(run[0], run[1]), (ws = details.workspace));
+        if (details) {
+          if (ws === undefined) remember(key, (ws = details.workspace));
+          if (!roots.has(key)) rememberRoot(key, details.rootDAGRunName !== undefined && details.rootDAGRunId !== undefined ? [details.rootDAGRunName, details.rootDAGRunId] : null);
+        }
       }
       publish(e, ws);
     });
@@ -234,13 +268,19 @@ export function runtimeTopics(runtime: Runtime, options: RuntimeTopicsOptions = 
       source: runs,
       authorize: () => {},
       parseFilter(params) {
-        onlyKeys(params, ['name', 'dagRunId'], 'runs');
+        onlyKeys(params, ['name', 'dagRunId', 'rootName', 'rootDagRunId'], 'runs');
         const f: RunsFilter = {};
         const name = text(params, 'name');
         const id = text(params, 'dagRunId');
         if (id !== undefined && name === undefined) throw new TroupeError('INVALID_INPUT', 'dagRunId needs name', { details: { field: 'dagRunId' } });
+        const rootName = text(params, 'rootName');
+        const rootId = text(params, 'rootDagRunId');
+        if ((rootName === undefined) !== (rootId === undefined)) {
+          throw new TroupeError('INVALID_INPUT', 'rootName and rootDagRunId go together: they name the root run of a composition tree', { details: { field: rootName === undefined ? 'rootName' : 'rootDagRunId' } });
+        }
         if (name !== undefined) f.name = name;
         if (id !== undefined) f.dagRunId = id;
+        if (rootName !== undefined && rootId !== undefined) f.root = runKey(rootName, rootId);
         return f;
       },
       matches: matchesRun,

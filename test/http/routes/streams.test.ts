@@ -54,6 +54,37 @@ s('runs of one run over SSE with ?token=, in order, ending with run.finished', a
   c.close();
 });
 
+s('runs of one composition tree (rootName + rootDagRunId): the root and its sub-DAG runs at every depth, nothing else', async () => {
+  srv.writeDag('leaf', 'steps:\n  - run: echo leaf\n');
+  srv.writeDag('middle', 'steps:\n  - id: call_leaf\n    action: dag.run\n    with: { dag: leaf }\n');
+  srv.writeDag('top', 'steps:\n  - id: call_middle\n    action: dag.run\n    with: { dag: middle }\n  - id: call_leaf\n    action: dag.run\n    with: { dag: leaf }\n');
+  const first = await srv.start('top');
+  const second = await srv.start('top');
+  const c = await sseClient(`${srv.api}/streams/runs?rootName=top&rootDagRunId=${first}&after=0&token=${srv.admin}`);
+  assert.is(c.status, 200);
+  const runtime = srv.troupe.engine.runtime;
+  for (const id of [first, second]) assert.not.ok((await runtime.waitForRun('top', id, 20_000)).timedOut);
+  const finishedOf = (all: typeof c.events extends () => infer T ? T : never) => all.filter((e) => e.event === 'run.finished').map((e) => `${e.body.data.name}`).sort();
+  // top, middle, and two leaves (one under middle, one under top).
+  await c.until(() => finishedOf(c.events()).length >= 4);
+  assert.equal(finishedOf(c.events()), ['leaf', 'leaf', 'middle', 'top']);
+  const events = c.events();
+  const top = (await runtime.getRun('top', first))!;
+  const ids = new Set([first]);
+  for (const e of events) ids.add(e.body.data.dagRunId);
+  assert.is(ids.size, 4, 'the root and its three descendants');
+  for (const e of events) {
+    if (e.body.data.dagRunId === first) continue;
+    assert.equal([e.body.data.rootName, e.body.data.rootDagRunId], ['top', first], 'a descendant event names its root');
+  }
+  assert.not.ok(events.some((e) => e.body.data.dagRunId === second), 'another tree of the same DAG is not followed');
+  assert.is(top.statusLabel, 'succeeded');
+  c.close();
+  const bad = await sseClient(`${srv.api}/streams/runs?rootName=top&token=${srv.admin}`);
+  assert.is(bad.status, 400);
+  await bad.body?.cancel?.();
+});
+
 s('refusals: 401 without a credential, 403 for a viewer on audit and for a foreign Origin, each audited; 404 topic, 400 filter and cursor, 426 on the WebSocket path', async () => {
   const none = await sseClient(`${srv.api}/streams/runs`);
   assert.is(none.status, 401);
