@@ -204,9 +204,12 @@ real('while with a command condition: the check shell sees $STATUS of the execut
   assert.is(d.steps[0]!.outputs?.STATUS, 'count-2');
 });
 
-real('a predecessor with the same output name does not stand in for the step own output', async (ctx) => {
-  const n = join(ctx.e.dir, 'n');
-  const d = await runReal(ctx, 'shadow', `steps:
+/**
+ * `first` publishes STATUS=count-1; `poll` (after it) counts its executions in `n`, runs `last`
+ * and publishes its own STATUS; it repeats while its STATUS is `expected`.
+ */
+function afterPredecessor(n: string, last: string, limit: number, expected = 'count-2'): string {
+  return `steps:
   - id: first
     run: echo count-1
     output: STATUS
@@ -214,15 +217,20 @@ real('a predecessor with the same output name does not stand in for the step own
     depends: first
     run: |
       n=$(cat ${n} 2>/dev/null || echo 0); n=$((n+1)); echo $n > ${n}
-      echo "count-$((n+1))"
+      ${last}
     output: STATUS
     repeat_policy:
       repeat: while
       condition: "\${STATUS}"
-      expected: count-2
+      expected: ${expected}
       interval_sec: 1
-      limit: 5
-`);
+      limit: ${limit}
+`;
+}
+
+real('a predecessor with the same output name does not stand in for the step own output', async (ctx) => {
+  const n = join(ctx.e.dir, 'n');
+  const d = await runReal(ctx, 'shadow', afterPredecessor(n, 'echo "count-$((n+1))"', 5));
   assert.is(d.statusLabel, 'succeeded');
   // The first execution prints count-2 (the condition holds: repeat), the second count-3 (stop).
   // Seeing the predecessor's count-1 instead would stop after one execution.
@@ -232,23 +240,7 @@ real('a predecessor with the same output name does not stand in for the step own
 
 real('after a failed execution the condition sees no output, not the predecessor value of the same name', async (ctx) => {
   const n = join(ctx.e.dir, 'n');
-  const d = await runReal(ctx, 'failed-exec', `steps:
-  - id: first
-    run: echo count-1
-    output: STATUS
-  - id: poll
-    depends: first
-    run: |
-      n=$(cat ${n} 2>/dev/null || echo 0); n=$((n+1)); echo $n > ${n}
-      exit 1
-    output: STATUS
-    repeat_policy:
-      repeat: while
-      condition: "\${STATUS}"
-      expected: count-1
-      interval_sec: 1
-      limit: 3
-`);
+  const d = await runReal(ctx, 'failed-exec', afterPredecessor(n, 'exit 1', 3, 'count-1'));
   assert.is(executions(ctx), 1, 'count-1 (the predecessor) would have held and repeated to the limit');
   assert.is(d.steps[1]!.statusLabel, 'failed');
 });
