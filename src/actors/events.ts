@@ -1,6 +1,9 @@
 import type { OperationOrigin } from '../core/index.ts';
 import type { RunStatus, StepStatus } from '../dag/status.ts';
-import type { HandlerKind } from '../dag/types.ts';
+import type { SkippedHandler } from '../machines/index.ts';
+
+/** A `handler_on` step an attempt left out, with the reason (the run machine's, in the run log and record). */
+export type { SkippedHandler };
 
 // The event backbone: the one typed stream the runtime publishes (`Runtime.events$`) and the
 // transition records it persists (`Runtime.transitions`).
@@ -127,12 +130,6 @@ export interface RunFinishedEvent extends RunFactBase {
   startedAt: number | null;
   finishedAt: number;
   durationMs?: number;
-}
-
-/** A `handler_on` step the attempt left out, with the reason (written to the run log and record). */
-export interface SkippedHandler {
-  handler: HandlerKind;
-  reason: string;
 }
 
 /** Boot recovery found the attempt running in a previous process life; it is marked failed. */

@@ -1,5 +1,6 @@
 import type { RunStatus, StepStatus } from '../dag/status.ts';
 import type { RunTrigger } from './records.ts';
+import type { SkippedHandler } from './events.ts';
 
 // The JSON the CLI, REST and MCP return about runs.
 
@@ -57,7 +58,7 @@ export interface RunDetails {
    * A handler this attempt did not run, and why (extra beyond Dagu's shape): `failure` while an
    * automatic retry (DAG-level `retry_policy`) is pending; the final attempt runs it.
    */
-  skippedHandler?: { handler: 'success' | 'failure' | 'abort' | 'exit'; reason: string };
+  skippedHandler?: SkippedHandler;
   /** Earlier attempts of this run (retries), oldest first; empty for a first attempt. */
   history: Array<{
     attempt: number;
@@ -67,7 +68,7 @@ export interface RunDetails {
     startedAt: string | null;
     finishedAt: string | null;
     error?: string;
-    skippedHandler?: { handler: 'success' | 'failure' | 'abort' | 'exit'; reason: string };
+    skippedHandler?: SkippedHandler;
     steps: Array<{ name: string; statusLabel: StepStatus; exitCode: number | null }>;
   }>;
 }
