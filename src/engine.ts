@@ -95,8 +95,9 @@ export async function openEngine(config: TroupeConfig, options: EngineOptions = 
       ...(options.executor ? { executor: options.executor } : {}),
       ...(options.launcher ? { launcher: options.launcher } : {}),
       ...(options.holdQueued ? { holdQueued: true } : {}),
-      // A CLI process (holdQueued) leaves automatic retries to the next server.
-      ...(!options.holdQueued && config.scheduler.enabled && config.scheduler.retryFailureWindowHours > 0 ? { autoRetry: { windowMs: config.scheduler.retryFailureWindowHours * 3600_000 } } : {}),
+      // A CLI process (holdQueued) leaves automatic retries to the next server (deferred), but
+      // knows they will follow: a failed attempt with retries left skips its failure handler.
+      ...(config.scheduler.enabled && config.scheduler.retryFailureWindowHours > 0 ? { autoRetry: { windowMs: config.scheduler.retryFailureWindowHours * 3600_000, ...(options.holdQueued ? { deferred: true } : {}) } } : {}),
     });
     let closing: Promise<void> | undefined;
     return {

@@ -29,12 +29,24 @@ export function autoRetryDelayMs(plan: AutoRetryPlan, count: number): number {
   return Math.min(plan.intervalMs * plan.backoff ** count, plan.maxIntervalMs);
 }
 
+/**
+ * Whether a failure of the run's current attempt would be retried automatically: a root run
+ * whose DAG has a `retry_policy` with retries left, not cancelled by a stop. `made` retries of
+ * `limit` were made so far. The run machine gets it at the attempt's start (a failed attempt
+ * with a retry pending skips `handler_on.failure`, §20.3); `autoRetryDue` schedules by it.
+ */
+export function autoRetryRemaining(record: RunRecord, spec: DagSpec): { made: number; limit: number } | undefined {
+  const plan = autoRetryPlan(spec);
+  if (!plan || record.autoRetryStopped || isChildRun(record)) return undefined;
+  const made = record.autoRetries ?? 0;
+  return made < plan.limit ? { made, limit: plan.limit } : undefined;
+}
+
 /** Whether a run's current attempt is due an automatic retry, and when (epoch ms). */
 export function autoRetryDue(record: RunRecord, spec: DagSpec): number | undefined {
   const plan = autoRetryPlan(spec);
-  if (!plan || record.status !== 'failed' || record.autoRetryStopped || isChildRun(record)) return undefined;
+  if (!plan || record.status !== 'failed' || !autoRetryRemaining(record, spec)) return undefined;
   const count = record.autoRetries ?? 0;
-  if (count >= plan.limit) return undefined;
   const end = record.finishedAt ? Date.parse(record.finishedAt) : NaN;
   if (!Number.isFinite(end)) return undefined;
   return end + autoRetryDelayMs(plan, count);

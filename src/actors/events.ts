@@ -1,5 +1,9 @@
 import type { OperationOrigin } from '../core/index.ts';
 import type { RunStatus, StepStatus } from '../dag/status.ts';
+import type { SkippedHandler } from '../machines/index.ts';
+
+/** A `handler_on` step an attempt left out, with the reason (the run machine's, in the run log and record). */
+export type { SkippedHandler };
 
 // The event backbone: the one typed stream the runtime publishes (`Runtime.events$`) and the
 // transition records it persists (`Runtime.transitions`).
@@ -121,6 +125,8 @@ export interface RunFinishedEvent extends RunFactBase {
   type: 'run.finished';
   status: Extract<RunStatus, 'succeeded' | 'partially_succeeded' | 'failed' | 'aborted'>;
   error?: string;
+  /** A handler the attempt did not run, and why: `failure` while a DAG-level automatic retry is pending (§20.3). */
+  skippedHandler?: SkippedHandler;
   startedAt: number | null;
   finishedAt: number;
   durationMs?: number;

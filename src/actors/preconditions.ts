@@ -7,6 +7,7 @@ import type { StepExecutor } from './executors/port.ts';
 import { newJobId } from './executors/port.ts';
 import { fileLogSink } from './job-log-sink.ts';
 import { safeFileName } from './run-logs.ts';
+import { setOwn } from '../dag/set-own.ts';
 
 export interface PreconditionRun {
   /** Whose preconditions these are: a step name, or '' for the DAG's own. */
@@ -15,6 +16,13 @@ export interface PreconditionRun {
   /** The step (for the DAG's own: a step-shaped holder of the DAG's preconditions). */
   step: StepSpec;
   published: Readonly<Record<string, PublishedStep>>;
+  /**
+   * A `repeat_policy` condition: what the step's execution just finished produced (§18.3). Its
+   * `output:` variable is set in the condition's environment (`${NAME}`, `$NAME`, and the env of
+   * a command check). `${steps.<own id>.outputs.x}` stays unresolved: self-references never
+   * resolve (§11.2).
+   */
+  own?: { output?: string };
   hostEnv: Readonly<Record<string, string>>;
   dagName: string;
   dagRunId: string;
@@ -40,6 +48,12 @@ export async function preconditionsMet(executor: StepExecutor, run: Precondition
     stderr: join(run.logDir, `${prefix}preconditions.stderr.log`),
   };
   const plan = planStepLaunch({ scope: run.scope, step: { ...run.step, preconditions: [] }, published: run.published, paths: { ...paths, outputFile: join(run.logDir, `${prefix}preconditions.outputs`), scriptDir: run.logDir } });
+  // A repeat condition sees this execution's output, or none (a predecessor's variable of the
+  // same name is an older value).
+  if (run.own && run.step.output) {
+    if (run.own.output !== undefined) setOwn(plan.env, run.step.output, run.own.output);
+    else delete plan.env[run.step.output];
+  }
   const prepared = preparePreconditions(plan, run.scope, run.step, run.step.preconditions, run.hostEnv, run.published);
   let counter = 0;
   const exec = async (argv: string[], capture: boolean, timeoutMs?: number): Promise<{ code: number | null; output: string; error?: string }> => {

@@ -1,5 +1,6 @@
 import type { RunStatus, StepStatus } from '../dag/status.ts';
 import type { RunTrigger } from './records.ts';
+import type { SkippedHandler } from './events.ts';
 
 // The JSON the CLI, REST and MCP return about runs.
 
@@ -53,6 +54,11 @@ export interface RunDetails {
   scheduledAt?: string;
   /** Attempts the DAG's `retry_policy` added automatically. */
   autoRetries?: number;
+  /**
+   * A handler this attempt did not run, and why (extra beyond Dagu's shape): `failure` while an
+   * automatic retry (DAG-level `retry_policy`) is pending; the final attempt runs it.
+   */
+  skippedHandler?: SkippedHandler;
   /** Earlier attempts of this run (retries), oldest first; empty for a first attempt. */
   history: Array<{
     attempt: number;
@@ -62,6 +68,7 @@ export interface RunDetails {
     startedAt: string | null;
     finishedAt: string | null;
     error?: string;
+    skippedHandler?: SkippedHandler;
     steps: Array<{ name: string; statusLabel: StepStatus; exitCode: number | null }>;
   }>;
 }

@@ -66,6 +66,8 @@ export function foldRunEvent(record: RunRecord, event: RunLifecycleEvent, index:
       record.finishedAt = isoTime(event.finishedAt);
       if (event.error !== undefined) record.error = event.error;
       else delete record.error;
+      if (event.skippedHandler) record.skippedHandler = { ...event.skippedHandler };
+      else delete record.skippedHandler;
       return true;
     case 'run.interrupted':
       return false;

@@ -1,5 +1,6 @@
 import type { OperationOrigin } from '../core/index.ts';
 import type { RunStatus, StepStatus } from '../dag/status.ts';
+import type { SkippedHandler } from './events.ts';
 
 // What the runtime persists about runs (JSON-safe). Written by the record writer, a subscriber of events$.
 
@@ -37,6 +38,8 @@ export interface AttemptSummary {
   startedAt: string | null;
   finishedAt: string | null;
   error?: string;
+  /** A handler this attempt left out (`failure`, while an automatic retry was pending). */
+  skippedHandler?: SkippedHandler;
   steps: StepRecord[];
 }
 
@@ -77,6 +80,8 @@ export interface RunRecord {
   autoRetries?: number;
   /** A stop cancelled the pending automatic retries of this run. */
   autoRetryStopped?: boolean;
+  /** The current attempt left out a handler: `failure`, because an automatic retry is pending (§20.3). */
+  skippedHandler?: SkippedHandler;
   /** Monotonic enqueue sequence number, for FIFO order across restarts. */
   queueSeq?: number;
   /** A sub-DAG run: the run (and step) that started it, and the root of its tree. */

@@ -191,6 +191,7 @@ export function provideRunMachine(deps: RunActorDeps) {
         scope,
         step: spec,
         published: input.published ?? {},
+        ...(input.own ? { own: input.own } : {}),
         hostEnv: deps.baseEnv,
         dagName: run.dagName,
         dagRunId: run.dagRunId,

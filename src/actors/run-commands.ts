@@ -264,7 +264,7 @@ export function createRunCommands(core: RuntimeCore) {
     const now = isoTime(clock.now());
     const next: RunRecord = {
       ...r,
-      history: [...r.history, { attempt: r.attempt, status: r.status, trigger: r.trigger, startedAt: r.startedAt, finishedAt: r.finishedAt, ...(r.error ? { error: r.error } : {}), steps: r.steps }],
+      history: [...r.history, { attempt: r.attempt, status: r.status, trigger: r.trigger, startedAt: r.startedAt, finishedAt: r.finishedAt, ...(r.error ? { error: r.error } : {}), ...(r.skippedHandler ? { skippedHandler: r.skippedHandler } : {}), steps: r.steps }],
       attempt: r.attempt + 1,
       status: 'running',
       trigger: 'retry',
@@ -275,6 +275,7 @@ export function createRunCommands(core: RuntimeCore) {
       origin,
     };
     delete next.error;
+    delete next.skippedHandler;
     // Only the scheduler's automatic retries (DAG retry_policy) retry as source=scheduler.
     if (next.origin.source === 'scheduler') next.autoRetries = (r.autoRetries ?? 0) + 1;
     const h = newHandle(next, spec);

@@ -21,7 +21,7 @@ export function runLogLine(event: RunLifecycleEvent): string {
     case 'step.finished':
       return `step ${event.step} ${event.status}${event.exitCode !== null ? ` exit=${event.exitCode}` : ''}${event.error ? ` (${event.error})` : ''}`;
     case 'run.finished':
-      return `finished ${event.status}${event.error ? ` (${event.error})` : ''}`;
+      return `finished ${event.status}${event.error ? ` (${event.error})` : ''}${event.skippedHandler ? `; handler_on.${event.skippedHandler.handler} skipped: ${event.skippedHandler.reason}` : ''}`;
     case 'run.interrupted':
       return 'interrupted by restart';
   }

@@ -113,12 +113,14 @@ export function toRunDetails(r: RunRecord): RunDetails {
       startedAt: a.startedAt,
       finishedAt: a.finishedAt,
       ...(a.error !== undefined ? { error: a.error } : {}),
+      ...(a.skippedHandler ? { skippedHandler: { ...a.skippedHandler } } : {}),
       steps: a.steps.map((s) => ({ name: s.name, statusLabel: s.status, exitCode: s.exitCode })),
     })),
   };
   if (r.scheduledAt !== undefined) d.scheduledAt = r.scheduledAt;
   if (r.autoRetries) d.autoRetries = r.autoRetries;
   if (r.error !== undefined) d.error = r.error;
+  if (r.skippedHandler) d.skippedHandler = { ...r.skippedHandler };
   if (r.root) {
     d.rootDAGRunName = r.root.name;
     d.rootDAGRunId = r.root.dagRunId;

@@ -8,7 +8,7 @@ import type { RunScope } from '../dag/index.ts';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunInput, RunStepState } from '../machines/index.ts';
-import { createAutoRetry, scheduleAutoRetries } from './auto-retry.ts';
+import { autoRetryRemaining, createAutoRetry, scheduleAutoRetries } from './auto-retry.ts';
 import { createDagService } from './dag-service.ts';
 import { createRetention } from './retention.ts';
 import { EventBus } from './event-bus.ts';
@@ -95,9 +95,12 @@ export interface RuntimeOptions {
   /**
    * Retry failed runs automatically per their DAG's `retry_policy` (the server does; a CLI
    * process does not). `windowMs`: at boot, failed runs that ended longer ago are left alone.
+   * `deferred`: this process schedules no retries, the next server does (a CLI process), but a
+   * failed attempt with retries left still skips `handler_on.failure` (§20.3).
+   * Without it, no automatic retry follows a failure and every failed attempt runs its failure handler.
    * @defaultValue off
    */
-  autoRetry?: { windowMs: number };
+  autoRetry?: { windowMs: number; deferred?: boolean };
   /**
    * Days of run history kept for a DAG that sets neither `hist_retention_days` nor
    * `hist_retention_runs`; pruning runs when an attempt of the DAG begins. @defaultValue 30
@@ -221,7 +224,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   });
 
   // DAG-level retry_policy: a failed attempt with retries left gets a pending retry.
-  const autoRetry = options.autoRetry
+  const autoRetry = options.autoRetry && !options.autoRetry.deferred
     ? createAutoRetry({ clock, logger: logger.child({ component: 'auto-retry' }), retry: (name, id) => commands.retry(name, id, {}), record: (name, id) => queries.existingRecord(name, id) })
     : undefined;
   bus.subscribe('auto-retry', (event) => {
@@ -356,6 +359,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       now: clock.now(),
     };
     if (preset) input.preset = preset;
+    // A failure of this attempt is retried automatically: its failure handler waits for the final attempt.
+    const remaining = options.autoRetry ? autoRetryRemaining(h.record, h.spec) : undefined;
+    if (remaining) input.autoRetry = remaining;
     return input;
   }
 

@@ -40,6 +40,7 @@ export function lifecycleToInput(event: RunLifecycleEvent): AuditInput | undefin
       const details: Record<string, unknown> = { ...ids, status: event.status, attempt };
       if (event.startedAt !== null) details.duration_ms = event.finishedAt - event.startedAt;
       if (event.error !== undefined) details.error = event.error;
+      if (event.skippedHandler) details.skipped_handler = event.skippedHandler.handler;
       return { ...base, action: 'dag_run_finished', result: event.status === 'succeeded' || event.status === 'partially_succeeded' ? 'succeeded' : 'failed', details };
     }
     case 'run.interrupted':

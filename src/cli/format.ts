@@ -31,6 +31,7 @@ export function progressLine(p: StepProgress): string {
 export function outcomeLines(d: RunDetails): string[] {
   const took = d.startedAt && d.finishedAt ? ` in ${duration(Date.parse(d.finishedAt) - Date.parse(d.startedAt))}` : '';
   const lines = [`${human(d.statusLabel)}${took}${d.error ? `: ${d.error}` : ''}`];
+  if (d.skippedHandler) lines.push(`  ${skippedText(d.skippedHandler)}`);
   for (const s of d.steps) {
     if (s.statusLabel === 'failed' || s.statusLabel === 'aborted') {
       lines.push(`  step ${s.name} ${human(s.statusLabel)}${s.exitCode !== null ? ` (exit ${s.exitCode})` : ''}${s.error && !isExitCodeOnly(s.error) ? `: ${s.error}` : ''}`);
@@ -49,6 +50,7 @@ export function runText(d: RunDetails): string {
     `  started:  ${d.startedAt ?? '-'}`,
     `  finished: ${d.finishedAt ?? '-'}`,
   ];
+  if (d.skippedHandler) lines.push(`  handlers: ${skippedText(d.skippedHandler)}`);
   const keys = Object.keys(d.params);
   if (keys.length > 0) lines.push(`  params:   ${keys.map((k) => `${k}=${d.params[k]}`).join(' ')}`);
   if (d.parentDAGRunName !== undefined) lines.push(`  parent:   ${d.parentDAGRunName} ${d.parentDAGRunId} (step ${d.parentStepName})`);
@@ -67,9 +69,14 @@ export function runText(d: RunDetails): string {
   }
   if (d.history.length > 0) {
     lines.push('  earlier attempts:');
-    for (const a of d.history) lines.push(`    #${a.attempt} ${human(a.statusLabel).padEnd(20)} ${a.startedAt ?? '-'} -> ${a.finishedAt ?? '-'}${a.error ? ` (${a.error})` : ''}`);
+    for (const a of d.history) lines.push(`    #${a.attempt} ${human(a.statusLabel).padEnd(20)} ${a.startedAt ?? '-'} -> ${a.finishedAt ?? '-'}${a.error ? ` (${a.error})` : ''}${a.skippedHandler ? ` [handler_on.${a.skippedHandler.handler} skipped]` : ''}`);
   }
   return lines.join('\n');
+}
+
+/** A handler the attempt left out, e.g. `failure` while an automatic retry is pending (§20.3). */
+function skippedText(h: NonNullable<RunDetails['skippedHandler']>): string {
+  return `handler_on.${h.handler} skipped: ${h.reason}`;
 }
 
 /** One line per run for `troupe runs`. */

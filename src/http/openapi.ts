@@ -35,7 +35,7 @@ const schemas: Record<string, Json> = {
     required: ['name', 'dagRunId', 'status', 'statusLabel', 'attempt', 'steps'],
     properties: {
       name: str(), dagRunId: str(), status: int('Dagu status code 0-8'), statusLabel: str(), attempt: { type: 'integer' }, params: { type: 'object', additionalProperties: str() },
-      queuedAt: { type: ['string', 'null'] }, startedAt: { type: ['string', 'null'] }, finishedAt: { type: ['string', 'null'] }, error: str(), scheduledAt: str('scheduled runs: the fire time'), autoRetries: { type: 'integer', description: 'attempts added by the DAG retry_policy' },
+      queuedAt: { type: ['string', 'null'] }, startedAt: { type: ['string', 'null'] }, finishedAt: { type: ['string', 'null'] }, error: str(), scheduledAt: str('scheduled runs: the fire time'), autoRetries: { type: 'integer', description: 'attempts added by the DAG retry_policy' }, skippedHandler: { type: 'object', description: 'a handler this attempt did not run and why: failure, while an automatic retry is pending' },
       steps: { type: 'array', items: ref('StepDetails') }, queue: str(), workspace: str(), trigger: str(), correlationId: str(),
       rootDAGRunName: str('sub-DAG runs: the root of the tree'), rootDAGRunId: str(), parentDAGRunName: str('sub-DAG runs: the run that started it'), parentDAGRunId: str(), parentStepName: str(),
     },

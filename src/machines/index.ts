@@ -2,9 +2,10 @@
 // actors layer provides. Nothing here starts an actor or touches I/O.
 
 // Runs
-export { runMachine, runStatusOf, readySteps, decideOutcome, HANDLER_STEP_NAMES } from './run.machine.ts';
+export { runMachine, runStatusOf, decideOutcome, HANDLER_STEP_NAMES } from './run.machine.ts';
+export { readySteps } from './run-schedule.ts';
 export { stepFacts } from './run.machine.ts';
-export type { RunInput, RunContext, RunEvent, RunFact, RunStepState } from './run.machine.ts';
+export type { RunInput, RunContext, RunEvent, RunFact, RunStepState, SkippedHandler } from './run.machine.ts';
 // Steps
 export { stepMachine, retryDelayMs } from './step.machine.ts';
 // The scheduler

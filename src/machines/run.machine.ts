@@ -3,6 +3,8 @@ import type { DagSpec, HandlerKind, StepSpec } from '../dag/types.ts';
 import type { RunStatus } from '../dag/status.ts';
 import { isDoneStepStatus } from '../dag/status.ts';
 import { retryDelayMs, stepMachine } from './step.machine.ts';
+import { anyStepActive, initialSchedule, mainStepsSettled, readySteps, settleStep, specsByName } from './run-schedule.ts';
+import type { Sched } from './run-schedule.ts';
 import type { PreconditionCheckInput, StepInput, StepJobRef, StepState, StepUpdate } from './step.machine.ts';
 
 /** A step's state as the run sees it. */
@@ -24,7 +26,19 @@ export interface RunInput {
   preset?: Record<string, RunStepState>;
   /** Start in `queued` (enqueue) or go straight to `running` (start). */
   queued: boolean;
+  /**
+   * The DAG-level `retry_policy` will retry this attempt if it fails (a root run with
+   * automatic retries left): a failure then skips `handler_on.failure`, which only the last
+   * attempt runs (§20.3). `made` retries of `limit` were made before this attempt.
+   */
+  autoRetry?: { made: number; limit: number };
   now: number;
+}
+
+/** A handler the run did not run, and why (a failure handler while an automatic retry is pending). */
+export interface SkippedHandler {
+  handler: HandlerKind;
+  reason: string;
 }
 
 export interface RunContext extends RunInput {
@@ -51,6 +65,8 @@ export interface RunContext extends RunInput {
   outcome?: Exclude<RunStatus, 'queued' | 'running' | 'not_started' | 'waiting' | 'rejected'>;
   /** Handler steps still to run, in order. */
   pendingHandlers: HandlerKind[];
+  /** Set when `decide` left out the failure handler because an automatic retry is pending. */
+  skippedHandler?: SkippedHandler;
   queuedAt: number | null;
   startedAt: number | null;
   finishedAt: number | null;
@@ -83,7 +99,7 @@ export type RunFact =
       logTruncated?: boolean;
       now: number;
     }
-  | { type: 'run.finished'; status: 'succeeded' | 'partially_succeeded' | 'failed' | 'aborted'; error?: string; startedAt: number | null; finishedAt: number; now: number };
+  | { type: 'run.finished'; status: 'succeeded' | 'partially_succeeded' | 'failed' | 'aborted'; error?: string; skippedHandler?: SkippedHandler; startedAt: number | null; finishedAt: number; now: number };
 
 /** The step facts one `step.update` stands for, comparing the step before and after it. */
 export function stepFacts(spec: StepSpec | undefined, prev: RunStepState | undefined, next: RunStepState, now: number): RunFact[] {
@@ -147,110 +163,6 @@ function eventTime(ctx: RunContext, event: unknown): number {
   return e.now ?? e.finishedAt ?? e.startedAt ?? e.output?.now ?? ctx.startedAt ?? 0;
 }
 
-/** A dependency lets its dependents run: it succeeded, continued past a failure, or was skipped with continue_on.skipped. */
-function satisfies(spec: StepSpec, state: RunStepState): boolean {
-  if (state.status === 'succeeded' || state.status === 'partially_succeeded') return true;
-  if (state.status === 'failed') return state.continued === true;
-  if (state.status === 'skipped') return spec.continueOn.skipped;
-  return false;
-}
-
-const specIndex = new WeakMap<DagSpec, Map<string, StepSpec>>();
-/** Steps by name, computed once per spec (the spec never changes during a run). */
-function specsByName(spec: DagSpec): Map<string, StepSpec> {
-  let index = specIndex.get(spec);
-  if (!index) {
-    index = new Map(spec.steps.map((s) => [s.name, s]));
-    specIndex.set(spec, index);
-  }
-  return index;
-}
-
-const dependentsIndex = new WeakMap<DagSpec, Map<string, string[]>>();
-/** Direct dependents of every step, computed once per spec. */
-function dependentsOf(spec: DagSpec): Map<string, string[]> {
-  let index = dependentsIndex.get(spec);
-  if (!index) {
-    index = new Map(spec.steps.map((s) => [s.name, [] as string[]]));
-    for (const s of spec.steps) for (const d of s.depends) index.get(d)?.push(s.name);
-    dependentsIndex.set(spec, index);
-  }
-  return index;
-}
-
-/** The steps that may be spawned now: the head of the ready queue, up to max_active_steps. */
-export function readySteps(ctx: RunContext): string[] {
-  const max = ctx.spec.maxActiveSteps && ctx.spec.maxActiveSteps > 0 ? ctx.spec.maxActiveSteps : Infinity;
-  return ctx.ready.slice(0, Math.max(0, max - ctx.active));
-}
-
-type Sched = Pick<RunContext, 'waitingOn' | 'ready' | 'active' | 'unresolved'>;
-
-/** Marks every not-yet-started step downstream of `name` unreachable (it can never run). */
-function markUnreachable(spec: DagSpec, sched: Sched, name: string): void {
-  const stack = [...(dependentsOf(spec).get(name) ?? [])];
-  while (stack.length > 0) {
-    const d = stack.pop()!;
-    if (!(d in sched.waitingOn)) continue; // already ready, started, done or unreachable
-    delete sched.waitingOn[d];
-    sched.unresolved--;
-    stack.push(...(dependentsOf(spec).get(d) ?? []));
-  }
-}
-
-/** A main step is done: free its slot, then release or cut off its dependents. */
-function settleStep(spec: DagSpec, sched: Sched, name: string, state: RunStepState, wasStarted: boolean): void {
-  if (wasStarted) sched.active--;
-  sched.unresolved--;
-  const stepSpec = specsByName(spec).get(name)!;
-  if (!satisfies(stepSpec, state)) return markUnreachable(spec, sched, name);
-  for (const d of dependentsOf(spec).get(name) ?? []) {
-    if (!(d in sched.waitingOn)) continue;
-    const left = sched.waitingOn[d]! - 1;
-    if (left > 0) sched.waitingOn[d] = left;
-    else {
-      delete sched.waitingOn[d];
-      sched.ready.push(d);
-    }
-  }
-}
-
-/** Initial scheduling state, honouring steps carried over from an earlier attempt. */
-function initialSchedule(spec: DagSpec, steps: Record<string, RunStepState>): Sched {
-  const sched: Sched = { waitingOn: {}, ready: [], active: 0, unresolved: 0 };
-  for (const s of spec.steps) {
-    if (isDoneStepStatus(steps[s.name]!.status)) continue;
-    sched.unresolved++;
-    sched.waitingOn[s.name] = s.depends.length;
-  }
-  // Done (preset) steps release or cut off their dependents, as if they had just finished.
-  for (const s of spec.steps) {
-    const st = steps[s.name]!;
-    if (!isDoneStepStatus(st.status)) continue;
-    sched.unresolved++; // settleStep counts it down again
-    settleStep(spec, sched, s.name, st, false);
-  }
-  for (const s of spec.steps) {
-    if (sched.waitingOn[s.name] === 0) {
-      delete sched.waitingOn[s.name];
-      sched.ready.push(s.name);
-    }
-  }
-  return sched;
-}
-
-function mainStepsSettled(ctx: RunContext): boolean {
-  // After a stop, steps that never started stay not_started; only running ones must end.
-  if (ctx.stopRequested) return ctx.active === 0;
-  return ctx.unresolved === 0 && ctx.active === 0;
-}
-
-function anyStepActive(ctx: RunContext): boolean {
-  if (ctx.active > 0) return true;
-  for (const s of Object.values(ctx.steps)) if (s.handler && !isDoneStepStatus(s.status)) return true;
-  return false;
-}
-
 /** The run's outcome from its main steps. */
 export function decideOutcome(ctx: RunContext): NonNullable<RunContext['outcome']> {
   if (ctx.forcedOutcome) return ctx.forcedOutcome;
@@ -263,10 +175,17 @@ export function decideOutcome(ctx: RunContext): NonNullable<RunContext['outcome'
   return 'succeeded';
 }
 
-function handlersFor(spec: DagSpec, outcome: NonNullable<RunContext['outcome']>): HandlerKind[] {
-  const first: HandlerKind | undefined =
-    outcome === 'succeeded' || outcome === 'partially_succeeded' ? 'success' : outcome === 'failed' ? 'failure' : 'abort';
-  return [first, 'exit'].filter((k): k is HandlerKind => k !== undefined && spec.handlerOn[k as HandlerKind] !== undefined);
+/**
+ * The handlers to run after the main steps, in order, and the one left out: a failed attempt
+ * that the DAG-level retry_policy will retry skips `failure` (the last attempt runs it, §20.3);
+ * `exit` always runs.
+ */
+export function handlersFor(spec: DagSpec, outcome: NonNullable<RunContext['outcome']>, autoRetry?: RunInput['autoRetry']): { pending: HandlerKind[]; skipped?: SkippedHandler } {
+  const first: HandlerKind = outcome === 'succeeded' || outcome === 'partially_succeeded' ? 'success' : outcome === 'failed' ? 'failure' : 'abort';
+  const pending = ([first, 'exit'] as const).filter((k) => spec.handlerOn[k] !== undefined);
+  if (first !== 'failure' || !autoRetry || spec.handlerOn.failure === undefined) return { pending };
+  const reason = `an automatic retry is pending (retry_policy: retry ${autoRetry.made + 1} of ${autoRetry.limit}); the final attempt runs it`;
+  return { pending: pending.filter((k) => k !== 'failure'), skipped: { handler: 'failure', reason } };
 }
 
 function initialSteps(input: RunInput): Record<string, RunStepState> {
@@ -393,7 +312,9 @@ export const runMachine = setup({
     emitFinished: emit(({ context }, params: { status: Extract<RunFact, { type: 'run.finished' }>['status'] }) => {
       const status = params.status;
       const finishedAt = context.finishedAt ?? context.startedAt ?? context.now;
-      return { type: 'run.finished' as const, status, ...(context.error !== undefined ? { error: context.error } : {}), startedAt: context.startedAt, finishedAt, now: finishedAt };
+      // A skip stands only if the run ends failed (a failure of the exit handler keeps it failed).
+      const skipped = status === 'failed' && context.skippedHandler ? { skippedHandler: context.skippedHandler } : {};
+      return { type: 'run.finished' as const, status, ...(context.error !== undefined ? { error: context.error } : {}), ...skipped, startedAt: context.startedAt, finishedAt, now: finishedAt };
     }),
     /** Spawns every ready step and marks it as started so it is not spawned twice. */
     scheduleReady: enqueueActions(({ context, enqueue, event }) => {
@@ -413,7 +334,8 @@ export const runMachine = setup({
     }),
     decide: assign(({ context }) => {
       const outcome = decideOutcome(context);
-      return { outcome, pendingHandlers: handlersFor(context.spec, outcome) };
+      const { pending, skipped } = handlersFor(context.spec, outcome, context.autoRetry);
+      return { outcome, pendingHandlers: pending, ...(skipped ? { skippedHandler: skipped } : {}) };
     }),
     startNextHandler: enqueueActions(({ context, enqueue, event }) => {
       const [kind, ...rest] = context.pendingHandlers;

@@ -115,6 +115,8 @@ export interface PreconditionCheckInput {
   vars: Record<string, string>;
   run: StepInput['run'];
   published?: StepInput['published'];
+  /** A `repeat_policy` condition: the step's own `output:` from the execution just finished (§18.3). */
+  own?: { output?: string };
 }
 
 /** The executor's input: everything needed to launch one process for the step. */
@@ -400,6 +402,9 @@ export const stepMachine = setup({
             vars: context.vars,
             run: context.run,
             ...(context.published ? { published: context.published } : {}),
+            // The condition sees the `output:` this execution produced (keepLast kept it; a
+            // failed execution produced none), never a value from before it.
+            own: context.output !== undefined ? { output: context.output } : {},
           };
         },
         onDone: [

@@ -7,6 +7,8 @@ import { createSimulatedClock, isTroupeError } from '../../src/core/index.ts';
 import type { SimulatedClock } from '../../src/core/index.ts';
 import { loadDag } from '../../src/dag/index.ts';
 import { createTestEngine, until } from '../_support/engine.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { TestEngine } from '../_support/engine.ts';
 
 // DAG-level retry_policy: failed runs retried automatically as new attempts, on a simulated
@@ -44,11 +46,11 @@ s.after.each(async (ctx) => {
   await ctx.e.close();
 });
 
-async function ended(ctx: Ctx, name: string, id: string, attempt: number) {
+async function ended(ctx: { e: TestEngine }, name: string, id: string, attempt: number, ms = 10_000) {
   await until(async () => {
     const d = await ctx.e.runtime.getRun(name, id);
     return d && d.attempt === attempt && ['succeeded', 'failed', 'aborted'].includes(d.statusLabel) && d;
-  }, 10_000, `attempt ${attempt} of ${name} to end`);
+  }, ms, `attempt ${attempt} of ${name} to end`);
   return (await ctx.e.runtime.getRun(name, id))!;
 }
 
@@ -142,3 +144,121 @@ s('a retry that fell due while the server was down starts at boot; an aborted ru
 });
 
 s.run();
+
+// §20.3 with real step processes on a real LevelDB (the retry interval on a simulated clock):
+// while automatic retries remain, a failed attempt skips handler_on.failure; exit still runs,
+// and the final attempt runs the failure handler. Handlers append a line to a marker file.
+
+interface RealCtx {
+  clock: SimulatedClock;
+  e: TestEngine;
+}
+const real = suite<RealCtx>('runtime: handler_on.failure and pending automatic retries (real processes)');
+
+async function openReal(ctx: RealCtx, dir?: string, deferred = false): Promise<void> {
+  ctx.e = await createTestEngine({ ...(dir ? { dir } : {}), clock: ctx.clock, autoRetry: { windowMs: 24 * 3600_000, ...(deferred ? { deferred: true } : {}) } });
+}
+real.before.each(async (ctx) => {
+  ctx.clock = createSimulatedClock(Date.UTC(2026, 0, 1, 12));
+  await openReal(ctx);
+});
+real.after.each(async (ctx) => {
+  await ctx.e.close();
+});
+
+const marksOf = (e: TestEngine) => join(e.dir, 'marks.txt');
+const marks = (e: TestEngine) => (existsSync(marksOf(e)) ? readFileSync(marksOf(e), 'utf8').trim().split('\n') : []);
+
+/** A DAG whose step always fails; its failure and exit handlers append to the marker file. */
+function failing(e: TestEngine, retry: string): string {
+  return `${retry}env:\n  - MARKS: ${marksOf(e)}\nhandler_on:\n  failure:\n    run: echo "failure $DAG_RUN_STATUS" >> "$MARKS"\n  exit:\n    run: echo exit >> "$MARKS"\nsteps:\n  - name: a\n    run: exit 3\n`;
+}
+
+/** Real processes: a slower machine gets more time. */
+const endedReal = (ctx: RealCtx, name: string, id: string, attempt: number) => ended(ctx, name, id, attempt, 20_000);
+
+real('limit 1, a step that fails twice: the failure handler runs once, after the second attempt; exit runs after both', async (ctx) => {
+  ctx.e.writeDag('twice', failing(ctx.e, 'retry_policy:\n  limit: 1\n  interval_sec: 60\n'));
+  const { dagRunId } = await ctx.e.runtime.start({ name: 'twice' });
+  const first = await endedReal(ctx, 'twice', dagRunId, 1);
+  assert.is(first.statusLabel, 'failed');
+  assert.equal(marks(ctx.e), ['exit'], 'the first attempt ran exit but not failure');
+  assert.is(first.skippedHandler?.handler, 'failure');
+  assert.match(first.skippedHandler!.reason, /automatic retry is pending \(retry_policy: retry 1 of 1\)/);
+  assert.not.ok(first.steps.some((st) => st.name === 'onFailure'), 'no onFailure step in the first attempt');
+  const log = await until(async () => {
+    const c = (await ctx.e.runtime.runLogs('twice', dagRunId)).schedulerLog.content;
+    return /finished failed/.test(c) ? c : undefined;
+  }, 10_000, 'the run log');
+  assert.match(log, /handler_on\.failure skipped: an automatic retry is pending/);
+
+  await ctx.clock.advance(60_000);
+  const second = await endedReal(ctx, 'twice', dagRunId, 2);
+  assert.is(second.statusLabel, 'failed');
+  assert.is(second.autoRetries, 1);
+  assert.equal(marks(ctx.e), ['exit', 'failure failed', 'exit'], 'failure ran once, in the final attempt, before its exit');
+  assert.is(second.skippedHandler, undefined);
+  assert.is(second.steps.find((st) => st.name === 'onFailure')?.statusLabel, 'succeeded');
+  assert.is(second.history[0]!.skippedHandler?.handler, 'failure', 'the history keeps why attempt 1 skipped it');
+
+  await ctx.clock.advance(24 * 3600_000);
+  assert.is((await ctx.e.runtime.getRun('twice', dagRunId))!.attempt, 2, 'no retry past the limit');
+  assert.equal(marks(ctx.e), ['exit', 'failure failed', 'exit']);
+});
+
+real('without retry_policy, or with limit 0, the first failure runs the failure handler', async (ctx) => {
+  ctx.e.writeDag('plain', failing(ctx.e, ''));
+  ctx.e.writeDag('zero', failing(ctx.e, 'retry_policy:\n  limit: 0\n'));
+  const a = await ctx.e.runtime.start({ name: 'plain' });
+  const pa = await endedReal(ctx, 'plain', a.dagRunId, 1);
+  const b = await ctx.e.runtime.start({ name: 'zero' });
+  const pb = await endedReal(ctx, 'zero', b.dagRunId, 1);
+  assert.equal(marks(ctx.e), ['failure failed', 'exit', 'failure failed', 'exit']);
+  assert.is(pa.skippedHandler, undefined);
+  assert.is(pb.skippedHandler, undefined);
+});
+
+real('a sub-DAG run is never auto-retried, so a failing child runs its failure handler; a stop runs the abort handler', async (ctx) => {
+  ctx.e.writeDag('child', failing(ctx.e, 'retry_policy:\n  limit: 2\n  interval_sec: 60\n'));
+  ctx.e.writeDag('parent', 'steps:\n  - id: call\n    action: dag.run\n    with: { dag: child }\n');
+  const { dagRunId } = await ctx.e.runtime.start({ name: 'parent' });
+  const parent = await endedReal(ctx, 'parent', dagRunId, 1);
+  assert.is(parent.statusLabel, 'failed');
+  const ref = parent.steps[0]!.subRuns![0]!;
+  const child = await endedReal(ctx, ref.name, ref.dagRunId, 1);
+  assert.is(child.statusLabel, 'failed');
+  assert.is(child.skippedHandler, undefined);
+  assert.equal(marks(ctx.e), ['failure failed', 'exit']);
+  await ctx.clock.advance(3600_000);
+  assert.is((await ctx.e.runtime.getRun(ref.name, ref.dagRunId))!.attempt, 1, 'the child is not retried');
+
+  ctx.e.writeDag('long', `retry_policy:\n  limit: 1\nenv:\n  - MARKS: ${marksOf(ctx.e)}\nhandler_on:\n  failure:\n    run: echo failure >> "$MARKS"\n  abort:\n    run: echo abort >> "$MARKS"\nsteps:\n  - name: a\n    run: sleep 30\n`);
+  const long = await ctx.e.runtime.start({ name: 'long' });
+  await until(async () => (await ctx.e.runtime.getRun('long', long.dagRunId))?.steps[0]?.statusLabel === 'running', 10_000, 'long to run');
+  await ctx.e.runtime.stop('long', long.dagRunId);
+  const stopped = await endedReal(ctx, 'long', long.dagRunId, 1);
+  assert.is(stopped.statusLabel, 'aborted');
+  assert.is(stopped.skippedHandler, undefined);
+  assert.equal(marks(ctx.e).slice(2), ['abort']);
+});
+
+real('a CLI process (deferred retries) skips the failure handler too; the next server retries and the final attempt runs it', async (ctx) => {
+  const dir = ctx.e.dir;
+  await ctx.e.shutdown();
+  await openReal(ctx, dir, true);
+  ctx.e.writeDag('later', failing(ctx.e, 'retry_policy:\n  limit: 1\n  interval_sec: 60\n'));
+  const { dagRunId } = await ctx.e.runtime.start({ name: 'later' });
+  const first = await endedReal(ctx, 'later', dagRunId, 1);
+  assert.is(first.skippedHandler?.handler, 'failure');
+  await ctx.clock.advance(10 * MIN);
+  assert.is((await ctx.e.runtime.getRun('later', dagRunId))!.attempt, 1, 'the CLI process schedules no retry');
+  assert.equal(marks(ctx.e), ['exit']);
+  await ctx.e.shutdown();
+  await openReal(ctx, dir);
+  await ctx.clock.advance(1);
+  const second = await endedReal(ctx, 'later', dagRunId, 2);
+  assert.is(second.statusLabel, 'failed');
+  assert.equal(marks(ctx.e), ['exit', 'failure failed', 'exit']);
+});
+
+real.run();

@@ -7,6 +7,8 @@ import type { MemoryJobScript } from '../../src/actors/executors/in-memory.ts';
 import type { StepJob } from '../../src/actors/executors/port.ts';
 import type { RunDetails, RuntimeEvent } from '../../src/actors/index.ts';
 import { createTestEngine } from '../_support/engine.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { TestEngine } from '../_support/engine.ts';
 
 /**
@@ -133,3 +135,114 @@ s('a stop while a repeating step waits for its interval ends the step with its l
 });
 
 s.run();
+
+// The condition sees the step's own fresh outputs (§18.3), with real step processes on a real
+// LevelDB (the intervals on a simulated clock): each execution counts in a file and prints
+// the count, and the condition reads it through the step's `output:` variable.
+
+interface RealCtx {
+  clock: SimulatedClock;
+  e: TestEngine;
+}
+const real = suite<RealCtx>('repeat_policy: the condition sees the output of the execution just finished (real processes)');
+
+real.before.each(async (ctx) => {
+  ctx.clock = createSimulatedClock(T0);
+  ctx.e = await createTestEngine({ clock: ctx.clock });
+});
+real.after.each(async (ctx) => {
+  await ctx.e.close();
+});
+
+/** A step that counts its executions in `<dir>/n` and prints `count-<n>`. */
+function counting(e: TestEngine, policy: string): string {
+  const n = join(e.dir, 'n');
+  return `steps:
+  - id: poll
+    run: |
+      n=$(cat ${n} 2>/dev/null || echo 0); n=$((n+1)); echo $n > ${n}
+      echo "count-$n"
+    output: STATUS
+    repeat_policy:
+${policy}
+      interval_sec: 1
+      limit: 6
+  - id: after
+    depends: poll
+    run: echo "after $STATUS"
+    output: AFTER
+`;
+}
+
+async function runReal(ctx: RealCtx, name: string, yaml: string): Promise<RunDetails> {
+  ctx.e.writeDag(name, yaml);
+  const { dagRunId } = await ctx.e.runtime.start({ name });
+  for (let i = 0; i < 2000; i++) {
+    await ctx.clock.advance(250);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const d = await ctx.e.runtime.getRun(name, dagRunId);
+    if (d && ['succeeded', 'failed', 'aborted', 'partially_succeeded'].includes(d.statusLabel)) return d;
+  }
+  throw new Error(`${name} did not end`);
+}
+
+const executions = (ctx: RealCtx) => Number(readFileSync(join(ctx.e.dir, 'n'), 'utf8').trim());
+
+real('until with expected: ${STATUS} is the output of the execution just finished; it stops at the third', async (ctx) => {
+  const d = await runReal(ctx, 'until-output', counting(ctx.e, '      repeat: until\n      condition: "${STATUS}"\n      expected: count-3'));
+  assert.is(d.statusLabel, 'succeeded');
+  assert.is(executions(ctx), 3, 'not the limit (6): the third output matched');
+  assert.is(d.steps[0]!.repeatCount, 2);
+  assert.is(d.steps[0]!.outputs?.STATUS, 'count-3');
+  assert.is(d.steps[1]!.outputs?.AFTER, 'after count-3', 'dependents see the last output');
+});
+
+real('while with a command condition: the check shell sees $STATUS of the execution just finished', async (ctx) => {
+  const d = await runReal(ctx, 'while-output', counting(ctx.e, '      repeat: while\n      condition: test "$STATUS" != count-2'));
+  assert.is(d.statusLabel, 'succeeded');
+  assert.is(executions(ctx), 2, 'repeats while the last output is not count-2');
+  assert.is(d.steps[0]!.outputs?.STATUS, 'count-2');
+});
+
+/**
+ * `first` publishes STATUS=count-1; `poll` (after it) counts its executions in `n`, runs `last`
+ * and publishes its own STATUS; it repeats while its STATUS is `expected`.
+ */
+function afterPredecessor(n: string, last: string, limit: number, expected = 'count-2'): string {
+  return `steps:
+  - id: first
+    run: echo count-1
+    output: STATUS
+  - id: poll
+    depends: first
+    run: |
+      n=$(cat ${n} 2>/dev/null || echo 0); n=$((n+1)); echo $n > ${n}
+      ${last}
+    output: STATUS
+    repeat_policy:
+      repeat: while
+      condition: "\${STATUS}"
+      expected: ${expected}
+      interval_sec: 1
+      limit: ${limit}
+`;
+}
+
+real('a predecessor with the same output name does not stand in for the step own output', async (ctx) => {
+  const n = join(ctx.e.dir, 'n');
+  const d = await runReal(ctx, 'shadow', afterPredecessor(n, 'echo "count-$((n+1))"', 5));
+  assert.is(d.statusLabel, 'succeeded');
+  // The first execution prints count-2 (the condition holds: repeat), the second count-3 (stop).
+  // Seeing the predecessor's count-1 instead would stop after one execution.
+  assert.is(executions(ctx), 2);
+  assert.is(d.steps[1]!.outputs?.STATUS, 'count-3');
+});
+
+real('after a failed execution the condition sees no output, not the predecessor value of the same name', async (ctx) => {
+  const n = join(ctx.e.dir, 'n');
+  const d = await runReal(ctx, 'failed-exec', afterPredecessor(n, 'exit 1', 3, 'count-1'));
+  assert.is(executions(ctx), 1, 'count-1 (the predecessor) would have held and repeated to the limit');
+  assert.is(d.steps[1]!.statusLabel, 'failed');
+});
+
+real.run();

@@ -2,7 +2,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { initialTransition, transition } from 'xstate';
 import type { DagSpec, StepSpec } from '../../src/dag/types.ts';
-import { decideOutcome, readySteps, runMachine, runStatusOf } from '../../src/machines/run.machine.ts';
+import { decideOutcome, runMachine, runStatusOf } from '../../src/machines/run.machine.ts';
+import { readySteps } from '../../src/machines/run-schedule.ts';
 import type { RunEvent, RunInput } from '../../src/machines/run.machine.ts';
 import type { StepStatus } from '../../src/dag/status.ts';
 
@@ -167,6 +168,61 @@ s('a skipped step blocks dependents unless continue_on.skipped', () => {
   let [snap2, actions] = initialTransition(runMachine, input(spec2));
   [snap2, actions] = transition(runMachine, snap2, done('a', 'skipped', 1010));
   assert.equal(spawned(actions as never), ['b']);
+});
+
+/** The facts a transition emitted (`emit` actions), in order. */
+function facts(actions: Array<{ type: string; params?: unknown }>): Array<{ type: string } & Record<string, unknown>> {
+  return actions.filter((a) => a.type === 'xstate.emit').map((a) => (a.params as { event: { type: string } & Record<string, unknown> }).event);
+}
+
+s('a failed attempt with an automatic retry pending skips the failure handler and still runs exit (§20.3)', () => {
+  const spec = dag([step('a')], { handlerOn: { failure: step('alert'), exit: step('cleanup') } });
+  let [snap, actions] = initialTransition(runMachine, input(spec, { autoRetry: { made: 0, limit: 2 } }));
+  [snap, actions] = transition(runMachine, snap, done('a', 'failed', 1010));
+  assert.equal(spawned(actions as never), ['onExit'], 'only the exit handler starts');
+  assert.is(snap.context.steps.onFailure, undefined);
+  assert.equal(snap.context.skippedHandler?.handler, 'failure');
+  [snap, actions] = transition(runMachine, snap, done('onExit', 'succeeded', 1020));
+  assert.is(snap.value, 'failed');
+  const end = facts(actions as never).find((f) => f.type === 'run.finished')!;
+  assert.is(end.status, 'failed');
+  assert.equal((end.skippedHandler as { handler: string }).handler, 'failure');
+  assert.match((end.skippedHandler as { reason: string }).reason, /automatic retry is pending \(retry_policy: retry 1 of 2\)/);
+});
+
+s('the final attempt (no retry pending) runs the failure handler; a run that did not fail ignores the pending retry', () => {
+  const spec = dag([step('a')], { handlerOn: { failure: step('alert'), success: step('notify'), abort: step('aborted'), exit: step('cleanup') } });
+  let [snap, actions] = initialTransition(runMachine, input(spec));
+  [snap, actions] = transition(runMachine, snap, done('a', 'failed', 1010));
+  assert.equal(spawned(actions as never), ['onFailure']);
+  assert.is(snap.context.skippedHandler, undefined);
+  [snap, actions] = transition(runMachine, snap, done('onFailure', 'succeeded', 1020));
+  [snap, actions] = transition(runMachine, snap, done('onExit', 'succeeded', 1030));
+  assert.is(snap.value, 'failed');
+  assert.not.ok('skippedHandler' in facts(actions as never).find((f) => f.type === 'run.finished')!);
+
+  // Succeeded: the success handler, nothing skipped.
+  let [ok, okActions] = initialTransition(runMachine, input(spec, { autoRetry: { made: 0, limit: 1 } }));
+  [ok, okActions] = transition(runMachine, ok, done('a', 'succeeded', 1010));
+  assert.equal(spawned(okActions as never), ['onSuccess']);
+  assert.is(ok.context.skippedHandler, undefined);
+
+  // Stopped: an abort is not a failure; the abort handler runs.
+  let [stopped, stopActions] = initialTransition(runMachine, input(spec, { autoRetry: { made: 0, limit: 1 } }));
+  [stopped] = transition(runMachine, stopped, { type: 'run.stop', now: 1005 });
+  [stopped, stopActions] = transition(runMachine, stopped, done('a', 'aborted', 1010));
+  assert.equal(spawned(stopActions as never), ['onAbort']);
+  assert.is(stopped.context.skippedHandler, undefined);
+});
+
+s('a run timeout with a retry pending is a failure: the failure handler is skipped too', () => {
+  const spec = dag([step('a')], { timeoutSec: 5, handlerOn: { failure: step('alert') } });
+  let [snap] = initialTransition(runMachine, input(spec, { autoRetry: { made: 1, limit: 3 } }));
+  snap = runMachine.resolveState({ value: { running: 'stopping' }, context: { ...snap.context, stopRequested: true, timedOut: true } });
+  const [end, actions] = transition(runMachine, snap, done('a', 'aborted', 6000));
+  assert.is(end.value, 'failed');
+  assert.equal(spawned(actions as never), []);
+  assert.match(end.context.skippedHandler?.reason ?? '', /retry 2 of 3/);
 });
 
 s.run();

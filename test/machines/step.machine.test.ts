@@ -159,6 +159,31 @@ s('repeat_policy: a stop while waiting ends with the last execution; retries com
   assert.is(c.value, 'repeatCheck');
 });
 
+s('repeat_policy: the condition check gets the fresh results of the execution just finished, never earlier ones', () => {
+  const repeatPolicy = { mode: 'until' as const, condition: '${STATUS}', expected: 'ready', exitCodes: [], intervalSec: 1 };
+  /** The input the transition gave the condition check it invoked (repeatCheck). */
+  const checkInput = (actions: unknown[]) => {
+    const a = (actions as Array<{ type: string; params?: { src?: unknown; input?: unknown } }>).find((x) => x.type === 'xstate.spawnChild' && x.params?.src === 'checkPreconditions');
+    return a?.params?.input as { own?: { output?: string; outputs?: Record<string, string> } } | undefined;
+  };
+  let [snap, actions] = initialTransition(stepMachine, input({ output: 'STATUS', repeatPolicy }));
+  [snap] = transition(stepMachine, snap, { type: 'step.start', now: 1 });
+  [snap, actions] = transition(stepMachine, snap, { type: 'step.exited', exitCode: 0, output: 'pending', outputs: { phase: 'one' }, now: 2 });
+  assert.is(snap.value, 'repeatCheck');
+  assert.equal(checkInput(actions)?.own, { output: 'pending' });
+  [snap] = transition(stepMachine, snap, { type: 'xstate.done.actor.0.step.repeatCheck', output: { ok: false, now: 3 } } as never);
+  assert.is(snap.value, 'repeating');
+  [snap] = transition(stepMachine, snap, { type: 'xstate.after.repeatInterval.step.repeating' } as never);
+  [snap, actions] = transition(stepMachine, snap, { type: 'step.exited', exitCode: 0, output: 'ready', now: 5 });
+  assert.equal(checkInput(actions)?.own, { output: 'ready' }, 'the second execution\'s output, not the first one\'s');
+  // A failed execution produced nothing: the condition sees no output rather than an old one.
+  [snap] = transition(stepMachine, snap, { type: 'xstate.done.actor.0.step.repeatCheck', output: { ok: false, now: 6 } } as never);
+  [snap] = transition(stepMachine, snap, { type: 'xstate.after.repeatInterval.step.repeating' } as never);
+  [snap, actions] = transition(stepMachine, snap, { type: 'step.exited', exitCode: 2, now: 8 });
+  assert.is(snap.value, 'repeatCheck');
+  assert.equal(checkInput(actions)?.own, {});
+});
+
 s('a failed child run (failure, not error) is retried, and its reason becomes the step error', () => {
   let [snap] = initialTransition(stepMachine, input({ retryPolicy: { limit: 1, intervalSec: 0, exitCodes: [] } }));
   [snap] = transition(stepMachine, snap, { type: 'step.start', now: 1 });
