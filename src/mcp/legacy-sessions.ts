@@ -56,6 +56,20 @@ export function createLegacySessions(deps: LegacySessionsDeps) {
   }
   scheduleSweep();
 
+  // MCP Tasks: each durable status of a task goes to the open session whose call created it
+  // (`notifications/tasks/status`, the task object as `tasks/get` returns it), on its GET
+  // stream as resources/updated does, so it is replayed after a reconnect. A closed session is
+  // no longer in `sessions`: nothing reaches it. Like resources/updated, the notification is
+  // not an audit entry: what it reports (the run's end, a cancel) already is.
+  const taskStatus = tasks.changes$.subscribe((change) => {
+    if (change.origin === undefined) return;
+    const s = sessions.get(change.origin);
+    if (!s || s.closed || s.subjectKey !== change.ownerKey) return;
+    s.server.server
+      .notification({ method: 'notifications/tasks/status', params: change.task })
+      .catch((e: Error) => logger.warn('mcp task notification failed', { sessionId: s.id, taskId: change.task.taskId, error: e }));
+  });
+
   /** Bookkeeping once a session ends, however it ends; idempotent. */
   async function closeSession(s: McpSession, reason: SessionCloseReason, closeTransport = true): Promise<void> {
     if (s.closed) return;
@@ -119,7 +133,7 @@ export function createLegacySessions(deps: LegacySessionsDeps) {
       input: { sessionId: id, subjectId: subjectKey, clientName, clientVersion, maxSubscriptions: config.mcp.maxSubscriptionsPerSession },
     });
     const session = { id, subjectKey, clientName, clientVersion, transport, actor, events, lastSeen: clock.now(), openStreams: 0, closed: false } as McpSession;
-    session.server = createSessionServer({ runtime, audit }, subscriptionsOf(session), version, tasks, subjectKey);
+    session.server = createSessionServer({ runtime, audit }, subscriptionsOf(session), version, tasks, subjectKey, id);
     session.server.server.oninitialized = () => {
       actor.send({ type: 'session.initialized', clientName, clientVersion, protocolVersion });
     };
@@ -183,6 +197,7 @@ export function createLegacySessions(deps: LegacySessionsDeps) {
     async close() {
       shuttingDown = true;
       clock.clearTimeout(sweepTimer);
+      taskStatus.unsubscribe();
       await Promise.all([...sessions.values()].map((s) => closeSession(s, 'server_shutdown')));
     },
   };

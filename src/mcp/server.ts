@@ -31,9 +31,10 @@ export interface SubscriptionPort {
  * Builds the 2025-11-25 MCP server of one session (SDK 1.x): the surface of `surface.ts`
  * (tools, resources, templates, prompts), logging, and `resources/subscribe`, which only this
  * era has. Handlers run inside the HTTP request's operation context. Its tasks are those of
- * the session's credential (`ownerKey`), so they outlive the session and a server restart.
+ * the session's credential (`ownerKey`), so they outlive the session and a server restart; the
+ * tasks it creates name `sessionId` as their origin, whose status notifications it receives.
  */
-export function createSessionServer(deps: ToolDeps, subscriptions: SubscriptionPort, version: string, tasks: RunTasks, ownerKey: string): McpServer {
+export function createSessionServer(deps: ToolDeps, subscriptions: SubscriptionPort, version: string, tasks: RunTasks, ownerKey: string, sessionId?: string): McpServer {
   const capabilities = { ...structuredClone(CAPABILITIES), tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } } };
   const mcp = new McpServer({ ...SERVER_INFO, version }, { capabilities: capabilities as never, instructions: INSTRUCTIONS, taskStore: tasks.forOwner(ownerKey) });
   const server = mcp.server;
@@ -61,7 +62,7 @@ export function createSessionServer(deps: ToolDeps, subscriptions: SubscriptionP
       // A call that could not start a run answers as a plain tool error; there is no run to follow.
       if (started.isError) return started;
       const out = started.structuredContent as { dagName: string; dagRunId: string };
-      const created = await tasks.create(slot, { ttl: task.ttl ?? null }, { name: out.dagName, dagRunId: out.dagRunId }, String(started._meta?.[CORRELATION_META_KEY] ?? ''));
+      const created = await tasks.create(slot, { ttl: task.ttl ?? null }, { name: out.dagName, dagRunId: out.dagRunId }, String(started._meta?.[CORRELATION_META_KEY] ?? ''), sessionId);
       return { task: created } as never;
     } finally {
       slot.release();

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult, Task } from '@modelcontextprotocol/sdk/types.js';
 import type { TaskStore } from '@modelcontextprotocol/sdk/experimental/tasks/interfaces.js';
-import type { Subscription } from 'rxjs';
+import { Subject } from 'rxjs';
+import type { Observable, Subscription } from 'rxjs';
 import { TroupeError, isTroupeError, isoTime } from '../core/index.ts';
 import type { Clock, Logger } from '../core/index.ts';
 import type { Runtime, RunDetails } from '../actors/types.ts';
@@ -68,6 +69,17 @@ export interface RunTasksDeps {
   sweepMs?: number;
 }
 
+/**
+ * One durable status of a task: its creation (`working`) and each change after it, the last
+ * one terminal. `origin` is the 2025-era session whose call created the task, while the ledger
+ * still knows it (not across a restart: sessions do not outlive the server).
+ */
+export interface TaskChange {
+  readonly ownerKey: string;
+  readonly origin?: string;
+  readonly task: Task;
+}
+
 /** A live-task slot of one credential, held while its run is being started. */
 export interface TaskSlot {
   readonly ownerKey: string;
@@ -97,6 +109,9 @@ export class RunTasks {
   readonly #watches = new Map<string, Subscription>();
   readonly #results = new Map<string, CallToolResult>();
   readonly #reserved = new Map<string, number>();
+  /** taskId → the session that created it, until the task ends. */
+  readonly #origins = new Map<string, string>();
+  readonly #changes = new Subject<TaskChange>();
   /** The change being written, per task (see #update). */
   readonly #queue = new Map<string, Promise<void>>();
   readonly #ready: Promise<void>;
@@ -112,6 +127,15 @@ export class RunTasks {
   /** Resolves once the stored tasks are loaded (rejects if the store could not be read). */
   ready(): Promise<void> {
     return this.#ready;
+  }
+
+  /**
+   * Every task status once it is durable, in order per task: `working` when the task is
+   * created, then each change (exactly once; the terminal one last). What
+   * `notifications/tasks/status` is derived from.
+   */
+  get changes$(): Observable<TaskChange> {
+    return this.#changes.asObservable();
   }
 
   /** Tasks that still follow a run. */
@@ -164,8 +188,9 @@ export class RunTasks {
   /**
    * Creates the task of a started run in a slot from {@link reserve}, and resolves once it is
    * durable. `ttl` is clamped to 1 s … {@link MAX_TASK_TTL_MS} (absent or null: the default).
+   * `origin` is the 2025-era session creating it, which its {@link changes$} name.
    */
-  async create(slot: TaskSlot, options: { ttl?: number | null; pollInterval?: number }, run: { name: string; dagRunId: string }, correlationId: string): Promise<Task> {
+  async create(slot: TaskSlot, options: { ttl?: number | null; pollInterval?: number }, run: { name: string; dagRunId: string }, correlationId: string, origin?: string): Promise<Task> {
     const { clock, store } = this.#deps;
     const ttl = options.ttl === null || options.ttl === undefined ? DEFAULT_TASK_TTL_MS : Math.min(MAX_TASK_TTL_MS, Math.max(1000, options.ttl));
     const now = isoTime(clock.now());
@@ -187,6 +212,9 @@ export class RunTasks {
       slot.release();
     }
     this.#records.set(record.taskId, record);
+    if (origin !== undefined) this.#origins.set(record.taskId, origin);
+    // Announced before the run is watched, so `working` comes first even for a run already over.
+    this.#announce(record);
     this.#watch(record);
     return toTask(record);
   }
@@ -285,6 +313,7 @@ export class RunTasks {
     this.#deps.clock.clearTimeout(this.#timer);
     for (const sub of this.#watches.values()) sub.unsubscribe();
     this.#watches.clear();
+    this.#changes.complete();
   }
 
   async #load(): Promise<void> {
@@ -360,7 +389,9 @@ export class RunTasks {
       if (!r || !updated) return undefined;
       await this.#deps.store.put(updated);
       // Only ended tasks are pruned and an ended task never changes, so `r` is still current.
-      if (this.#records.get(taskId) === r) this.#records.set(taskId, updated);
+      if (this.#records.get(taskId) !== r) return updated;
+      this.#records.set(taskId, updated);
+      this.#announce(updated);
       return updated;
     });
     const tail = next.then(
@@ -374,10 +405,18 @@ export class RunTasks {
     return next;
   }
 
+  /** Publishes a durable status (subscribers handle their own failures: rxjs rethrows them out of band). */
+  #announce(r: TaskRecord): void {
+    const origin = this.#origins.get(r.taskId);
+    if (isTerminal(r.status)) this.#origins.delete(r.taskId); // an ended task never changes again
+    this.#changes.next(origin === undefined ? { ownerKey: r.ownerKey, task: toTask(r) } : { ownerKey: r.ownerKey, origin, task: toTask(r) });
+  }
+
   async #prune(r: TaskRecord): Promise<void> {
     if (this.#records.get(r.taskId) !== r) return;
     this.#records.delete(r.taskId);
     this.#results.delete(r.taskId);
+    this.#origins.delete(r.taskId);
     this.#watches.get(r.taskId)?.unsubscribe();
     this.#watches.delete(r.taskId);
     await this.#deps.store.delete(r.taskId).catch((error: unknown) => this.#deps.logger.error('mcp task could not be pruned', { taskId: r.taskId, error }));

@@ -16,6 +16,8 @@ export interface McpTestServer extends TestServer {
   /** `{origin}{basePath}/mcp` */
   mcpUrl: string;
   mcp: McpHandler;
+  /** The MCP handler's logger (what it could not deliver or save ends up here). */
+  mcpLogger: ReturnType<typeof createMemoryLogger>;
   /** Bearer secrets of API keys with the mcp surface, by role. */
   keys: Record<'admin' | 'operator' | 'developer' | 'viewer', string>;
   /** Creates another key (any surfaces, optional workspace grants). */
@@ -41,6 +43,7 @@ export interface McpTestServerOptions {
  */
 export async function startMcpServer(options: McpTestServerOptions = {}): Promise<McpTestServer> {
   let handler: McpHandler | undefined;
+  const mcpLogger = createMemoryLogger();
   const server = await startTestServer({
     mode: options.mode ?? 'builtin',
     ...(options.configure ? { configure: options.configure } : {}),
@@ -52,7 +55,7 @@ export async function startMcpServer(options: McpTestServerOptions = {}): Promis
     audit: server.audit,
     config: server.config,
     version: 'test',
-    logger: createMemoryLogger(),
+    logger: mcpLogger,
     taskStore: createLevelTaskStore(server.engine.db),
     ...(options.clock ? { clock: options.clock } : {}),
   });
@@ -71,6 +74,7 @@ export async function startMcpServer(options: McpTestServerOptions = {}): Promis
   return Object.assign(server, {
     mcpUrl,
     mcp,
+    mcpLogger,
     keys,
     createKey,
     async connect(o: { token?: string; name?: string } = {}) {

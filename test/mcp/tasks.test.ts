@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CallToolResultSchema, CreateTaskResultSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolResultSchema, CreateTaskResultSchema, McpError, TaskStatusNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { Task } from '@modelcontextprotocol/sdk/types.js';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { QUICK_DAG, SLOW_DAG, startMcpServer } from '../_support/mcp-server.ts';
 import type { McpTestServer } from '../_support/mcp-server.ts';
@@ -11,7 +12,7 @@ import { createMemoryLogger, createSimulatedClock, isTroupeError } from '../../s
 import type { AuditTrail } from '../../src/audit/types.ts';
 import { createLevelTaskStore } from '../../src/store/level-task-store.ts';
 import { DEFAULT_TASK_TTL_MS, RunTasks, TASK_SWEEP_MS } from '../../src/mcp/tasks.ts';
-import type { RunTasksDeps } from '../../src/mcp/tasks.ts';
+import type { RunTasksDeps, TaskChange } from '../../src/mcp/tasks.ts';
 import { createTestEngine, until } from '../_support/engine.ts';
 import type { TestEngine } from '../_support/engine.ts';
 
@@ -180,6 +181,31 @@ ledger('live tasks are capped per credential; a slot is taken before the run, an
   tasks.close();
 });
 
+ledger('changes$ gives each durable status once, in order, with the creating session: working, then the end', async (ctx) => {
+  const store = createLevelTaskStore(ctx.e.db);
+  const tasks = ledgerOf(ctx, { store });
+  const seen: TaskChange[] = [];
+  const stored: Array<Promise<string | undefined>> = [];
+  tasks.changes$.subscribe((c) => {
+    seen.push(c);
+    stored.push(store.get(c.task.taskId).then((r) => r?.status));
+  });
+  const slot = await tasks.reserve(ALICE);
+  const run = await ctx.e.runtime.start({ name: 'slow' });
+  const task = await tasks.create(slot, { ttl: null }, { name: 'slow', dagRunId: run.dagRunId }, 'corr', 'session-1');
+  await tasks.cancel(task.taskId, ALICE);
+  await ctx.e.runtime.waitForRun('slow', run.dagRunId, 10_000);
+  await until(async () => tasks.following === 0, 5000, 'the watch to see the run end');
+  assert.equal(seen.map((c) => c.task.status), ['working', 'cancelled'], "the run's own end after the cancel is no change");
+  assert.ok(seen.every((c) => c.origin === 'session-1' && c.ownerKey === ALICE && c.task.taskId === task.taskId));
+  assert.equal(await Promise.all(stored), ['working', 'cancelled'], 'each status is on disk before it is announced');
+  const other = await startTask(ctx, tasks, BOB, 'quick');
+  await until(async () => seen.length === 4, 10_000, "bob's task to end");
+  assert.equal(seen.slice(2).map((c) => [c.task.status, c.origin, c.ownerKey]), [['working', undefined, BOB], ['completed', undefined, BOB]]);
+  assert.is(seen[3]!.task.taskId, other.taskId);
+  tasks.close();
+});
+
 ledger.run();
 
 // MCP Tasks (2025-11-25 tasks/*) for dagu_execute start/enqueue, with the SDK 1.x client.
@@ -271,6 +297,92 @@ s('only start/enqueue run as tasks; a task is its credential\'s: another session
 });
 
 s.run();
+
+// notifications/tasks/status (2025-11-25), with SDK 1.x clients on the real server.
+const notify = suite('mcp/tasks status notifications');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const FIELDS = ['taskId', 'status', 'statusMessage', 'createdAt', 'lastUpdatedAt', 'ttl', 'pollInterval'] as const;
+const fieldsOf = (t: Partial<Task>) => Object.fromEntries(FIELDS.filter((k) => t[k] !== undefined).map((k) => [k, t[k]]));
+
+/** A client that records every task status notification it receives. */
+async function listener(options: { token?: string } = {}) {
+  const { client, transport } = await srv.connect(options);
+  const seen: Task[] = [];
+  client.setNotificationHandler(TaskStatusNotificationSchema, (n) => void seen.push(n.params as Task));
+  // A round trip first, so the GET stream (where notifications travel) is open.
+  await client.listTools();
+  const of = (taskId: string) => seen.filter((t) => t.taskId === taskId).map((t) => t.status);
+  return { client, transport, seen, of };
+}
+
+notify.before(async () => {
+  srv = await startMcpServer();
+  srv.writeDag('quick', QUICK_DAG());
+  srv.writeDag('broken', 'steps:\n  - name: fail\n    run: exit 3\n');
+  srv.writeDag('slow', SLOW_DAG);
+});
+notify.after(async () => {
+  await srv.close();
+});
+
+notify('a succeeded run: the creating session gets working then completed, once each; no other session does', async () => {
+  const a = await listener();
+  const sameCredential = await listener();
+  const other = await listener({ token: srv.keys.operator });
+  const created = await asTask('dagu_execute', { action: 'start', name: 'quick' }, a.client);
+  await until(async () => a.of(created.task.taskId).length >= 2 || undefined, 10_000, 'working and completed');
+  await sleep(300);
+  assert.equal(a.of(created.task.taskId), ['working', 'completed']);
+  // The params are the task object, as tasks/get gives it.
+  const [working, completed] = a.seen.filter((t) => t.taskId === created.task.taskId);
+  assert.equal(fieldsOf(working!), fieldsOf(created.task));
+  assert.equal(fieldsOf(completed!), fieldsOf(await a.client.experimental.tasks.getTask(created.task.taskId)));
+  assert.match(completed!.statusMessage ?? '', /ended: succeeded/);
+  assert.is(completed!.ttl, 60_000);
+  assert.ok(completed!.lastUpdatedAt >= working!.lastUpdatedAt && typeof completed!.pollInterval === 'number');
+  assert.equal(sameCredential.seen, [], 'another session of the credential polls; the creating session is notified');
+  assert.equal(other.seen, [], "another credential's session learns nothing");
+});
+
+notify('a failing run: working then failed', async () => {
+  const a = await listener();
+  const created = await asTask('dagu_execute', { action: 'enqueue', name: 'broken' }, a.client);
+  await until(async () => a.of(created.task.taskId).length >= 2 || undefined, 10_000, 'working and failed');
+  await sleep(300);
+  assert.equal(a.of(created.task.taskId), ['working', 'failed']);
+  assert.match(a.seen.at(-1)!.statusMessage ?? '', /ended: failed/);
+});
+
+notify("tasks/cancel: working then cancelled, once, though the run's abort comes after", async () => {
+  const a = await listener();
+  const created = await asTask('dagu_execute', { action: 'start', name: 'slow' }, a.client);
+  await until(async () => a.of(created.task.taskId).length >= 1 || undefined, 10_000, 'working');
+  await a.client.experimental.tasks.cancelTask(created.task.taskId);
+  const result = await a.client.experimental.tasks.getTaskResult(created.task.taskId, CallToolResultSchema);
+  assert.is((result.structuredContent as { statusLabel: string }).statusLabel, 'aborted', 'the run has stopped');
+  await sleep(300);
+  assert.equal(a.of(created.task.taskId), ['working', 'cancelled']);
+  assert.match(a.seen.at(-1)!.statusMessage ?? '', /cancelled/i);
+});
+
+notify('nothing reaches a session after it closed', async () => {
+  const a = await listener();
+  const watcher = await listener(); // same credential, to end the task and see it end
+  const created = await asTask('dagu_execute', { action: 'start', name: 'slow' }, a.client);
+  await until(async () => a.of(created.task.taskId).length >= 1 || undefined, 10_000, 'working');
+  const sessions = srv.mcp.sessionCount();
+  await a.transport.terminateSession();
+  await a.client.close();
+  assert.is(srv.mcp.sessionCount(), sessions - 1, 'the session is gone on the server');
+  await watcher.client.experimental.tasks.cancelTask(created.task.taskId);
+  await watcher.client.experimental.tasks.getTaskResult(created.task.taskId, CallToolResultSchema);
+  await sleep(300);
+  assert.equal(a.of(created.task.taskId), ['working']);
+  assert.not.ok(srv.mcpLogger.lines.some((l) => l.msg === 'mcp task notification failed'), 'no send was even attempted');
+  assert.equal(watcher.seen, []);
+});
+
+notify.run();
 
 // Tasks across a server restart, and the per-credential cap, on the real server with SDK 1.x clients.
 const durable = suite('mcp/tasks across a restart, and the cap');
