@@ -187,6 +187,33 @@ s('a task start that cannot start a run answers the tool error, not a task', asy
   assert.type(res.structuredContent?.code, 'string');
 });
 
+
+s('a listen stream gets the run end of a task, never notifications/tasks/status: SDK 2.x and the listen filter have no task status', async () => {
+  // Every message the transport receives, before the client decodes it (its typed handlers do not offer task methods).
+  const client = new Client({ name: 'modern-tasks-listen', version: '2.0.0' }, { capabilities: { extensions: { [EXT]: {} } }, versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  const transport = new StreamableHTTPClientTransport(new URL(srv.mcpUrl), { requestInit: { headers: { authorization: `Bearer ${srv.keys.admin}` } } });
+  await client.connect(transport);
+  clients.push(client);
+  const methods: string[] = [];
+  const decode = transport.onmessage!;
+  transport.onmessage = (message) => {
+    if ('method' in message) methods.push(message.method);
+    decode.call(transport, message);
+  };
+  const created = await callAsTask({ action: 'start', name: 'slow' });
+  const run = (await srv.engine.runtime.listRuns({ name: 'slow' })).items.find((r) => !['aborted', 'failed', 'succeeded'].includes(r.statusLabel))!;
+  const updated: string[] = [];
+  client.setNotificationHandler('notifications/resources/updated', (n) => void updated.push(n.params.uri));
+  const sub = await client.listen({ resourceSubscriptions: [`dagu://runs/slow/${run.dagRunId}`] });
+  await cancelTask(client, created.taskId);
+  assert.is((await settle(client, created.taskId)).status, 'cancelled');
+  for (const end = Date.now() + 10_000; updated.length === 0 && Date.now() < end; ) await new Promise((r) => setTimeout(r, 10));
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(updated, [`dagu://runs/slow/${run.dagRunId}`]);
+  assert.ok(methods.includes('notifications/resources/updated'), 'the tap sees notifications');
+  assert.not.ok(methods.includes('notifications/tasks/status'));
+  await sub.close();
+});
 s.run();
 
 // Across a restart, and the per-credential cap shared with the 2025 era. These tests start

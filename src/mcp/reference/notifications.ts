@@ -12,5 +12,8 @@ session, once. It is pushed from the run's own terminal transition; nothing poll
 - A session may hold a bounded number of subscriptions (server setting).
 - Notifications travel on the session's GET event stream. If that stream drops, reconnect with
   \`Last-Event-ID\` and missed notifications are replayed (a bounded number per session).
+- A \`dagu_execute\` start or enqueue called as a task (2025-11-25 \`params.task\`) needs no
+  subscription: the session that made the call gets \`notifications/tasks/status\` with the task
+  (\`working\`, then \`completed\`, \`failed\` or \`cancelled\`), once per change, on the same stream.
 - Without subscriptions, poll \`dagu_read\` with \`target=run\`, or call \`dagu_execute\` with \`wait=true\`.
 `;
