@@ -382,6 +382,45 @@ notify('nothing reaches a session after it closed', async () => {
   assert.equal(watcher.seen, []);
 });
 
+
+notify('a status sent while the GET stream is down is replayed with Last-Event-ID', async () => {
+  const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${srv.keys.admin}` };
+  const init = await fetch(srv.mcpUrl, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }) });
+  const h = { ...headers, 'mcp-session-id': init.headers.get('mcp-session-id')!, 'mcp-protocol-version': '2025-11-25' };
+  await init.text();
+  await (await fetch(srv.mcpUrl, { method: 'POST', headers: h, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) })).text();
+  const post = async (id: number, method: string, params: Record<string, unknown>) => {
+    const text = await (await fetch(srv.mcpUrl, { method: 'POST', headers: h, body: JSON.stringify({ jsonrpc: '2.0', id, method, params }) })).text();
+    return JSON.parse(/^data: (\{.*)$/m.exec(text)![1]!) as { result: Record<string, unknown> };
+  };
+  const readUntil = async (body: ReadableStream<Uint8Array>, done: (buf: string) => boolean) => {
+    const reader = body.getReader();
+    let buf = '';
+    while (!done(buf)) buf += new TextDecoder().decode((await reader.read()).value);
+    return buf;
+  };
+  const ctrl = new AbortController();
+  const get = await fetch(srv.mcpUrl, { headers: { ...h, accept: 'text/event-stream' }, signal: ctrl.signal });
+  assert.is(get.status, 200);
+  const created = await post(2, 'tools/call', { name: 'dagu_execute', arguments: { action: 'start', name: 'slow' }, task: { ttl: 60_000 } });
+  const taskId = (created.result.task as Task).taskId;
+  const first = await readUntil(get.body!, (b) => b.split('\n\n').some((e) => e.includes(taskId)));
+  const event = first.split('\n\n').find((e) => e.includes(taskId))!;
+  assert.match(event, /"status":"working"/);
+  const lastId = /^id: (\S+)$/m.exec(event)![1]!;
+  ctrl.abort();
+  await sleep(50);
+  // While the stream is down the task is cancelled: its status is kept for the reconnect.
+  assert.is((await post(3, 'tasks/cancel', { taskId })).result.status, 'cancelled');
+  const ctrl2 = new AbortController();
+  const resumed = await fetch(srv.mcpUrl, { headers: { ...h, accept: 'text/event-stream', 'last-event-id': lastId }, signal: ctrl2.signal });
+  assert.is(resumed.status, 200);
+  const replayed = await readUntil(resumed.body!, (b) => b.includes('"status":"cancelled"'));
+  assert.ok(replayed.includes('notifications/tasks/status') && replayed.includes(taskId));
+  assert.not.ok(replayed.includes('"status":"working"'), 'only what came after the last event seen');
+  ctrl2.abort();
+  await fetch(srv.mcpUrl, { method: 'DELETE', headers: h });
+});
 notify.run();
 
 // Tasks across a server restart, and the per-credential cap, on the real server with SDK 1.x clients.
