@@ -162,6 +162,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       return { affinity: `${name}/${id}`, runWorkDir: join(dataDir, 'work', name, id), ...(selector ? { workerSelector: selector } : {}) };
     },
     scopeOf: (name, id) => scopes.get(keyOf(name, id)),
+    logger: logger.child({ component: 'steps' }),
     subDags: {
       watch: (ref) => watchChild(ref),
       start: (req) => children.startChild(req),
