@@ -13,6 +13,8 @@ interface DagServiceDeps {
   durable: () => Promise<void>;
   /** The next scheduled start of a DAG (ISO time), or null. @defaultValue none is listed */
   nextRun?: (spec: DagSpec) => string | null;
+  /** Where an undo that failed is reported (the change was refused; its file may remain). */
+  onUndoFailed?: (error: unknown) => void;
 }
 
 function checkName(name: string, field = 'name'): void {
@@ -31,7 +33,8 @@ export function createDagService(deps: DagServiceDeps) {
     try {
       await deps.durable();
     } catch (cause) {
-      await undo().catch(() => undefined);
+      // The refusal is what the caller must see; a failed undo is reported, not thrown over it.
+      await undo().catch((error: unknown) => deps.onUndoFailed?.(error));
       throw cause;
     }
   }

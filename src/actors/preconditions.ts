@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { Clock, Logger } from '../core/index.ts';
 import { commandOf, preparePreconditions, planStepLaunch, substituteCommands, valueMatches } from '../dag/index.ts';
 import type { PublishedStep, RunScope } from '../dag/index.ts';
 import type { StepSpec } from '../dag/types.ts';
@@ -10,6 +11,10 @@ import { safeFileName } from './run-logs.ts';
 import { setOwn } from '../dag/set-own.ts';
 
 export interface PreconditionRun {
+  /** Times a check's `timeout`. */
+  clock: Clock;
+  /** Where a failed cancel of a timed-out check is reported. */
+  logger?: Logger;
   /** Whose preconditions these are: a step name, or '' for the DAG's own. */
   owner: string;
   scope: RunScope;
@@ -77,12 +82,12 @@ export async function preconditionsMet(executor: StepExecutor, run: Precondition
       { log: fileLogSink(paths) },
     );
     let timedOut = false;
-    const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
+    const timer = timeoutMs === undefined ? undefined : run.clock.setTimeout(() => {
       timedOut = true;
-      executor.cancel(jobId, { signal: 'SIGKILL', graceMs: 0 }).catch(() => undefined);
+      executor.cancel(jobId, { signal: 'SIGKILL', graceMs: 0 }).catch((error: unknown) => run.logger?.warn('cannot cancel a timed-out precondition check', { jobId, error }));
     }, timeoutMs);
     const end = await firstValueFrom(handle.events$.pipe(last()));
-    if (timer) clearTimeout(timer);
+    if (timer !== undefined) run.clock.clearTimeout(timer);
     if (end.type !== 'exited') return { code: null, output: '', error: end.type === 'lost' ? `job lost: ${end.reason}` : 'ended without an exit' };
     const error = end.error ?? (timedOut ? 'timed out' : undefined);
     return { code: timedOut ? null : end.exitCode, output: (end.output ?? '').replace(/\s+$/, ''), ...(error !== undefined ? { error } : {}) };

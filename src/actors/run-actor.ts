@@ -1,7 +1,7 @@
 import type { Actor } from 'xstate';
 import { fromCallback, fromPromise } from 'xstate';
 import type { Subscription } from 'rxjs';
-import type { Clock } from '../core/index.ts';
+import type { Clock, Logger } from '../core/index.ts';
 import { maskText, planStepLaunch } from '../dag/index.ts';
 import type { LaunchCommand, RunScope, StepLaunchPlan } from '../dag/index.ts';
 import { runMachine, stepMachine } from '../machines/index.ts';
@@ -36,6 +36,8 @@ export interface RunActorDeps {
   scopeOf: (dagName: string, dagRunId: string) => RunScope | Error | undefined;
   /** Starts and watches child runs for sub-DAG steps (`action: dag.run`). */
   subDags?: SubDagPort;
+  /** Where a failed cancel of a step's job is reported (the job still ends with its own event). */
+  logger?: Logger;
 }
 
 /** How one job of a step ended; `lost` when the executor cannot tell (its worker died). */
@@ -91,7 +93,9 @@ export function provideRunMachine(deps: RunActorDeps) {
       sendBack({ type: 'step.exited', ...e, ...(e.error !== undefined ? { error: maskText(e.error, mask) } : {}), now: deps.clock.now() });
     };
     const cancel = (signal: string, graceMs = deps.graceMs) => {
-      if (current) deps.executor.cancel(current.jobId, { signal, graceMs }).catch(() => undefined);
+      if (!current) return;
+      const jobId = current.jobId;
+      deps.executor.cancel(jobId, { signal, graceMs }).catch((error: unknown) => deps.logger?.warn('cannot cancel a step job', { jobId, signal, error }));
     };
 
     /** One planned command as one job: its id recorded with the run first, then submitted. */
@@ -187,6 +191,8 @@ export function provideRunMachine(deps: RunActorDeps) {
     const scope = scopeFor(deps, run);
     try {
       const ok = await preconditionsMet(deps.executor, {
+        clock: deps.clock,
+        ...(deps.logger ? { logger: deps.logger } : {}),
         owner,
         scope,
         step: spec,

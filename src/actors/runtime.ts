@@ -162,6 +162,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       return { affinity: `${name}/${id}`, runWorkDir: join(dataDir, 'work', name, id), ...(selector ? { workerSelector: selector } : {}) };
     },
     scopeOf: (name, id) => scopes.get(keyOf(name, id)),
+    logger: logger.child({ component: 'steps' }),
     subDags: {
       watch: (ref) => watchChild(ref),
       start: (req) => children.startChild(req),
@@ -393,6 +394,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       bus.publish({ type: 'domain', action, resourceType: 'dag', resourceId: name, workspace, details, origin }, origin.correlationId);
     },
     durable,
+    onUndoFailed: (error) => logger.error('a refused DAG change could not be undone: the DAG file may hold the refused content', { error }),
     nextRun: (spec) => {
       const at = nextStartAfter(spec.scheduleEntries, clock.now(), options.scheduleTimezone);
       return at === undefined ? null : isoTime(at);
