@@ -110,12 +110,12 @@ export async function createTroupe(config: TroupeConfig, options: EngineOptions 
       close() {
         closing ??= (async () => {
           removeServerFile(config.dataDir);
-          await scheduler?.close().catch(() => {});
+          await scheduler?.close().catch((error: unknown) => logger.warn('close: the scheduler did not close cleanly', { error }));
           relay?.stop();
-          await handler.close().catch(() => {});
+          await handler.close().catch((error: unknown) => logger.warn('close: the MCP handler did not close cleanly', { error }));
           streams.close();
           live.close();
-          await server?.close().catch(() => {});
+          await server?.close().catch((error: unknown) => logger.warn('close: the HTTP server did not close cleanly', { error }));
           await engine.close();
           await ownExecutor?.close();
         })();
@@ -124,9 +124,9 @@ export async function createTroupe(config: TroupeConfig, options: EngineOptions 
     };
   } catch (error) {
     relay?.stop();
-    await mcp?.close().catch(() => {});
-    await engine.close().catch(() => {});
-    await ownExecutor?.close().catch(() => {});
+    await mcp?.close().catch((e: unknown) => logger.warn('start-up failed; the MCP handler did not close cleanly', { error: e }));
+    await engine.close().catch((e: unknown) => logger.warn('start-up failed; the engine did not close cleanly', { error: e }));
+    await ownExecutor?.close().catch((e: unknown) => logger.warn('start-up failed; the executor did not close cleanly', { error: e }));
     throw error;
   }
 }

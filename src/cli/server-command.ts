@@ -60,12 +60,14 @@ export async function serverCommand(config: TroupeConfig, io: CliIo): Promise<nu
   const signalled = shutdownSignal(io);
   await probePort(config.host, config.port);
   const { createTroupe } = await import('../app.ts');
-  const troupe = await createTroupe(config, { seedExamples: true, logger: cliLogger(io) });
+  const logger = cliLogger(io);
+  const troupe = await createTroupe(config, { seedExamples: true, logger });
   let url: string;
   try {
     ({ url } = await troupe.listen());
   } catch (error) {
-    await troupe.close().catch(() => {});
+    // The listen error is what the user must see; a failed clean-up is logged beside it.
+    await troupe.close().catch((e: unknown) => logger.warn('could not close after the failed start', { error: e }));
     throw listenError(error, config.host, config.port) ?? error;
   }
   io.out(`troupe listening on ${url}  (data ${config.dataDir}, dags ${config.dagsDir}, auth ${config.auth.mode})`);

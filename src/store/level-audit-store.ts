@@ -345,7 +345,8 @@ export function createLevelAuditStore(db: Database): AuditStore {
           }
         } finally {
           await it.close();
-          await snapshot.close().catch(() => {});
+          // Releasing a read snapshot of a closing database: nothing to report or retry.
+          await snapshot.close().catch(() => undefined);
         }
       }
       return { ...(head ? { head } : {}), ...(checkpoint ? { checkpoint } : {}), entries: walk() };
