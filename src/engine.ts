@@ -117,8 +117,9 @@ export async function openEngine(config: TroupeConfig, options: EngineOptions = 
       },
     };
   } catch (error) {
-    await audit?.close().catch(() => {});
-    await db.close().catch(() => {});
+    // The open error is what the caller must see; failed clean-ups are logged beside it.
+    await audit?.close().catch((e: unknown) => logger.warn('open failed; the audit trail did not close cleanly', { error: e }));
+    await db.close().catch((e: unknown) => logger.warn('open failed; the database did not close cleanly', { error: e }));
     throw error;
   }
 }

@@ -262,8 +262,10 @@ export async function startWorker(options: WorkerOptions): Promise<TroupeWorker>
         }
         clearInterval(timer);
         await Promise.all([...chains.values()]);
-        await appendEntries(cmd, prefix, [{ kind: 'worker-left', workerId: id }]).catch(() => {});
-        await deregister(cmd, prefix, id).catch(() => {});
+        // Best effort while leaving: if Redis is unreachable the server still notices the worker
+        // gone when its heartbeat expires, but the operator should know why it lingers.
+        await appendEntries(cmd, prefix, [{ kind: 'worker-left', workerId: id }]).catch((error: unknown) => log.warn('could not announce that the worker leaves', { error }));
+        await deregister(cmd, prefix, id).catch((error: unknown) => log.warn('could not deregister the worker; it is dropped when its heartbeat expires', { error }));
         await options.executor.close();
         sub.disconnect();
         cmd.disconnect();

@@ -487,8 +487,9 @@ export async function createBullmqExecutor(options: BullmqExecutorOptions): Prom
       // `reconcile` to find (re-attach or stop), and jobs not yet placed are never placed.
       for (const t of [...jobs.values()]) end(t, { type: 'lost', reason: t.state === 'placing' || t.state === 'waiting-worker' ? 'executor closed before a worker took the step' : 'executor closed; the step goes on on its worker until reconciled' });
       reader.disconnect();
-      // The reader was disconnected on purpose just above: its loop ends with that error.
-      await loop?.catch(() => {});
+      // The reader was disconnected on purpose just above: its loop ends with that
+      // disconnection error, which is expected and says nothing about the jobs, so it is dropped.
+      await loop?.catch(() => undefined);
       await Promise.all([...queues.values()].map((q) => q.close().catch(warnOn('cannot close a worker queue'))));
       cmd.disconnect();
     },
