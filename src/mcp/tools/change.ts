@@ -43,7 +43,7 @@ async function upsert(req: Extract<ChangeRequest, { type: 'upsert_dag' }>, deps:
   // A DAG in a workspace the caller cannot see is treated as absent for reads but must not be
   // overwritten blindly: writing it needs write rights in its workspace, checked below.
   const report: ValidationReport = runtime.validateDag(req.spec, req.name);
-  const links = [linkFor(dagUri)];
+  const links = [linkFor(dagUri, 'dag_spec')];
   if (!report.valid) {
     return { text: TEXT.invalid, structured: withReferences({ ...base, valid: false, errors: report.errors, applied: false }), links };
   }
@@ -75,10 +75,10 @@ async function rename(req: Extract<ChangeRequest, { type: 'rename_dag' }>, deps:
   const newDagUri = dagSpecUri(req.newName);
   const common = { mode: req.mode, type: req.type, dagName: req.name, newDagName: req.newName, newDagUri, valid: true, errors: [] as string[] };
   if (req.mode === 'preview') {
-    return { text: TEXT.renamePreview, structured: withReferences({ ...common, dagUri: echo.dagUri, applied: false }), links: [linkFor(echo.dagUri)] };
+    return { text: TEXT.renamePreview, structured: withReferences({ ...common, dagUri: echo.dagUri, applied: false }), links: [linkFor(echo.dagUri, 'dag_spec')] };
   }
   await runtime.renameDag(req.name, req.newName);
-  return { text: TEXT.renamed, structured: withReferences({ ...common, applied: true }), links: [linkFor(newDagUri)] };
+  return { text: TEXT.renamed, structured: withReferences({ ...common, applied: true }), links: [linkFor(newDagUri, 'dag_spec')] };
 }
 
 async function remove(req: Extract<ChangeRequest, { type: 'delete_dag' }>, deps: ToolDeps): Promise<ToolOutput> {

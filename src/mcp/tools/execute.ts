@@ -117,8 +117,8 @@ export const executeTool: ToolHandler<ExecuteRequest> = {
       text: 'Dagu execute action completed.',
       structured: withReferences(out),
       links: [
-        linkFor(uri, 'Subscribe to this resource for completion notification.'),
-        linkFor(logsUri, 'Logs for this DAG-run.'),
+        linkFor(uri, 'run', 'Subscribe to this resource for completion notification.'),
+        linkFor(logsUri, 'run_logs', 'Logs for this DAG-run.'),
       ],
     };
   },

@@ -170,7 +170,8 @@ export const readTool: ToolHandler<ReadRequest> = {
   async execute(req, deps): Promise<ToolOutput> {
     const data = await readData(req, deps);
     const structured = withReferences({ target: req.target, data, ...(req.uri ? { uri: req.uri } : {}) });
-    return { text: 'Dagu read completed.', structured, links: req.uri ? [linkFor(req.uri)] : [] };
+    // A read's target names the kind of its URI (`dag` has none: it is read as a name).
+    return { text: 'Dagu read completed.', structured, links: req.uri && req.target !== 'dag' ? [linkFor(req.uri, req.target)] : [] };
   },
 };
 

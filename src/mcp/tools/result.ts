@@ -1,7 +1,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { DEFAULT_REFERENCES } from '../reference/index.ts';
 import type { ToolFailure } from '../tool-failure.ts';
-import { parseDaguUri } from '../uris.ts';
+import type { DaguUri } from '../uris.ts';
 
 /** A `resource_link` content item. */
 export interface ResourceLink {
@@ -26,7 +26,7 @@ export const CORRELATION_META_KEY = 'troupe/correlationId';
 /** Adds Dagu's `references` list to an output object. */
 export const withReferences = <T extends Record<string, unknown>>(out: T): T & { references: string[] } => ({ ...out, references: [...DEFAULT_REFERENCES] });
 
-const LINKS = {
+const LINKS: Record<DaguUri['kind'], readonly [string, string]> = {
   references: ['dagu_references', 'application/json'],
   reference: ['dagu_reference', 'text/markdown'],
   dags: ['dags', 'application/json'],
@@ -38,28 +38,13 @@ const LINKS = {
 } as const;
 
 /**
- * The kind of a `dagu://` URI that Troupe's own formatters made (segments percent-encoded, so
- * `/` only separates them), told from its shape without a full parse: `parseDaguUri` on every
- * result was a visible share of the read call path. Anything else is parsed.
+ * The link Dagu attaches for a `dagu://` URI (names and MIME types of §3.2.3). The caller says
+ * what kind of URI it formatted: every caller built the URI itself, and parsing it back on every
+ * result was a visible share of the read call path.
  */
-function linkKind(uri: string): keyof typeof LINKS {
-  const q = uri.indexOf('?');
-  const path = q === -1 ? uri : uri.slice(0, q);
-  if (path.startsWith('dagu://runs/')) {
-    const segments = path.slice(12).split('/');
-    if (segments.length === 2 && segments[0] && segments[1]) return 'run';
-    if (segments.length === 3 && segments[2] === 'logs') return 'run_logs';
-    if (segments.length === 5 && segments[2] === 'steps' && segments[4] === 'logs') return 'step_log';
-  }
-  const parsed = parseDaguUri(uri);
-  return parsed.ok ? parsed.uri.kind : 'references';
-}
-
-/** The link Dagu attaches for a `dagu://` URI (names and MIME types of §3.2.3). */
-export function linkFor(uri: string, description?: string, title?: string): ResourceLink {
-  const [name, mimeType] = LINKS[linkKind(uri)];
+export function linkFor(uri: string, kind: DaguUri['kind'], description?: string): ResourceLink {
+  const [name, mimeType] = LINKS[kind];
   const link: ResourceLink = { uri, name, mimeType };
-  if (title) link.title = title;
   if (description) link.description = description;
   return link;
 }
