@@ -49,6 +49,8 @@ interface RunFactBase extends BackboneEventBase {
   /** The origin stored on the run (who started the current attempt). */
   origin: OperationOrigin;
   workspace: string;
+  /** A sub-DAG run's: the root run of its composition tree (absent on a root run). */
+  root?: { name: string; dagRunId: string };
 }
 
 /** The run entered its queue (enqueue). A restart restores queued runs without a new one. */

@@ -6,6 +6,7 @@ import type { RunStore } from './ports.ts';
 import type { QueueManager } from './queue-manager.ts';
 import type { RecordWriter } from './record-writer.ts';
 import { keyOf, snapshotKey } from './run-handle.ts';
+import { rootOf } from './run-observer.ts';
 import type { RunHandle } from './run-handle.ts';
 import type { UnstampedEvent } from './events.ts';
 import type { RunRecord } from './types.ts';
@@ -111,7 +112,7 @@ export async function recoverRuns(deps: RecoverDeps): Promise<number> {
     r.error = 'interrupted by restart';
     r.finishedAt = isoTime(now);
     await writer.writeNow(keyOf(r.name, r.dagRunId), r);
-    const base = { at: now, run: { name: r.name, dagRunId: r.dagRunId, attempt: r.attempt }, origin: r.origin, workspace: r.workspace };
+    const base = { at: now, run: { name: r.name, dagRunId: r.dagRunId, attempt: r.attempt }, origin: r.origin, workspace: r.workspace, ...rootOf(r) };
     deps.publish({ type: 'run.interrupted', status: 'failed', ...base }, r.origin.correlationId);
     const startedAt = r.startedAt === null ? null : Date.parse(r.startedAt);
     deps.publish(

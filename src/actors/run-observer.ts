@@ -3,6 +3,7 @@ import type { Clock } from '../core/index.ts';
 import type { RunFact } from '../machines/index.ts';
 import type { EventBus } from './event-bus.ts';
 import type { RunAttemptRef, UnstampedEvent } from './events.ts';
+import type { RunRecord } from './records.ts';
 import type { RunActor } from './run-actor.ts';
 import type { RunHandle } from './run-handle.ts';
 import { stateString } from './state-string.ts';
@@ -12,6 +13,9 @@ export function attemptRef(h: RunHandle): RunAttemptRef {
   return { name: h.record.name, dagRunId: h.record.dagRunId, attempt: h.record.attempt };
 }
 
+/** The `root` member of a sub-DAG run's facts (none for a root run). */
+export const rootOf = (r: RunRecord): { root?: { name: string; dagRunId: string } } => (r.root ? { root: { name: r.root.name, dagRunId: r.root.dagRunId } } : {});
+
 /**
  * A run machine's fact as a backbone event, with the run's identity and origin. Its time is
  * the clock's at emission (the bus stamps it): a step report does not carry the time of the
@@ -19,7 +23,7 @@ export function attemptRef(h: RunHandle): RunAttemptRef {
  */
 export function lifecycleEvent(h: RunHandle, fact: RunFact): UnstampedEvent {
   const { now: _now, ...rest } = fact;
-  const base = { run: attemptRef(h), origin: h.record.origin, workspace: h.record.workspace };
+  const base = { run: attemptRef(h), origin: h.record.origin, workspace: h.record.workspace, ...rootOf(h.record) };
   switch (rest.type) {
     case 'run.queued':
       return { ...rest, ...base, queue: h.record.queue };
@@ -88,6 +92,7 @@ export function observeRun(h: RunHandle, bus: EventBus, clock: Clock) {
             run: attemptRef(h),
             origin: h.record.origin,
             workspace: h.record.workspace,
+            ...rootOf(h.record),
           },
           correlationId(),
         );

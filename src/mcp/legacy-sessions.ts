@@ -37,6 +37,9 @@ export interface LegacySessionsDeps {
  * belongs to the subject that opened it; another subject presenting its id is refused as if
  * the id were unknown, and the attempt is audited as `mcp.request.denied`.
  */
+/** Runs `fn` under `patch` when it holds anything, else in the current context as it is. */
+const within = <T>(patch: Partial<OperationContext> | undefined, fn: () => T): T => (patch && Object.keys(patch).length > 0 ? withContextPatch(patch, fn) : fn());
+
 export function createLegacySessions(deps: LegacySessionsDeps) {
   const { runtime, audit, config, clock, version, logger, hub, tasks } = deps;
   const sessions = new Map<string, McpSession>();
@@ -165,8 +168,7 @@ export function createLegacySessions(deps: LegacySessionsDeps) {
           resource_id: new URL(req.url).pathname,
           details: { denial_reason: 'session_subject_mismatch', http_method: req.method, presented_session_id: sid.slice(0, 64) },
         } as const;
-        if (patch) withContextPatch(patch, () => audit.record(denial));
-        else audit.record(denial);
+        within(patch, () => audit.record(denial));
         return jsonRpcError(404, -32001, 'Session not found');
       }
       if (!s || s.closed) return jsonRpcError(404, -32001, 'Session not found');
@@ -186,7 +188,7 @@ export function createLegacySessions(deps: LegacySessionsDeps) {
     if (req.method !== 'POST') return jsonRpcError(400, -32000, 'Bad Request: Mcp-Session-Id header is required');
     if (!isInitializeRequest(body)) return jsonRpcError(400, -32000, 'Bad Request: No valid session ID provided');
     if (sessions.size >= config.mcp.maxSessions) return jsonRpcError(503, -32000, 'Too many open sessions', { 'retry-after': '5' });
-    return patch ? withContextPatch(patch, () => createSession(req, body, subjectKey)) : createSession(req, body, subjectKey);
+    return within(patch, () => createSession(req, body, subjectKey));
   }
 
   return {

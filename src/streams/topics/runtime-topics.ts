@@ -90,7 +90,7 @@ interface LooseEvent {
   restored?: boolean;
   run?: { name: string; dagRunId: string; attempt: number };
   step?: string;
-  subRun?: { name: string; dagRunId: string };
+  root?: { name: string; dagRunId: string };
   stepState?: { status: string; exitCode: number | null; startedAt: number | null; finishedAt: number | null; retryCount: number; error?: string };
   // domain facts
   action?: string;
@@ -100,7 +100,7 @@ interface LooseEvent {
 }
 
 /** What a lifecycle fact carries besides its payload (kept out of `data`). */
-const ENVELOPE = new Set(['type', 'seq', 'correlationId', 'workspace', 'origin', 'run']);
+const ENVELOPE = new Set(['type', 'seq', 'correlationId', 'workspace', 'origin', 'run', 'root']);
 
 /**
  * The `runs` and `actors` topics over `runtime.events$`. Each event keeps its position (the
@@ -136,20 +136,14 @@ export function runtimeTopics(runtime: Runtime, options: RuntimeTopicsOptions = 
   const runs = createEventJournal<RunsFilter>(matchesRun, { capacity, startAfter: base });
   const actors = createEventJournal<ActorsFilter>(matchesActor, { capacity, startAfter: base });
 
-  // Workspaces of recent runs (bounded), learnt from events or read once.
+  // What recent runs (bounded) are known by: their workspace, and the root of their composition
+  // tree (`null` for a root run). Lifecycle facts carry both; other events are read once.
   const workspaces = new Map<string, string>();
-  const remember = (key: string, ws: string) => {
-    workspaces.delete(key);
-    workspaces.set(key, ws);
-    if (workspaces.size > 10_000) workspaces.delete(workspaces.keys().next().value!);
-  };
-  // The root of each recent run's composition tree (bounded): `null` for a run that is its own
-  // root. Learnt from `step.subrun` (a child's root is its parent's), else read once from the run.
   const roots = new Map<string, [string, string] | null>();
-  const rememberRoot = (key: string, root: [string, string] | null) => {
-    roots.delete(key);
-    roots.set(key, root);
-    if (roots.size > 10_000) roots.delete(roots.keys().next().value!);
+  const remember = <V>(map: Map<string, V>, key: string, value: V) => {
+    map.delete(key);
+    map.set(key, value);
+    if (map.size > 10_000) map.delete(map.keys().next().value!);
   };
   const treeOf = (run: [string, string] | undefined): Record<string, string> => {
     const root = run ? roots.get(runKey(run[0], run[1])) : undefined;
@@ -229,13 +223,9 @@ export function runtimeTopics(runtime: Runtime, options: RuntimeTopicsOptions = 
     const e = event as unknown as LooseEvent;
     const run = runOf(e);
     const key = run ? runKey(run[0], run[1]) : undefined;
-    if (key !== undefined && typeof e.workspace === 'string') remember(key, e.workspace);
-    if (e.type === 'step.subrun' && run && e.subRun) {
-      // The child starts after this fact: its tree is its parent's (when the parent's is known
-      // already; else the child's own first event reads it from the run).
-      const parentRoot = roots.get(key!);
-      if (parentRoot !== undefined) rememberRoot(runKey(e.subRun.name, e.subRun.dagRunId), parentRoot ?? run);
-    }
+    if (key !== undefined && typeof e.workspace === 'string') remember(workspaces, key, e.workspace);
+    // A lifecycle fact names the root of its run's tree, when the run is not a root itself.
+    if (key !== undefined && (e.type.startsWith('run.') || e.type.startsWith('step.'))) remember(roots, key, e.root ? [e.root.name, e.root.dagRunId] : null);
     const known = key !== undefined ? workspaces.get(key) : undefined;
     if (!pending && (key === undefined || (known !== undefined && roots.has(key)))) {
       publish(e, known);
@@ -248,8 +238,8 @@ export function runtimeTopics(runtime: Runtime, options: RuntimeTopicsOptions = 
       if (run && key !== undefined && (ws === undefined || !roots.has(key))) {
         const details = await runtime.getRun(run[0], run[1]).catch(() => undefined);
         if (details) {
-          if (ws === undefined) remember(key, (ws = details.workspace));
-          if (!roots.has(key)) rememberRoot(key, details.rootDAGRunName !== undefined && details.rootDAGRunId !== undefined ? [details.rootDAGRunName, details.rootDAGRunId] : null);
+          if (ws === undefined) remember(workspaces, key, (ws = details.workspace));
+          if (!roots.has(key)) remember(roots, key, details.rootDAGRunName !== undefined && details.rootDAGRunId !== undefined ? [details.rootDAGRunName, details.rootDAGRunId] : null);
         }
       }
       publish(e, ws);
