@@ -30,7 +30,7 @@ export interface AuditTrailOptions {
   /**
    * The window once the trail is busy (the batch before held at least `busyBatch` entries).
    * Longer windows make fewer, larger writes that share their index blocks: 50 ms took a third
-   * of the audit trail's main-thread cost off a 2025-era MCP read call under load (profiled),
+   * of the audit trail's main-thread cost off a 2025-era MCP read call under load (a one-off ablation, bench/results/mcp.md),
    * while a quiet trail keeps the short window, so the live audit stream stays prompt. Bounds
    * what a crash can lose of unacknowledged entries. @defaultValue 50
    */
