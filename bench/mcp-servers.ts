@@ -37,8 +37,18 @@ const closing = (server: Server) => async () => {
   await new Promise<void>((r) => server.close(() => r()));
 };
 
-/** 2025-11-25 baseline: one SDK 1.x McpServer + web-standard transport (SSE) per session. */
-export async function startBareLegacy(): Promise<BenchServer> {
+/** The baseline's default server: an `echo` tool and nothing else. */
+function echoServer(): McpServer {
+  const mcp = new McpServer({ name: 'bare', version: '1' });
+  mcp.registerTool('echo', { description: 'echo', inputSchema: { text: z.string() } }, async ({ text }) => ({ content: [{ type: 'text', text }] }));
+  return mcp;
+}
+
+/**
+ * 2025-11-25 baseline: one SDK 1.x McpServer + web-standard transport (SSE) per session;
+ * `serverFor` builds each session's server (default: the `echo` tool).
+ */
+export async function startBareLegacy(serverFor: () => McpServer = echoServer): Promise<BenchServer> {
   const sessions = new Map<string, WebStandardStreamableHTTPServerTransport>();
   const app = new H3().all('/mcp', async (event) => {
     const req = event.req;
@@ -47,8 +57,7 @@ export async function startBareLegacy(): Promise<BenchServer> {
     if (t) return t.handleRequest(req);
     const body = await req.json();
     if (!isInitializeRequest(body)) return new Response('bad', { status: 400 });
-    const mcp = new McpServer({ name: 'bare', version: '1' });
-    mcp.registerTool('echo', { description: 'echo', inputSchema: { text: z.string() } }, async ({ text }) => ({ content: [{ type: 'text', text }] }));
+    const mcp = serverFor();
     const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: randomUUID, onsessioninitialized: (id) => void sessions.set(id, transport) });
     await mcp.connect(transport);
     return transport.handleRequest(req, { parsedBody: body });

@@ -6,17 +6,14 @@
 //
 // Usage: node --import tsx bench/mcp-subscription-latency.ts [runs=100]
 import { createLogger } from '../src/core/index.ts';
-import { createServer } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
-import { H3, toNodeHandler } from 'h3';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
-import { ResourceUpdatedNotificationSchema, SubscribeRequestSchema, isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { ResourceUpdatedNotificationSchema, SubscribeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { startBareLegacy } from './mcp-servers.ts';
 import { createTroupe } from '../src/app.ts';
 import { defaultConfig } from '../src/config.ts';
 
@@ -62,25 +59,14 @@ await troupe.close();
 rmSync(dir, { recursive: true, force: true });
 
 // --- Bare SDK baseline ----------------------------------------------------------------------
-const sessions = new Map<string, WebStandardStreamableHTTPServerTransport>();
 let bareServer: McpServer | undefined;
-const app = new H3().all('/mcp', async (event) => {
-  const req = event.req;
-  const sid = req.headers.get('mcp-session-id');
-  const t = sid ? sessions.get(sid) : undefined;
-  if (t) return t.handleRequest(req);
-  const body = await req.json();
-  if (!isInitializeRequest(body)) return new Response('bad', { status: 400 });
+const baseline = await startBareLegacy(() => {
   const mcp = new McpServer({ name: 'bare', version: '1' }, { capabilities: { resources: { subscribe: true } } });
   mcp.server.setRequestHandler(SubscribeRequestSchema, async () => ({}));
   bareServer = mcp;
-  const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: randomUUID, onsessioninitialized: (id) => void sessions.set(id, transport) });
-  await mcp.connect(transport);
-  return transport.handleRequest(req, { parsedBody: body });
+  return mcp;
 });
-const server = createServer(toNodeHandler(app));
-await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-const bareUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}/mcp`;
+const bareUrl = baseline.url;
 const bare = new Client({ name: 'bench', version: '1' });
 await bare.connect(new StreamableHTTPClientTransport(new URL(bareUrl)));
 let bareReceived: (() => void) | undefined;
@@ -96,8 +82,7 @@ for (let i = 0; i < runs; i++) {
   await new Promise((r) => setTimeout(r, 5));
 }
 await bare.close();
-server.closeAllConnections();
-server.close();
+await baseline.close();
 
 const line = (label: string, xs: number[]) => `${label}: n=${xs.length} p50 ${pct(xs, 50).toFixed(2)} ms, p99 ${pct(xs, 99).toFixed(2)} ms, max ${Math.max(...xs).toFixed(2)} ms`;
 console.log(`node ${process.version}`);

@@ -1,13 +1,11 @@
-import type { Clock } from '../core/index.ts';
 import { FOREACH_PARAM, foreachValue, resolveValue, stepEnvironment } from '../dag/index.ts';
-import type { ForeachItemScope, RunScope } from '../dag/index.ts';
-import type { ExecuteStepInput, StepEvent } from '../machines/index.ts';
+import type { ForeachItemScope } from '../dag/index.ts';
 import type { ChildRunRequest } from './run-commands.ts';
 import { stepLogPaths } from './run-logs.ts';
 import { stepOutputPath } from './step-files.ts';
 import { createChildFanOut } from './child-fan-out.ts';
 import { childRunId } from './sub-dag-step.ts';
-import type { ChildResult, SubDagPort } from './sub-dag-step.ts';
+import type { ChildResult, ChildStepArgs } from './sub-dag-step.ts';
 
 interface ItemOutcome {
   index: number;
@@ -24,14 +22,7 @@ interface ItemOutcome {
  * each successful body, and reports the ordered aggregate as the step's stdout and `output`.
  * `step.kill` stops pending launches and the active bodies.
  */
-export function runForeachStep(args: {
-  input: ExecuteStepInput;
-  scope: RunScope;
-  port: SubDagPort;
-  clock: Clock;
-  sendBack: (event: StepEvent) => void;
-  receive: (listener: (event: StepEvent) => void) => void;
-}): () => void {
+export function runForeachStep(args: ChildStepArgs): () => void {
   const { input, scope, port, clock, sendBack, receive } = args;
   const { spec, run } = input;
   const fe = spec.foreach!;

@@ -64,6 +64,16 @@ export function childRunId(parent: { name: string; dagRunId: string; step: strin
 
 const paramText = (p: Record<string, string>) => Object.entries(p).map(([k, v]) => `${k}=${/[\s"']/.test(v) || v === '' ? JSON.stringify(v) : v}`).join(' ');
 
+/** What a step that runs child runs (sub-DAG, parallel, foreach) is given by its run actor. */
+export interface ChildStepArgs {
+  input: ExecuteStepInput;
+  scope: RunScope;
+  port: SubDagPort;
+  clock: Clock;
+  sendBack: (event: StepEvent) => void;
+  receive: (listener: (event: StepEvent) => void) => void;
+}
+
 /**
  * Runs one try of a sub-DAG step (§13, §14.2) inside the step's `executeStep` actor: resolves
  * the call with the step's scope, starts the child runs (at most `max_concurrent` at once),
@@ -71,14 +81,7 @@ const paramText = (p: Record<string, string>) => Object.entries(p).map(([k, v]) 
  * step's stdout holding Dagu's JSON result (or the parallel aggregate). `step.kill` stops the
  * pending launches and the active children. Returns the actor's cleanup.
  */
-export function runSubDagStep(args: {
-  input: ExecuteStepInput;
-  scope: RunScope;
-  port: SubDagPort;
-  clock: Clock;
-  sendBack: (event: StepEvent) => void;
-  receive: (listener: (event: StepEvent) => void) => void;
-}): () => void {
+export function runSubDagStep(args: ChildStepArgs): () => void {
   const { input, scope, port, clock, sendBack, receive } = args;
   const { spec, run } = input;
   const paths = stepLogPaths(run.logDir, spec.name);
