@@ -70,6 +70,8 @@ export const CONFIG_SCHEMA = z.strictObject({
     on_failure: z.enum(['fail_closed', 'fail_open']).default('fail_closed'),
     /** 0 keeps everything. */
     retention_days: int(0).default(7),
+    /** Seal and write the trail on its own thread (off the event loop); false writes it inline. */
+    thread: z.boolean().default(true),
   }),
   /** A list of `{name, max_concurrency}`, or Dagu's `{config: [...]}` form of it. */
   queues: z

@@ -6,11 +6,13 @@ import type { Clock, Logger } from './core/index.ts';
 import { attachRuntimeEvents, createAuditTrail } from './audit/index.ts';
 import type { AuditTrail } from './audit/types.ts';
 import type { TroupeConfig } from './config.ts';
-import { openDatabase } from './store/database.ts';
+import { openAuditDatabase, openDatabase } from './store/database.ts';
 import type { Database } from './store/database.ts';
 import { createDagDirStore } from './store/dag-dir.ts';
 import { createLevelRunStore } from './store/level-run-store.ts';
 import { createLevelAuditStore } from './store/level-audit-store.ts';
+import { moveAuditTrail } from './store/move-audit-trail.ts';
+import { startAuditThread } from './start-audit-thread.ts';
 
 /** Options of `openEngine`. */
 export interface EngineOptions {
@@ -22,7 +24,10 @@ export interface EngineOptions {
   executor?: StepExecutor;
   /** Where the default local executor forks from (see `RuntimeOptions.launcher`). @defaultValue 'helper' */
   launcher?: 'helper' | 'direct';
-  /** Wraps the audit store (tests put a failing store in front of the real one). */
+  /**
+   * Wraps the audit store (tests put a failing store in front of the real one). The trail is
+   * then written inline, in this thread, whatever `audit.thread` says.
+   */
   auditStore?: (store: AuditStore) => AuditStore;
   /** Queued runs are kept, never dispatched (the CLI without a server). @defaultValue false */
   holdQueued?: boolean;
@@ -55,14 +60,9 @@ export async function openEngine(config: TroupeConfig, options: EngineOptions = 
   const auditLogger = logger.child({ component: 'audit' });
   const db = await openDatabase(config.dataDir);
   let audit: AuditTrail | undefined;
+  let auditDb: Database | undefined;
   try {
-    audit = await createAuditTrail({
-      store: options.auditStore?.(createLevelAuditStore(db)) ?? createLevelAuditStore(db),
-      onFailure: config.audit.onFailure,
-      retentionDays: config.audit.retentionDays,
-      logger: (message) => auditLogger.warn(message),
-      clock,
-    });
+    audit = await openAuditTrail(config, db, { ...options, clock, logger: auditLogger }, (opened) => (auditDb = opened));
     const trail = audit;
     const failClosed = config.audit.onFailure === 'fail_closed';
     let subscription: { unsubscribe(): void } | undefined;
@@ -111,6 +111,7 @@ export async function openEngine(config: TroupeConfig, options: EngineOptions = 
           subscription?.unsubscribe();
           await trail.flush().catch((error: unknown) => logger.warn('audit entries could not be written before close', { error }));
           await trail.close();
+          await auditDb?.close();
           await db.close();
         })();
         return closing;
@@ -119,7 +120,40 @@ export async function openEngine(config: TroupeConfig, options: EngineOptions = 
   } catch (error) {
     // The open error is what the caller must see; failed clean-ups are logged beside it.
     await audit?.close().catch((e: unknown) => logger.warn('open failed; the audit trail did not close cleanly', { error: e }));
+    await auditDb?.close().catch((e: unknown) => logger.warn('open failed; the audit database did not close cleanly', { error: e }));
     await db.close().catch((e: unknown) => logger.warn('open failed; the database did not close cleanly', { error: e }));
     throw error;
   }
+}
+
+/**
+ * The audit trail of a data directory, in its own LevelDB (`<dataDir>/audit`; a trail kept in
+ * the main database by an earlier version is moved there first). Written by the audit thread
+ * (`audit.thread`, the default), or inline over a database opened here (`onInline` receives it:
+ * the caller closes it after the trail).
+ */
+export async function openAuditTrail(
+  config: TroupeConfig,
+  db: Database,
+  options: { clock: Clock; logger: Logger; auditStore?: EngineOptions['auditStore'] },
+  onInline: (db: Database) => void,
+): Promise<AuditTrail> {
+  const { clock, logger } = options;
+  const move = await moveAuditTrail(db, () => openAuditDatabase(config.dataDir));
+  if (move.moved > 0) logger.info('audit trail moved to its own database', { rows: move.moved, location: 'audit' });
+  if (move.kept) logger.warn(`audit trail not moved: ${move.kept}`);
+  const log = (message: string) => logger.warn(message);
+  if (config.audit.thread && !options.auditStore) {
+    return startAuditThread({ dataDir: config.dataDir, onFailure: config.audit.onFailure, retentionDays: config.audit.retentionDays }, { clock, logger: log });
+  }
+  const auditDb = await openAuditDatabase(config.dataDir);
+  onInline(auditDb);
+  const store = createLevelAuditStore(auditDb);
+  return createAuditTrail({
+    store: options.auditStore?.(store) ?? store,
+    onFailure: config.audit.onFailure,
+    retentionDays: config.audit.retentionDays,
+    logger: log,
+    clock,
+  });
 }

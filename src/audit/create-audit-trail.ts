@@ -2,7 +2,7 @@ import { Subject, filter as rxFilter } from 'rxjs';
 import type { Observable, Subscription } from 'rxjs';
 import { TroupeError, newId, systemClock } from '../core/index.ts';
 import type { Clock, OperationOrigin } from '../core/index.ts';
-import { batch } from '../streams/index.ts';
+import { batch } from '../streams/batch.ts';
 import { attributeEntry } from './attribute.ts';
 import { GENESIS_HASH, SealSlab, sealDraft, sealDraftInto } from './chain.ts';
 import type { UnsealedEntry } from './chain.ts';
@@ -21,6 +21,11 @@ export interface AuditTrailOptions {
   onFailure?: 'fail_closed' | 'fail_open';
   /** Entries older than this many days are purged at open and every 24 h; 0 keeps everything. @defaultValue 7 */
   retentionDays?: number;
+  /**
+   * Purge at open and every 24 h by itself. The audit thread turns this off: its owner on the
+   * main thread schedules purges on the injected clock. @defaultValue true
+   */
+  autoPurge?: boolean;
   /**
    * Longest wait before a batch of plain `record` entries is written while the trail is quiet.
    * A `recordDurable` entry does not wait: it closes the open batch at once, so an
@@ -51,6 +56,17 @@ export interface AuditTrailOptions {
   retryMs?: number;
   /** Where write failures are reported. @defaultValue a line on stderr */
   logger?: (message: string) => void;
+}
+
+/**
+ * The trail as its own process sees it: also takes entries attributed elsewhere (the main
+ * thread attributes them, from its operation context, and hands them to the audit thread).
+ */
+export interface AuditTrailCore extends AuditTrail {
+  /** `record` for an entry already made by `attributeEntry`. */
+  recordEntry(entry: UnsealedEntry): void;
+  /** `recordDurable` for an entry already made by `attributeEntry`. */
+  recordEntryDurable(entry: UnsealedEntry): Promise<AuditEntry>;
 }
 
 interface Pending {
@@ -94,7 +110,7 @@ function unref(handle: unknown): void {
  * await trail.assertWritable(); // before a state change
  * trail.record({ category: 'dag', action: 'dag_update', resource_type: 'dag', resource_id: name });
  */
-export async function createAuditTrail(options: AuditTrailOptions): Promise<AuditTrail> {
+export async function createAuditTrail(options: AuditTrailOptions): Promise<AuditTrailCore> {
   const store = options.store;
   const clock = options.clock ?? systemClock;
   const failClosed = (options.onFailure ?? 'fail_closed') === 'fail_closed';
@@ -329,6 +345,15 @@ export async function createAuditTrail(options: AuditTrailOptions): Promise<Audi
     unref(purgeTimer);
   }
 
+  function recordEntryDurable(entry: UnsealedEntry): Promise<AuditEntry> {
+    if (failClosed && !healthy) {
+      // Refused at once, but still kept: it is written with the held entries on recovery.
+      enqueue(entry);
+      return Promise.reject(unavailable());
+    }
+    return new Promise<AuditEntry>((resolve, reject) => enqueue(entry, { resolve, reject }));
+  }
+
   async function flush(): Promise<void> {
     // Emitting on flush$ hands the open batch to the writer synchronously, so a drain on the
     // writer's chain afterwards covers everything accepted before this call.
@@ -340,7 +365,7 @@ export async function createAuditTrail(options: AuditTrailOptions): Promise<Audi
     if (writtenThrough < target || lost) throw unavailable();
   }
 
-  if (retentionDays > 0) {
+  if (retentionDays > 0 && options.autoPurge !== false) {
     await purge().catch((e: unknown) => log(`retention purge failed: ${(e as Error)?.message ?? String(e)}`));
     schedulePurge();
   }
@@ -356,17 +381,17 @@ export async function createAuditTrail(options: AuditTrailOptions): Promise<Audi
 
     recordDurable(input: AuditInput): Promise<AuditEntry> {
       try {
-        const entry = attributeEntry(input, clock.now());
-        if (failClosed && !healthy) {
-          // Refused at once, but still kept: it is written with the held entries on recovery.
-          enqueue(entry);
-          return Promise.reject(unavailable());
-        }
-        return new Promise<AuditEntry>((resolve, reject) => enqueue(entry, { resolve, reject }));
+        return recordEntryDurable(attributeEntry(input, clock.now()));
       } catch (error) {
         return Promise.reject(error);
       }
     },
+
+    recordEntry(entry: UnsealedEntry): void {
+      enqueue(entry);
+    },
+
+    recordEntryDurable,
 
     flush,
 

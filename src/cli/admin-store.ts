@@ -15,6 +15,8 @@ import { readServerFile } from './server-file.ts';
  */
 export interface AdminStore {
   db: Database;
+  /** The audit trail's own database (`<dataDir>/audit`), opened on first use. */
+  auditDb(): Promise<Database>;
   /** The audit trail, without its retention purge (that is the server's job). */
   trail(): Promise<AuditTrail>;
   auth(): Promise<AuthService>;
@@ -37,15 +39,25 @@ export async function openAdminStore(command: string, flags: GlobalFlags, env: N
   const { openDatabase } = await import('../store/database.ts');
   const db = await openDatabase(config.dataDir);
   let trail: AuditTrail | undefined;
+  let auditDb: Promise<Database> | undefined;
+  // The audit trail's own database, with a trail an earlier version kept in the main one moved
+  // there first. A short-lived command writes it inline; no audit thread is started.
+  const openAuditDb = () =>
+    (auditDb ??= (async () => {
+      const [{ openAuditDatabase }, { moveAuditTrail }] = await Promise.all([import('../store/database.ts'), import('../store/move-audit-trail.ts')]);
+      await moveAuditTrail(db, () => openAuditDatabase(config.dataDir));
+      return openAuditDatabase(config.dataDir);
+    })());
   async function openTrail(): Promise<AuditTrail> {
     if (!trail) {
       const [{ createAuditTrail }, { createLevelAuditStore }] = await Promise.all([import('../audit/create-audit-trail.ts'), import('../store/level-audit-store.ts')]);
-      trail = await createAuditTrail({ store: createLevelAuditStore(db), onFailure: config.audit.onFailure, retentionDays: 0 });
+      trail = await createAuditTrail({ store: createLevelAuditStore(await openAuditDb()), onFailure: config.audit.onFailure, retentionDays: 0 });
     }
     return trail;
   }
   return {
     db,
+    auditDb: openAuditDb,
     trail: openTrail,
     async auth() {
       const [{ createAuthService }, { createLevelAuthStore }] = await Promise.all([import('../auth/index.ts'), import('../store/level-auth-store.ts')]);
@@ -58,6 +70,7 @@ export async function openAdminStore(command: string, flags: GlobalFlags, env: N
         await trail.flush().catch(() => undefined);
         await trail.close();
       }
+      if (auditDb) await (await auditDb).close();
       await db.close();
     },
   };

@@ -236,7 +236,7 @@ export function buildProgram(io: CliIo, result: ProgramResult): Command {
         const store = await (await import('./admin-store.ts')).openAdminStore('audit', f, io.env, { mustExist: true });
         try {
           const { createLevelAuditStore } = await import('../store/level-audit-store.ts');
-          return await (await import('./audit-command.ts')).auditVerifyCommand(createLevelAuditStore(store.db), io, f);
+          return await (await import('./audit-command.ts')).auditVerifyCommand(createLevelAuditStore(await store.auditDb()), io, f);
         } finally {
           await store.close();
         }

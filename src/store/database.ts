@@ -7,13 +7,27 @@ import { TroupeError } from '../core/index.ts';
 export type Database = Level<string, unknown>;
 
 /**
- * Opens the one LevelDB of a data directory (`<dataDir>/db`). LevelDB allows one process at a
- * time; a second opener gets `STORE_LOCKED` (the CLI then talks to the running server).
+ * Opens the main LevelDB of a data directory (`<dataDir>/db`: runs, schedules, users, keys,
+ * tasks). LevelDB allows one process at a time; a second opener gets `STORE_LOCKED` (the CLI
+ * then talks to the running server).
  * Note: a failed second open *in the same process* releases LevelDB's lock, so never open a
  * data directory twice in one process.
  */
-export async function openDatabase(dataDir: string): Promise<Database> {
-  const location = join(dataDir, 'db');
+export function openDatabase(dataDir: string): Promise<Database> {
+  return openLevel(dataDir, 'db');
+}
+
+/**
+ * Opens the audit trail's own LevelDB (`<dataDir>/audit`), apart from the main one so that the
+ * audit thread can own it (a LevelDB has one opener) and its compactions never stall run state.
+ * Same errors as {@link openDatabase}.
+ */
+export function openAuditDatabase(dataDir: string): Promise<Database> {
+  return openLevel(dataDir, 'audit');
+}
+
+async function openLevel(dataDir: string, name: string): Promise<Database> {
+  const location = join(dataDir, name);
   try {
     mkdirSync(location, { recursive: true });
   } catch (cause) {

@@ -5,7 +5,9 @@ import { createAuditTrail } from '../../src/audit/index.ts';
 import type { AuditEntry } from '../../src/audit/index.ts';
 import { runWithContext, isTroupeError } from '../../src/core/index.ts';
 import { createLevelAuditStore } from '../../src/store/level-audit-store.ts';
+import { openAuditDatabase } from '../../src/store/database.ts';
 import { dumpDb, fullContext, manualClock, tempDb } from '../_support/audit-fixtures.ts';
+import { trailContract } from './trail-contract.ts';
 
 const s = suite('createAuditTrail');
 const T0 = Date.parse('2025-03-01T12:00:00.000Z');
@@ -360,3 +362,16 @@ s('query validates its input: bad times and cursors are INVALID_INPUT, limit is 
 });
 
 s.run();
+
+// The contract both trails keep (test/audit/threaded-audit-trail.test.ts runs it on the thread).
+trailContract('in-process', async (dir, { clock, retentionDays }) => {
+  const db = await openAuditDatabase(dir);
+  const trail = await createAuditTrail({ store: createLevelAuditStore(db), clock, retentionDays, logger: quiet });
+  return {
+    trail,
+    async close() {
+      await trail.close();
+      await db.close();
+    },
+  };
+});

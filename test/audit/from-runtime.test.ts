@@ -7,9 +7,10 @@ import * as assert from 'uvu/assert';
 import { Subject } from 'rxjs';
 import type { DomainEvent, RunLifecycleEvent, RuntimeEvent, TransitionEvent } from '../../src/actors/index.ts';
 import { attachRuntimeEvents, createAuditTrail } from '../../src/audit/index.ts';
-import type { AuditTrail } from '../../src/audit/index.ts';
+import type { AuditStore, AuditTrail } from '../../src/audit/index.ts';
 import { defaultConfig } from '../../src/config.ts';
 import { isTroupeError, originOf, runWithContext } from '../../src/core/index.ts';
+import { openAuditDatabase } from '../../src/store/database.ts';
 import { openEngine } from '../../src/engine.ts';
 import { dumpDb, fullContext, tempDb } from '../_support/audit-fixtures.ts';
 import { createLevelAuditStore } from '../../src/store/level-audit-store.ts';
@@ -137,12 +138,12 @@ s('a mapping that throws is skipped and the subscription lives on', () =>
 // End to end: the real engine (LevelDB, runtime, real step processes) as the CLI and server open it
 // ---------------------------------------------------------------------------------------------
 
-async function withEngine(fn: (engine: Awaited<ReturnType<typeof openEngine>>, dir: string) => Promise<void>): Promise<void> {
+async function withEngine(fn: (engine: Awaited<ReturnType<typeof openEngine>>, dir: string) => Promise<void>, options: Parameters<typeof openEngine>[1] = {}): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'troupe-audit-e2e-'));
   const config = { ...defaultConfig(dir), dataDir: join(dir, 'data'), dagsDir: join(dir, 'dags') };
   mkdirSync(config.dagsDir, { recursive: true });
   writeFileSync(join(config.dagsDir, 'hello.yaml'), 'params: "WHO=world"\nsteps:\n  - name: greet\n    command: echo hello $WHO\n');
-  const engine = await openEngine(config, { logger: createMemoryLogger() });
+  const engine = await openEngine(config, { logger: createMemoryLogger(), ...options });
   try {
     await fn(engine, dir);
   } finally {
@@ -179,14 +180,29 @@ s('correlation flows from a seeded request into dag_execute and into the run ter
     assert.is(finished!.result, 'succeeded');
     assert.ok(finished!.seq > exec!.seq);
     assert.equal(exec!.details.params_keys, ['WHO']);
-    // The parameter value is in the run record (that is the runtime's business) but never in the audit trail.
-    assert.not.ok((await dumpDb(engine.db, '!audit')).includes('param-value-e2e'));
     assert.is((await engine.audit.verify()).ok, true);
+    // The parameter value is in the run record (that is the runtime's business) but never in
+    // the audit trail's database, which the audit thread owns until the engine closes.
+    await engine.close();
+    const auditDb = await openAuditDatabase(engine.config.dataDir);
+    try {
+      const raw = await dumpDb(auditDb);
+      assert.ok(raw.includes('dag_run_finished'), 'the dump is of the trail');
+      assert.not.ok(raw.includes('param-value-e2e'));
+    } finally {
+      await auditDb.close();
+    }
   }));
 
-s('fail_closed through the engine: with the store broken, a run is refused with AUDIT_UNAVAILABLE', () =>
-  withEngine(async (engine) => {
-    await engine.db.close();
+s('fail_closed through the engine: with the store broken, a run is refused with AUDIT_UNAVAILABLE', () => {
+  let broken = false;
+  const breakable = (store: AuditStore): AuditStore => ({
+    ...store,
+    writable: () => !broken && store.writable(),
+    append: (entries) => (broken ? Promise.reject(new Error('ENOSPC: no space left on device, write')) : store.append(entries)),
+  });
+  return withEngine(async (engine) => {
+    broken = true;
     const error = await runWithContext(fullContext(), () => engine.runtime.start({ name: 'hello' })).then(
       () => undefined,
       (e: unknown) => e,
@@ -195,7 +211,8 @@ s('fail_closed through the engine: with the store broken, a run is refused with 
     assert.is((error as { code: string }).code, 'AUDIT_UNAVAILABLE');
     // Reads are not gated by the audit policy.
     assert.equal((await engine.runtime.listDags()).map((d) => d.name), ['hello']);
-    await engine.db.open();
-  }));
+    broken = false;
+  }, { auditStore: breakable });
+});
 
 s.run();
