@@ -29,7 +29,6 @@ s('audit: resume with the last cursor across a server restart gets exactly the e
     const again = await wsClient(srv.wsUrl, { token: admin });
     again.send({ type: 'subscribe', id: 'a', topic: 'audit', after: cursor });
     await again.next((m) => m.type === 'live');
-    const got = again.messages.filter((m) => m.type === 'event').map((m) => Number(m.cursor));
     // What the store holds after the cursor, read through REST's query (newest first).
     const stored: number[] = [];
     for (let page = await srv.troupe.engine.audit.query({ limit: 500 }); ; ) {
@@ -38,7 +37,11 @@ s('audit: resume with the last cursor across a server restart gets exactly the e
       page = await srv.troupe.engine.audit.query({ limit: 500, cursor: page.next_cursor });
     }
     stored.sort((a, b) => a - b);
-    // The live tail may already hold this subscription's own stream_subscribe entry.
+    // An entry written while the store was read (this subscription's own stream_subscribe
+    // entry) arrives live, right after: wait for the newest stored one, then compare.
+    const events = () => again.messages.filter((m) => m.type === 'event').map((m) => Number(m.cursor));
+    await again.until(() => events().includes(stored[stored.length - 1]!));
+    const got = events();
     assert.equal(got.slice(0, stored.length), stored, 'every entry after the cursor, once, in order');
     assert.is(got[0], Number(cursor) + 1, 'no gap right after the cursor');
     assert.not.ok(again.messages.some((m) => m.type === 'gap'));
