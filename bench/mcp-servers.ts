@@ -16,6 +16,7 @@ import { z } from 'zod';
 import { createTroupe } from '../src/app.ts';
 import type { Troupe } from '../src/app.ts';
 import { defaultConfig } from '../src/config.ts';
+import type { TroupeConfig } from '../src/config.ts';
 import { createLogger } from '../src/core/index.ts';
 import type { ToolCall } from './mcp-load.ts';
 
@@ -81,12 +82,13 @@ export async function startBareModern(): Promise<BenchServer> {
 }
 
 /** Troupe (`createTroupe`, auth mode none) with one finished run of `hello`, and the call that reads it. */
-export async function startTroupe(): Promise<BenchServer & { troupe: Troupe; readCall: ToolCall }> {
+export async function startTroupe(configure?: (config: TroupeConfig) => void): Promise<BenchServer & { troupe: Troupe; readCall: ToolCall }> {
   const dir = mkdtempSync(join(tmpdir(), 'troupe-bench-mcp-'));
   const config = defaultConfig(dir);
   config.port = 0;
   config.auth.mode = 'none';
   config.mcp.maxSessions = 1000;
+  configure?.(config);
   mkdirSync(config.dagsDir, { recursive: true });
   writeFileSync(join(config.dagsDir, 'hello.yaml'), 'steps:\n  - name: hello\n    run: echo hello\n');
   const troupe = await createTroupe(config, { logger: createLogger({ level: 'error' }) });
