@@ -216,18 +216,18 @@ export async function createThreadedAuditTrail(options: ThreadedAuditTrailOption
       }
     });
 
+  // One log line per batch, naming what was lost, so a dead thread under load does not flood the log.
   function lose(items: Array<{ entry: UnsealedEntry; id: number }>): void {
+    const actions = [...new Set(items.map((i) => i.entry.action))];
+    const named = actions.slice(0, 5).join(', ') + (actions.length > 5 ? ', …' : '');
+    log(`${items.length} ${items.length === 1 ? 'entry' : 'entries'} (${named}) not written: ${gone?.message ?? 'the audit thread did not take them'}`);
     for (const { entry, id } of items) {
-      if (id === 0) {
-        log(`entry ${entry.action} was not written: ${gone?.message ?? 'the audit thread did not take it'}`);
-        continue;
-      }
-      const d = durables.get(id);
+      const d = id === 0 ? undefined : durables.get(id);
       if (!d) continue;
       durables.delete(id);
       release();
       if (failClosed) d.reject(gone ?? new TroupeError('AUDIT_UNAVAILABLE', 'the audit thread did not take the entry'));
-      else d.resolve(unwritten(d.entry));
+      else d.resolve(unwritten(entry));
     }
   }
 
