@@ -3,7 +3,7 @@ import type { CallToolResult, Task } from '@modelcontextprotocol/sdk/types.js';
 import * as z from 'zod';
 import { isTroupeError } from '../core/index.ts';
 import type { McpSurface } from './surface.ts';
-import { DEFAULT_TASK_TTL_MS, taskErrorCode } from './tasks.ts';
+import { DEFAULT_TASK_TTL_MS, clientError } from './tasks.ts';
 import type { RunTasks } from './tasks.ts';
 import { CORRELATION_META_KEY } from './tools/result.ts';
 
@@ -42,8 +42,8 @@ const notFound = () => new ProtocolError(-32602, 'Failed to retrieve task: Task 
 /** Translates a ledger failure into the SDK 2.x error (once, at the 2026-07-28 edge). */
 function rethrowProtocol(error: unknown): never {
   if (isTroupeError(error)) {
-    const code = taskErrorCode(error);
-    throw code === -32603 ? new ProtocolError(code, 'Internal MCP error.') : new ProtocolError(code, error.message, error.details);
+    const e = clientError(error);
+    throw new ProtocolError(e.code, e.message, e.data);
   }
   throw error;
 }
@@ -104,7 +104,9 @@ export class ModernTasks {
       const started = await surface['tools/call']({ ...params, arguments: { ...args, wait: false } });
       if (started.isError) return started;
       const out = started.structuredContent as { dagName: string; dagRunId: string };
-      const created = await this.#store.create(slot, { ttl: DEFAULT_TASK_TTL_MS, pollInterval: POLL_INTERVAL_MS }, { name: out.dagName, dagRunId: out.dagRunId }, String(started._meta?.[CORRELATION_META_KEY] ?? ''));
+      const created = await this.#store
+        .create(slot, { ttl: DEFAULT_TASK_TTL_MS, pollInterval: POLL_INTERVAL_MS }, { name: out.dagName, dagRunId: out.dagRunId }, String(started._meta?.[CORRELATION_META_KEY] ?? ''))
+        .catch(rethrowProtocol);
       return { resultType: 'task', ...wire(created), statusMessage: `DAG-run ${out.dagName}/${out.dagRunId} is ${args.action === 'enqueue' ? 'queued' : 'running'}.` };
     } finally {
       slot.release();

@@ -62,7 +62,9 @@ export function createSessionServer(deps: ToolDeps, subscriptions: SubscriptionP
       // A call that could not start a run answers as a plain tool error; there is no run to follow.
       if (started.isError) return started;
       const out = started.structuredContent as { dagName: string; dagRunId: string };
-      const created = await tasks.create(slot, { ttl: task.ttl ?? null }, { name: out.dagName, dagRunId: out.dagRunId }, String(started._meta?.[CORRELATION_META_KEY] ?? ''), sessionId);
+      const created = await tasks
+        .create(slot, { ttl: task.ttl ?? null }, { name: out.dagName, dagRunId: out.dagRunId }, String(started._meta?.[CORRELATION_META_KEY] ?? ''), sessionId)
+        .catch(rethrowMcp);
       return { task: created } as never;
     } finally {
       slot.release();

@@ -208,6 +208,22 @@ export class RunTasks {
     };
     try {
       await store.put(record);
+    } catch (cause) {
+      // The run is already going, and a task nobody can see would leave it behind: the caller
+      // would start another. It is stopped, and the answer says so, or that it keeps running.
+      const stopped = await this.#deps.runtime.stop(run.name, run.dagRunId).then(
+        () => true,
+        (error: unknown) => {
+          this.#deps.logger.error('mcp task not recorded, and its run could not be stopped', { name: run.name, dagRunId: run.dagRunId, error });
+          return false;
+        },
+      );
+      this.#deps.logger.error('mcp task could not be recorded', { name: run.name, dagRunId: run.dagRunId, stopped, error: cause });
+      const what = `The task could not be recorded (${(cause as Error)?.message ?? String(cause)})`;
+      throw new TroupeError('STORE_UNAVAILABLE', stopped ? `${what}; its DAG-run ${run.name}/${run.dagRunId} was stopped.` : `${what}, and its DAG-run ${run.name}/${run.dagRunId} could not be stopped: it keeps running.`, {
+        details: { dagName: run.name, dagRunId: run.dagRunId, runStopped: stopped, [FOR_CLIENT]: true },
+        cause,
+      });
     } finally {
       slot.release();
     }
@@ -455,11 +471,27 @@ export function taskErrorCode(error: TroupeError): number {
   return ErrorCode.InternalError;
 }
 
+/** Marks an internal failure whose message and details were written for the client. */
+const FOR_CLIENT = 'forClient';
+
+/**
+ * What a client is told of a ledger failure: its message and details, except for internal
+ * errors, which say only that they happened, unless they were written for the client (a task
+ * that could not be recorded names its run, and whether the run was stopped).
+ */
+export function clientError(error: TroupeError): { code: number; message: string; data?: Record<string, unknown> } {
+  const code = taskErrorCode(error);
+  if (code !== ErrorCode.InternalError) return { code, message: error.message, data: error.details };
+  if (error.details[FOR_CLIENT] !== true) return { code, message: 'Internal MCP error.' };
+  const { [FOR_CLIENT]: _marker, ...data } = error.details;
+  return { code, message: error.message, data };
+}
+
 /** Translates a ledger failure into the SDK 1.x error (once, at the 2025-era edge). */
 export function rethrowMcp(error: unknown): never {
   if (isTroupeError(error)) {
-    const code = taskErrorCode(error);
-    throw new McpError(code, code === ErrorCode.InternalError ? 'Internal MCP error.' : error.message, code === ErrorCode.InternalError ? undefined : error.details);
+    const e = clientError(error);
+    throw new McpError(e.code, e.message, e.data);
   }
   throw error;
 }

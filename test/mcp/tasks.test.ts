@@ -8,10 +8,10 @@ import type { Task } from '@modelcontextprotocol/sdk/types.js';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { QUICK_DAG, SLOW_DAG, startMcpServer } from '../_support/mcp-server.ts';
 import type { McpTestServer } from '../_support/mcp-server.ts';
-import { createMemoryLogger, createSimulatedClock, isTroupeError } from '../../src/core/index.ts';
+import { TroupeError, createMemoryLogger, createSimulatedClock, isTroupeError } from '../../src/core/index.ts';
 import type { AuditTrail } from '../../src/audit/types.ts';
 import { createLevelTaskStore } from '../../src/store/level-task-store.ts';
-import { DEFAULT_TASK_TTL_MS, RunTasks, TASK_SWEEP_MS } from '../../src/mcp/tasks.ts';
+import { DEFAULT_TASK_TTL_MS, RunTasks, TASK_SWEEP_MS, clientError } from '../../src/mcp/tasks.ts';
 import type { RunTasksDeps, TaskChange } from '../../src/mcp/tasks.ts';
 import { createTestEngine, until } from '../_support/engine.ts';
 import type { TestEngine } from '../_support/engine.ts';
@@ -203,6 +203,37 @@ ledger('changes$ gives each durable status once, in order, with the creating ses
   await until(async () => seen.length === 4, 10_000, "bob's task to end");
   assert.equal(seen.slice(2).map((c) => [c.task.status, c.origin, c.ownerKey]), [['working', undefined, BOB], ['completed', undefined, BOB]]);
   assert.is(seen[3]!.task.taskId, other.taskId);
+  tasks.close();
+});
+
+ledger('a task that cannot be recorded stops the run it was for, and tells the client which run and that it stopped', async (ctx) => {
+  const level = createLevelTaskStore(ctx.e.db);
+  const store = { ...level, put: () => Promise.reject(new Error('ENOSPC: no space left on device')) };
+  const logger = createMemoryLogger();
+  const tasks = ledgerOf(ctx, { store, logger });
+  const slot = await tasks.reserve(ALICE);
+  const run = await ctx.e.runtime.start({ name: 'slow' });
+  const error = await tasks.create(slot, { ttl: null }, { name: 'slow', dagRunId: run.dagRunId }, 'corr-x').then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  assert.ok(isTroupeError(error), String(error));
+  assert.is(error.code, 'STORE_UNAVAILABLE');
+  assert.match(error.message, `its DAG-run slow/${run.dagRunId} was stopped`);
+  const { details, timedOut } = await ctx.e.runtime.waitForRun('slow', run.dagRunId, 10_000);
+  assert.not.ok(timedOut, 'the run ended');
+  assert.is(details.statusLabel, 'aborted');
+  // The slot was given back, and nothing half-made is left in the ledger.
+  assert.is(tasks.live(ALICE), 0);
+  assert.is(tasks.size, 0);
+  // What a client is told: this message and the run, without the internal marker.
+  const told = clientError(error);
+  assert.is(told.code, -32603);
+  assert.is(told.message, error.message);
+  assert.equal(told.data, { dagName: 'slow', dagRunId: run.dagRunId, runStopped: true });
+  // Other internal errors still say only that they happened.
+  assert.equal(clientError(new TroupeError('STORE_UNAVAILABLE', 'leveldb: corruption in 000123.ldb')), { code: -32603, message: 'Internal MCP error.' });
+  assert.ok(logger.lines.some((l) => l.msg === 'mcp task could not be recorded'));
   tasks.close();
 });
 
