@@ -19,6 +19,8 @@ export async function readBodyLimited(req: Request, limit: number): Promise<stri
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
+      // The answer is already decided (too large); a cancel that fails finds the stream broken
+      // or closed already, which changes nothing for it and leaves nothing to release.
       await reader.cancel().catch(() => {});
       return undefined;
     }
