@@ -60,9 +60,8 @@ export async function openEngine(config: TroupeConfig, options: EngineOptions = 
   const auditLogger = logger.child({ component: 'audit' });
   const db = await openDatabase(config.dataDir);
   let audit: AuditTrail | undefined;
-  let auditDb: Database | undefined;
   try {
-    audit = await openAuditTrail(config, db, { ...options, clock, logger: auditLogger }, (opened) => (auditDb = opened));
+    audit = await openAuditTrail(config, db, { ...options, clock, logger: auditLogger });
     const trail = audit;
     const failClosed = config.audit.onFailure === 'fail_closed';
     let subscription: { unsubscribe(): void } | undefined;
@@ -111,7 +110,6 @@ export async function openEngine(config: TroupeConfig, options: EngineOptions = 
           subscription?.unsubscribe();
           await trail.flush().catch((error: unknown) => logger.warn('audit entries could not be written before close', { error }));
           await trail.close();
-          await auditDb?.close();
           await db.close();
         })();
         return closing;
@@ -120,7 +118,6 @@ export async function openEngine(config: TroupeConfig, options: EngineOptions = 
   } catch (error) {
     // The open error is what the caller must see; failed clean-ups are logged beside it.
     await audit?.close().catch((e: unknown) => logger.warn('open failed; the audit trail did not close cleanly', { error: e }));
-    await auditDb?.close().catch((e: unknown) => logger.warn('open failed; the audit database did not close cleanly', { error: e }));
     await db.close().catch((e: unknown) => logger.warn('open failed; the database did not close cleanly', { error: e }));
     throw error;
   }
@@ -129,14 +126,13 @@ export async function openEngine(config: TroupeConfig, options: EngineOptions = 
 /**
  * The audit trail of a data directory, in its own LevelDB (`<dataDir>/audit`; a trail kept in
  * the main database by an earlier version is moved there first). Written by the audit thread
- * (`audit.thread`, the default), or inline over a database opened here (`onInline` receives it:
- * the caller closes it after the trail).
+ * (`audit.thread`, the default), or inline over a database opened here, which the trail's
+ * `close` closes after it.
  */
 export async function openAuditTrail(
   config: TroupeConfig,
   db: Database,
   options: { clock: Clock; logger: Logger; auditStore?: EngineOptions['auditStore'] },
-  onInline: (db: Database) => void,
 ): Promise<AuditTrail> {
   const { clock, logger } = options;
   const move = await moveAuditTrail(db, () => openAuditDatabase(config.dataDir));
@@ -147,13 +143,19 @@ export async function openAuditTrail(
     return startAuditThread({ dataDir: config.dataDir, onFailure: config.audit.onFailure, retentionDays: config.audit.retentionDays }, { clock, logger: log });
   }
   const auditDb = await openAuditDatabase(config.dataDir);
-  onInline(auditDb);
-  const store = createLevelAuditStore(auditDb);
-  return createAuditTrail({
-    store: options.auditStore?.(store) ?? store,
-    onFailure: config.audit.onFailure,
-    retentionDays: config.audit.retentionDays,
-    logger: log,
-    clock,
-  });
+  try {
+    const store = createLevelAuditStore(auditDb);
+    const trail = await createAuditTrail({ store: options.auditStore?.(store) ?? store, onFailure: config.audit.onFailure, retentionDays: config.audit.retentionDays, logger: log, clock });
+    return {
+      ...trail,
+      async close() {
+        await trail.close();
+        await auditDb.close();
+      },
+    };
+  } catch (error) {
+    // The open error is what the caller must see; a failed close is logged beside it.
+    await auditDb.close().catch((e: unknown) => logger.warn('open failed; the audit database did not close cleanly', { error: e }));
+    throw error;
+  }
 }
