@@ -3,7 +3,8 @@
 // imported on the main thread.
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { createAuditTrail } from './audit/create-audit-trail.ts';
-import { serveAuditThread, toThreadError } from './audit/serve-audit-thread.ts';
+import { serveAuditThread } from './audit/serve-audit-thread.ts';
+import { toThreadError } from './audit/thread-protocol.ts';
 import type { AuditThreadPort } from './audit/serve-audit-thread.ts';
 import type { AuditThreadConfig, FromAuditThread } from './audit/thread-protocol.ts';
 import { openAuditDatabase } from './store/database.ts';

@@ -22,8 +22,8 @@ let compiled: Promise<boolean> | undefined;
 export async function spawnAuditThread(config: AuditThreadConfig): Promise<Worker> {
   const workerData = { troupeAuditThread: config };
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./audit-thread.js', import.meta.url), { workerData, execArgv: [] });
-  // From the sources: the compiled thread when dist/ is up to date with them (it starts in half
-  // the time: no TypeScript to load), else the sources through a bootstrap that registers tsx,
+  // From the sources: the compiled thread when dist/ is up to date with them (it starts sooner:
+  // no TypeScript to compile), else the sources through a bootstrap that registers tsx,
   // which Node 20 does not carry into a worker.
   compiled ??= import(new URL('../scripts/dist-fresh.mjs', import.meta.url).href).then(
     (m: { distIsFresh(root: string): boolean }) => m.distIsFresh(new URL('..', import.meta.url).pathname),

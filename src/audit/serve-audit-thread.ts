@@ -1,22 +1,13 @@
-import { TroupeError, isTroupeError } from '../core/index.ts';
 import type { Subscription } from 'rxjs';
 import type { AuditTrailCore } from './create-audit-trail.ts';
-import type { FromAuditThread, ThreadError, ToAuditThread } from './thread-protocol.ts';
+import { toThreadError } from './thread-protocol.ts';
+import type { FromAuditThread, ToAuditThread } from './thread-protocol.ts';
 import type { AuditEntry } from './types.ts';
 
 /** The half of a `MessagePort` the audit thread uses. */
 export interface AuditThreadPort {
   postMessage(message: FromAuditThread): void;
   on(event: 'message', listener: (message: ToAuditThread) => void): void;
-}
-
-export function toThreadError(error: unknown): ThreadError {
-  if (isTroupeError(error)) return { code: error.code, message: error.message };
-  return { code: 'INTERNAL', message: (error as Error)?.message ?? String(error) };
-}
-
-export function fromThreadError(error: ThreadError): TroupeError {
-  return new TroupeError(error.code, error.message);
 }
 
 /**

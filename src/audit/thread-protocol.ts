@@ -1,4 +1,5 @@
-import type { ErrorCode } from '../core/index.ts';
+import { TroupeError, isTroupeError } from '../core/errors.ts';
+import type { ErrorCode } from '../core/errors.ts';
 import type { UnsealedEntry } from './chain.ts';
 import type { AuditEntry, AuditFilter } from './types.ts';
 
@@ -37,4 +38,15 @@ export interface AuditThreadConfig {
   dataDir: string;
   onFailure: 'fail_closed' | 'fail_open';
   retentionDays: number;
+}
+
+/** A failure as it crosses the boundary: its code and message (never a stack). */
+export function toThreadError(error: unknown): ThreadError {
+  if (isTroupeError(error)) return { code: error.code, message: error.message };
+  return { code: 'INTERNAL', message: (error as Error)?.message ?? String(error) };
+}
+
+/** The `TroupeError` on the receiving side. */
+export function fromThreadError(error: ThreadError): TroupeError {
+  return new TroupeError(error.code, error.message);
 }

@@ -7,7 +7,7 @@ import { batch } from '../streams/batch.ts';
 import { attributeEntry } from './attribute.ts';
 import type { UnsealedEntry } from './chain.ts';
 import { equalsOf, matchesQuery } from './filter.ts';
-import { fromThreadError } from './serve-audit-thread.ts';
+import { fromThreadError } from './thread-protocol.ts';
 import type { FromAuditThread, ToAuditThread } from './thread-protocol.ts';
 import type { AuditEntry, AuditInput, AuditPage, AuditTrail, VerifyResult } from './types.ts';
 
@@ -71,7 +71,6 @@ export async function createThreadedAuditTrail(options: ThreadedAuditTrailOption
   let exited = false;
   // The background flush that holds the thread while handed-over entries are unwritten (below).
   let keepAlive: Promise<void> | undefined;
-  let handedSince = false;
   // Entries handed over and not yet covered by a flush that succeeded.
   let unconfirmed = 0;
 
@@ -172,15 +171,14 @@ export async function createThreadedAuditTrail(options: ThreadedAuditTrailOption
   // thread until everything handed over before it is written. Its failure is the thread's
   // write failure, which the thread's trail reports itself (and retries).
   function holdUntilWritten(): void {
-    handedSince = true;
     if (keepAlive || gone) return;
-    handedSince = false;
     const covered = unconfirmed;
     keepAlive = call<void>({ t: 'call', op: 'flush' }).then(
       () => {
         unconfirmed -= covered;
         keepAlive = undefined;
-        if (handedSince && !closing) holdUntilWritten();
+        // Handed over while this flush was under way: hold on for those too.
+        if (unconfirmed > 0 && !closing) holdUntilWritten();
       },
       () => {
         // The store fails: the thread's trail logged it and retries on its own back-off, which
