@@ -1,11 +1,9 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Clock } from '../core/index.ts';
 import { maskText } from '../dag/index.ts';
-import type { RunScope } from '../dag/index.ts';
 import type { StepEvent } from '../machines/index.ts';
 import type { ChildRunRequest } from './run-commands.ts';
-import type { ChildResult, SubDagPort } from './sub-dag-step.ts';
+import type { ChildResult, ChildStepArgs } from './sub-dag-step.ts';
 import type { RunRef } from './types.ts';
 
 /** A step try's end, as a step actor reports it (`step.exited` without type and time). */
@@ -34,14 +32,7 @@ export interface ChildFanOut {
  * The bookkeeping every child-running step shares: the active children (stopped on
  * `step.kill`), their watches, a bounded launch pool, the stdout log and the single report.
  */
-export function createChildFanOut(args: {
-  scope: RunScope;
-  port: SubDagPort;
-  clock: Clock;
-  stdoutPath: string;
-  sendBack: (event: StepEvent) => void;
-  receive: (listener: (event: StepEvent) => void) => void;
-}): ChildFanOut {
+export function createChildFanOut(args: Omit<ChildStepArgs, 'input'> & { stdoutPath: string }): ChildFanOut {
   const { scope, port, clock, stdoutPath, sendBack, receive } = args;
   const active = new Map<string, RunRef>();
   const watches: Array<{ close(): void }> = [];
